@@ -1,0 +1,263 @@
+"""The policy lab's choices as plain data: resource-policy variants and role variants.
+
+Each variant is a :class:`Variant` (key, dropdown label, one-line description, the
+teaching point, and whether delivery is expected). :func:`resource_policy` builds the
+CloudWatch Logs resource policy document of a variant; :func:`role_policies` builds the
+state machine role's policies (AWS managed policy ARNs plus inline documents).
+
+AWS facts modelled (see each builder):
+
+* The auto-created statement ``AWSLogDeliveryWrite20150319`` lets
+  ``delivery.logs.amazonaws.com`` call ``logs:CreateLogStream`` and ``logs:PutLogEvents``
+  on ``…:log-group:NAME:log-stream:*``, with ``aws:SourceAccount``/``aws:SourceArn``
+  conditions. [DOC]
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html
+* Near the 5,120-character limit the policy is widened to ``/aws/vendedlogs/*``. [DOC] same
+  page; stored form ``arn:aws:logs:R:A:log-group:/aws/vendedlogs/*`` [ISSUE] anomalyco/sst#125.
+* The execution role needs the log-delivery actions on ``"Resource": "*"`` only at
+  CreateStateMachine/UpdateStateMachine time. [DOC]
+  https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html (current 10-action list,
+  quoted in terraform-aws-modules/terraform-aws-step-functions#76).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Variant",
+    "RoleSetup",
+    "RESOURCE_POLICY_VARIANTS",
+    "ROLE_VARIANTS",
+    "DELIVERY_POLICY_NAME",
+    "LOG_DELIVERY_ACTIONS",
+    "resource_policy",
+    "role_policies",
+    "log_group_arn",
+]
+
+#: The name AWS gives the account-level policy it creates. [ISSUE] serverless-step-functions#334
+DELIVERY_POLICY_NAME = "AWSLogDeliveryWrite20150319"
+DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com"
+#: An account id that is not the lab's: used by the "wrong account" condition.
+OTHER_ACCOUNT = "111122223333"
+OTHER_LOG_GROUP = "/aws/vendedlogs/states/SomeOtherMachine-Logs"
+INLINE_POLICY_NAME = "LabRolePolicy"
+
+#: The documented role permissions for log delivery (current 10-action list). [DOC] cw-logs.html
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:CreateLogStream",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutLogEvents",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One choice in the lab: what it is, and what it teaches."""
+
+    key: str
+    label: str
+    description: str
+    teaching_point: str
+    delivers: bool | None  # expected on an existing machine; None: depends (custom)
+
+
+@dataclass(frozen=True)
+class RoleSetup:
+    """The role's policies: AWS managed policy ARNs to attach, inline documents by name."""
+
+    managed_arns: tuple[str, ...] = ()
+    inline: Mapping[str, dict] = field(default_factory=dict)
+
+
+RESOURCE_POLICY_VARIANTS: tuple[Variant, ...] = (
+    Variant("auto-created", "auto-created",
+            "The statement AWS creates at set-up: delivery.logs.amazonaws.com may CreateLogStream "
+            "and PutLogEvents on this group's streams.",
+            "This one statement is what authorises delivery.", True),
+    Variant("none", "none",
+            "No resource policy at all (the article's phase 2).",
+            "Executions still succeed, but no log event arrives, whatever the role allows.", False),
+    Variant("vendedlogs-wildcard", "/aws/vendedlogs/* wildcard",
+            "One statement for every group under /aws/vendedlogs/ (what AWS switches to near the "
+            "5,120-character limit).",
+            "A wildcard resource covers this group too: delivery works.", True),
+    Variant("other-log-group", "another log group",
+            "The auto-created statement, but for a different log group.",
+            "The Resource must name this group's log streams.", False),
+    Variant("wrong-principal", "wrong principal (states.amazonaws.com)",
+            "The statement names states.amazonaws.com instead of delivery.logs.amazonaws.com.",
+            "Step Functions does not write the logs; the log-delivery service does.", False),
+    Variant("put-only", "only PutLogEvents",
+            "The statement allows logs:PutLogEvents but not logs:CreateLogStream.",
+            "Delivery must create its log stream first.", False),
+    Variant("explicit-deny", "an explicit Deny",
+            "The auto-created Allow plus a Deny of logs:PutLogEvents for the delivery service.",
+            "An explicit Deny wins over any Allow.", False),
+    Variant("source-account", "confused-deputy: right account",
+            "Allow only when aws:SourceAccount is this account.",
+            "Confused-deputy conditions that match still allow delivery.", True),
+    Variant("source-account-wrong", "confused-deputy: wrong account",
+            f"Allow only when aws:SourceAccount is {OTHER_ACCOUNT}.",
+            "A condition that does not match leaves an implicit deny.", False),
+    Variant("source-arn-state-machine", "confused-deputy: SourceArn = state machine",
+            "Allow only when aws:SourceArn is the state machine's ARN.",
+            "For vended logs the source ARN is a logs ARN, not the state machine's [INFER].", False),
+    Variant("custom", "custom JSON",
+            "Your own policy document, from the editor.",
+            "Write the least-privilege statement yourself.", None),
+)  # fmt: skip
+
+ROLE_VARIANTS: tuple[Variant, ...] = (
+    Variant("none", "none",
+            "A role that Step Functions can assume, with no permissions.",
+            "Delivery to an existing machine continues; only set-up (an update) fails.", True),
+    Variant("AWSStepFunctionsFullAccess", "AWSStepFunctionsFullAccess",
+            "The AWS managed policy for Step Functions (states:*, no logs:* actions).",
+            "Step Functions permissions are not log-delivery permissions.", True),
+    Variant("log-delivery", "documented log-delivery policy",
+            "The 10 logs:* actions the Step Functions guide documents, on Resource \"*\".",
+            "Enough for set-up; delivery itself still needs the resource policy.", True),
+    Variant("AdministratorAccess", "AdministratorAccess",
+            "Every action on every resource (the article's phase 2).",
+            "Even an administrator role does not make logs arrive.", True),
+    Variant("CloudWatchLogsFullAccess", "CloudWatchLogsFullAccess",
+            "The AWS managed policy allowing logs:*.",
+            "logs:* on the role is irrelevant at delivery time.", True),
+    Variant("deny-logs", "explicit Deny on logs:*",
+            "The documented log-delivery policy plus a Deny of logs:*.",
+            "The Deny breaks set-up (an update fails), not delivery.", True),
+    Variant("custom", "custom JSON",
+            "Your own inline role policy, from the editor.",
+            "Find the minimal set-up permissions.", True),
+)  # fmt: skip
+
+_MANAGED = {
+    "AWSStepFunctionsFullAccess": "arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess",
+    "AdministratorAccess": "arn:aws:iam::aws:policy/AdministratorAccess",
+    "CloudWatchLogsFullAccess": "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess",
+}
+
+
+def variant(kind: str, key: str) -> Variant:
+    """The :class:`Variant` named ``key`` among ``kind`` ("resource" or "role")."""
+    table = RESOURCE_POLICY_VARIANTS if kind == "resource" else ROLE_VARIANTS
+    for v in table:
+        if v.key == key or v.label == key:
+            return v
+    raise ValueError(f"unknown {kind} variant {key!r}; choose one of {[v.key for v in table]}")
+
+
+def log_group_arn(region: str, account: str, log_group: str) -> str:
+    """``arn:aws:logs:REGION:ACCOUNT:log-group:NAME`` (without the ``:*`` suffix)."""
+    return f"arn:aws:logs:{region}:{account}:log-group:{log_group}"
+
+
+def _document(*statements: dict) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _load_custom(custom: str | Mapping[str, Any] | None) -> dict:
+    if custom is None:
+        raise ValueError("the custom variant needs custom= (a JSON string or a dict)")
+    return json.loads(custom) if isinstance(custom, str) else dict(custom)
+
+
+def resource_policy(
+    key: str,
+    *,
+    account: str,
+    region: str,
+    log_group: str,
+    state_machine_arn: str | None = None,
+    custom: str | Mapping[str, Any] | None = None,
+) -> dict | None:
+    """The CloudWatch Logs resource policy document of variant ``key`` (None: no policy).
+
+    ``custom`` is parsed for the ``"custom"`` variant (``json.JSONDecodeError`` if malformed;
+    the lab sends the raw text to ``PutResourcePolicy`` instead, so AWS's error shows).
+    """
+    key = variant("resource", key).key
+    if key == "none":
+        return None
+    if key == "custom":
+        return _load_custom(custom)
+    streams = f"{log_group_arn(region, account, log_group)}:log-stream:*"
+    statement: dict[str, Any] = {
+        "Sid": DELIVERY_POLICY_NAME,
+        "Effect": "Allow",
+        "Principal": {"Service": [DELIVERY_PRINCIPAL]},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [streams],
+    }
+    if key == "auto-created":
+        statement["Condition"] = {
+            "StringEquals": {"aws:SourceAccount": [account]},
+            "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{region}:{account}:*"]},
+        }
+    elif key == "vendedlogs-wildcard":
+        statement["Resource"] = [log_group_arn(region, account, "/aws/vendedlogs/*")]
+    elif key == "other-log-group":
+        statement["Resource"] = [f"{log_group_arn(region, account, OTHER_LOG_GROUP)}:log-stream:*"]
+    elif key == "wrong-principal":
+        statement["Principal"] = {"Service": ["states.amazonaws.com"]}
+    elif key == "put-only":
+        statement["Action"] = ["logs:PutLogEvents"]
+    elif key == "explicit-deny":
+        deny = {
+            "Sid": "DenyDelivery",
+            "Effect": "Deny",
+            "Principal": {"Service": [DELIVERY_PRINCIPAL]},
+            "Action": ["logs:PutLogEvents"],
+            "Resource": [streams],
+        }
+        return _document(statement, deny)
+    elif key == "source-account":
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": [account]}}
+    elif key == "source-account-wrong":
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": [OTHER_ACCOUNT]}}
+    elif key == "source-arn-state-machine":
+        if state_machine_arn is None:
+            raise ValueError("the SourceArn variant needs state_machine_arn=")
+        statement["Condition"] = {"ArnLike": {"aws:SourceArn": [state_machine_arn]}}
+    return _document(statement)
+
+
+def role_policies(
+    key: str, *, custom: str | Mapping[str, Any] | None = None, **_context: Any
+) -> RoleSetup:
+    """The role's policies for variant ``key``: managed ARNs to attach and inline documents.
+
+    Extra keyword arguments (``account``, ``region``, ``log_group``) are accepted for symmetry
+    with :func:`resource_policy`; the documented role policy uses ``"Resource": "*"`` because
+    these actions "don't support Resource types defined by Amazon CloudWatch Logs" [DOC]
+    (cited in aws/aws-cdk PR #27310).
+    """
+    key = variant("role", key).key
+    log_delivery = {
+        "Sid": "LogDelivery",
+        "Effect": "Allow",
+        "Action": list(LOG_DELIVERY_ACTIONS),
+        "Resource": "*",
+    }
+    if key == "none":
+        return RoleSetup()
+    if key in _MANAGED:
+        return RoleSetup(managed_arns=(_MANAGED[key],))
+    if key == "log-delivery":
+        return RoleSetup(inline={INLINE_POLICY_NAME: _document(log_delivery)})
+    if key == "deny-logs":
+        deny = {"Sid": "DenyLogs", "Effect": "Deny", "Action": "logs:*", "Resource": "*"}
+        return RoleSetup(inline={INLINE_POLICY_NAME: _document(log_delivery, deny)})
+    return RoleSetup(inline={INLINE_POLICY_NAME: _load_custom(custom)})
