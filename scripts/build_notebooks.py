@@ -1,0 +1,1557 @@
+"""Build the lesson notebooks 00, 01, 03, 04, 05 and 06 from the readable source in this file.
+
+Each lesson is written below as plain text: ``%% md`` starts a markdown cell, ``%% code``
+a code cell, and ``%% code [tag, tag]`` a code cell with cell tags (for example
+``raises-exception`` for a cell whose error is part of the lesson). The script writes
+``notebooks/<name>.ipynb`` with nbformat and no outputs; the outputs are always produced
+by executing the notebook (``python scripts/regenerate_notebooks.py``), never by hand.
+
+Usage::
+
+    python scripts/build_notebooks.py            # write all six notebooks (outputs cleared)
+    python scripts/build_notebooks.py 01 04      # only these lessons
+    python scripts/build_notebooks.py --check    # exit 1 if a notebook's sources differ
+
+Editing a lesson: change its text here, run this script, then regenerate the outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+_MARK = re.compile(r"^%% (md|code)(?: \[([^\]]*)\])?\s*$")
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
+
+
+def parse(text: str) -> list:
+    """Turn a lesson's source text into nbformat cells."""
+    cells, kind, tags, lines = [], None, [], []
+
+    def flush():
+        if kind is None:
+            return
+        source = "\n".join(lines).strip("\n")
+        if kind == "md":
+            cell = nbformat.v4.new_markdown_cell(source)
+        else:
+            cell = nbformat.v4.new_code_cell(source)
+        if tags:
+            cell.metadata["tags"] = list(tags)
+        cells.append(cell)
+
+    for line in text.splitlines():
+        match = _MARK.match(line)
+        if match:
+            flush()
+            kind = match.group(1)
+            tags = [t.strip() for t in (match.group(2) or "").split(",") if t.strip()]
+            lines = []
+        elif kind is not None:
+            lines.append(line)
+    flush()
+    return cells
+
+
+def build(name: str, text: str):
+    """A fresh notebook (no outputs) for lesson ``name``; cell ids are stable across builds."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = parse(text)
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"{name[:2]}-{index:03d}"
+    nb.metadata["kernelspec"] = KERNELSPEC
+    nb.metadata["language_info"] = LANGUAGE_INFO
+    return nb
+
+
+def _sources(nb) -> list[tuple[str, str, list]]:
+    return [(c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+# ============================================================================ 00 start here
+
+NB_00 = r"""
+%% md
+# Start here: find out who writes your Step Functions logs
+
+---
+
+%% md
+## Overview
+
+A Step Functions state machine with logging turned on sends its execution events to a
+CloudWatch Logs log group. Most people assume the state machine's IAM role writes them.
+It does not: the log-delivery service `delivery.logs.amazonaws.com` writes them, and only
+the CloudWatch Logs **resource policy** decides whether it may. This lab lets you see that,
+change it and predict it, in a simulated AWS account that runs on your laptop.
+
+This page covers:
+
+1. Who the lab is for and what you will be able to do afterwards
+2. Checking your environment
+3. Opening a world: offline (the default) or a real account
+4. The map of the lessons
+
+%% md
+## Prerequisites
+
+| Concepts | Importance | Notes |
+| --- | --- | --- |
+| Python and Jupyter basics | Necessary | running cells, reading a `dict` |
+| [boto3 clients](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html) | Helpful | every lesson talks plain boto3 |
+| [IAM policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html) | Helpful | identity policies vs resource policies |
+
+- **Time to learn**: 5 minutes for this page; about 2 hours for the whole lab (00 to 07).
+- **System requirements**: none beyond this environment. No AWS account is needed; the
+  offline world simulates IAM, Step Functions and CloudWatch Logs.
+
+---
+
+%% md
+## Imports
+
+%% code
+import importlib.metadata
+import os
+
+from packaging.version import Version
+
+import labkit
+
+%% md
+## Who the lab is for
+
+The lab is for workshop learners and instructors, for people learning AWS on their own, and
+for engineers who arrive with the real problem: *"my Step Functions logs do not show up"*.
+
+After the lab you will be able to:
+
+- say which principal writes Step Functions logs, and which policy authorises it;
+- explain why the state machine's role still matters, but only when the state machine is
+  created or updated;
+- choose a log level and `includeExecutionData`, and find one execution's events;
+- avoid the classic resource-policy size limit with the `/aws/vendedlogs/` prefix, and
+  recognise the newer per-log-group policies;
+- diagnose a real state machine whose logs are missing.
+
+Everything the simulator does follows the AWS documentation or behaviour recorded against
+AWS. Where the lab had to infer a behaviour, the lesson says so.
+
+%% md
+## Check your environment
+
+The next cell asks Python which packages are installed, and says in plain words what is
+missing. Every line should end in `ok`.
+
+%% code
+NEEDED = {"boto3": "1.44", "moto": "5.2", "pandas": "2.2", "matplotlib": "3.9", "ipywidgets": "8.1"}
+for name, minimum in NEEDED.items():
+    try:
+        ok = Version(importlib.metadata.version(name)) >= Version(minimum)
+        print(f"{name} >= {minimum}:", "ok" if ok else "too old, upgrade it")
+    except importlib.metadata.PackageNotFoundError:
+        print(f"{name} >= {minimum}: missing, install it")
+
+%% md
+If a line says *missing* or *too old*, install the lab's pinned packages
+(`pip install -r binder/requirements.txt`) and restart the kernel. On Binder and on the
+workshop hub everything is already installed.
+
+%% md
+## Open a world
+
+Every lesson starts the same way: `labkit.connect()` opens a **world**, an account to talk
+plain boto3 to. By default it is the offline world: a simulated account, seeded, with a
+virtual clock, so that every run of a lesson prints the same thing and a 3-second Wait state
+costs no time at all.
+
+%% code
+world = labkit.connect()
+print(world.mode, world.region, world.account_id)
+
+%% md
+The world hands out genuine boto3 clients. The calls you write here are the calls you would
+write against AWS:
+
+%% code
+sfn = world.client("stepfunctions")
+sfn.list_state_machines()["stateMachines"]
+
+%% md
+### Offline or on a real account
+
+The lessons run offline unless you ask otherwise. To run them against your own account, set
+the environment variable `LABKIT_MODE=aws` before starting Jupyter; no other edit is needed.
+The real mode is opt-in, creates only prefixed and tagged resources, records them in a
+ledger, and restores any resource policy it touches byte for byte. Read
+[06_real_aws](06_real_aws.ipynb) before you try it: a real run costs a little money
+and needs permissions in your account. It is never offered on public Binder servers.
+
+%% code
+os.environ.get("LABKIT_MODE", "offline")
+
+%% md
+## The lessons
+
+| Lesson | What you do |
+| --- | --- |
+| [00_start_here](00_start_here.ipynb) | check your environment and open a world (this page) |
+| [01_the_article](01_the_article.ipynb) | repeat the article's experiment: delete the resource policy, grant AdministratorAccess, and watch the logs stop |
+| [02_policy_lab](02_policy_lab.ipynb) | toggle resource-policy and role variants with widgets, predict, run, and read the verdict |
+| [03_role_at_setup_time](03_role_at_setup_time.ipynb) | see CreateStateMachine fail with AccessDeniedException, and what SAM and CDK do about it |
+| [04_levels_and_data](04_levels_and_data.ipynb) | compare ALL, ERROR, FATAL and OFF, read one log message, find one execution's events |
+| [05_limits_and_prefix](05_limits_and_prefix.ipynb) | fill the classic 5,120-character policy, use `/aws/vendedlogs/`, meet the per-log-group policies, write your own |
+| [06_real_aws](06_real_aws.ipynb) | run the same calls on a real account, safely, and diagnose a state machine with `doctor` |
+| [07_check_your_understanding](07_check_your_understanding.ipynb) | answer questions with immediate feedback, and hunt bugs in broken policies |
+
+Each lesson has the same shape: an overview, prerequisites, one imports cell, sections in
+which you first **predict**, then **run**, then read the **explanation**, and a summary.
+
+%% code
+world.close()
+
+%% md
+## Summary
+
+The lab shows, in a simulated account, that Step Functions logs are written by
+`delivery.logs.amazonaws.com` under the CloudWatch Logs resource policy, not by the state
+machine's role. You checked your environment, opened the offline world with
+`labkit.connect()`, and saw that it hands out ordinary boto3 clients; `LABKIT_MODE=aws`
+switches the same lessons to a real account.
+
+### What's next?
+
+Open [01_the_article](01_the_article.ipynb) and repeat the experiment that started it all.
+
+## Resources and references
+
+- AWS Step Functions Developer Guide, [Logging in CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)
+- Amazon CloudWatch Logs User Guide, [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)
+- [boto3 documentation](https://boto3.amazonaws.com/v1/documentation/api/latest/index.html)
+- [moto](https://docs.getmoto.org/), the AWS mock the offline world stores its state in
+"""
+
+# ============================================================================ 01 the article
+
+NB_01 = r"""
+%% md
+# Delete the delivery policy and watch the logs stop
+
+---
+
+%% md
+## Overview
+
+A short experiment, first published as a blog article, answers the question *who writes a
+Step Functions state machine's logs?* It has three phases, and this lesson repeats them in
+the article's order, with the same names and the same calls:
+
+1. **Phase 1 (1-1, 1-2)**: create the role, the log group and the state machine with logging
+   at level `ALL`; the CloudWatch Logs resource policy appears by itself; run; logs arrive.
+2. **Phase 2 (2-1, 2-2)**: delete the resource policy and give the role
+   `AdministratorAccess`; run; the execution succeeds, **and no logs arrive**.
+3. **Phase 3 (3-1, 3-2)**: put the resource policy back; run; logs arrive again.
+4. **The conclusion**, proven by the outputs above it.
+
+Each boto3 call sits beside the AWS CLI command the article ran. After each execution you
+see the execution history, the delivered log events, and a timeline that puts the two side
+by side.
+
+%% md
+## Prerequisites
+
+| Concepts | Importance | Notes |
+| --- | --- | --- |
+| [00_start_here](00_start_here.ipynb) | Necessary | opening a world |
+| [Step Functions executions and history](https://docs.aws.amazon.com/step-functions/latest/dg/concepts-state-machine-executions.html) | Helpful | what `get_execution_history` returns |
+| [Identity-based vs resource-based policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_identity-vs-resource.html) | Helpful | the heart of the lesson |
+
+- **Time to learn**: 25 minutes.
+- **System requirements**: none (offline). To run it on a real account see
+  [06_real_aws](06_real_aws.ipynb).
+
+---
+
+%% md
+## Imports
+
+%% code
+import json
+
+import pandas as pd
+
+import labkit
+from labkit import article
+from labkit.engine.templates import HELLO_WORLD_V2
+from labkit.timeline import timeline
+
+%% md
+## Open the world
+
+`labkit.connect()` gives the offline world unless `LABKIT_MODE=aws` is set. Its clock is
+virtual and its seed fixed, so the times below are the same on every run.
+
+%% code
+world = labkit.connect()
+iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+
+%% md
+Three small helpers turn boto3's answers into the tables the article showed: the execution
+history (event id, the event it follows, its type, seconds since the start), the delivered
+log events, and the number of messages an execution left in the log group.
+
+%% code
+def history(arn):
+    events = pd.DataFrame(sfn.get_execution_history(executionArn=arn)["events"])
+    events["seconds"] = (events["timestamp"] - events["timestamp"].iloc[0]).dt.total_seconds()
+    return events[["id", "previousEventId", "type", "seconds"]]
+
+%% code
+def log_events(arn):
+    found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPattern=f'"{arn}"')
+    return found["events"]
+
+%% code
+def messages(arn):
+    rows = [json.loads(e["message"]) for e in log_events(arn)]
+    return pd.DataFrame(rows, columns=["id", "type", "previous_event_id", "execution_arn"])
+
+%% md
+## Phase 1: create the machine and watch the logs arrive
+
+**1-1.** The article creates an IAM role for the state machine, a log group named
+`/aws/vendedlogs/states/LookingIntoLogging-Logs`, and the state machine `LookingIntoLogging`
+from the console's *Hello World* template with logging at level `ALL`. The role gets the
+log-delivery permissions the Step Functions guide documents
+([Logging in CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)):
+
+%% code
+role_arn = article.create_role(world)
+print(role_arn)
+print(json.dumps(article.LOG_DELIVERY_POLICY, indent=2))
+
+%% md
+`aws logs create-log-group --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs`
+
+%% code
+log_group_arn = article.create_log_group(world)
+log_group_arn
+
+%% md
+Before the state machine exists, the account has no resource policy:
+
+`aws logs describe-resource-policies`
+
+%% code
+logs.describe_resource_policies()["resourcePolicies"]
+
+%% md
+**Predict.** The next cell creates the state machine with
+`loggingConfiguration={"level": "ALL", "includeExecutionData": true, ...}`. Nobody calls
+`put-resource-policy`. Will `describe-resource-policies` still be empty afterwards?
+
+`aws stepfunctions create-state-machine --name LookingIntoLogging --definition file://hello-world.json --role-arn ... --logging-configuration file://logging.json`
+
+%% code
+machine_arn = article.create_state_machine(world, role_arn, log_group_arn, definition=HELLO_WORLD_V2)
+sfn.describe_state_machine(stateMachineArn=machine_arn)["loggingConfiguration"]
+
+%% md
+`aws logs describe-resource-policies`
+
+%% code
+policies = logs.describe_resource_policies()["resourcePolicies"]
+[(p["policyName"], p.get("policyScope", "ACCOUNT")) for p in policies]
+
+%% code
+original_policy = policies[0]["policyDocument"]
+print(json.dumps(json.loads(original_policy), indent=2))
+
+%% md
+**Explain.** A policy named `AWSLogDeliveryWrite20150319` appeared. Setting up the log
+delivery created it: the CloudWatch Logs guide says that when the log group has no resource
+policy and the user setting up the logging has `logs:PutResourcePolicy`,
+`logs:DescribeResourcePolicies` and `logs:DescribeLogGroups`, "AWS automatically creates" a
+policy that allows the principal `delivery.logs.amazonaws.com` to call
+`logs:CreateLogStream` and `logs:PutLogEvents` on the log group's streams
+([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
+Note the principal: it is the delivery service, not `states.amazonaws.com` and not the role.
+
+This is the **classic** behaviour: one account-level policy that lists each log group. Since
+about March 2026, AWS creates new policies at the **log-group level** instead
+(`policyScope` `RESOURCE`, one policy per log group); [05_limits_and_prefix](05_limits_and_prefix.ipynb)
+shows that profile. The experiment's result is the same under both.
+
+**1-2.** Run the machine once.
+
+`aws stepfunctions start-execution --state-machine-arn arn:aws:states:...:stateMachine:LookingIntoLogging`
+
+%% code
+run1 = sfn.start_execution(stateMachineArn=machine_arn, name="phase-1")["executionArn"]
+world.settle()
+sfn.describe_execution(executionArn=run1)["status"]
+
+%% md
+`world.settle()` runs the started executions to their end and lets the log delivery happen,
+in virtual time (on a real account it polls until delivery is quiet). The history has the
+20 events of the Hello World v2 template:
+
+%% code
+history(run1)
+
+%% md
+`aws logs filter-log-events --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs --filter-pattern '"<execution ARN>"'`
+
+%% code
+messages(run1)
+
+%% md
+Every history event arrived as one log message, keeping its `id`. The timeline shows the
+history (black ticks), the delivered log events (blue), and the delivery latency between them:
+
+%% code
+timeline(sfn.get_execution_history(executionArn=run1)["events"], log_events(run1))
+
+%% md
+## Phase 2: delete the policy, grant AdministratorAccess
+
+**2-1.** The article now removes the resource policy and, to rule the role out, gives the
+role every permission there is.
+
+`aws logs delete-resource-policy --policy-name AWSLogDeliveryWrite20150319`
+
+%% code
+logs.delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
+logs.describe_resource_policies()["resourcePolicies"]
+
+%% md
+`aws iam attach-role-policy --role-name StepFunctions-LookingIntoLogging-role --policy-arn arn:aws:iam::aws:policy/AdministratorAccess`
+
+%% code
+iam.attach_role_policy(RoleName=article.ROLE_NAME, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+[p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=article.ROLE_NAME)["AttachedPolicies"]]
+
+%% md
+**Predict.** The role may now do anything, including `logs:PutLogEvents` on every log group.
+If the role wrote the logs, they would arrive. Will the execution succeed? How many log
+messages will it leave in the log group?
+
+**2-2.** Run it.
+
+`aws stepfunctions start-execution --state-machine-arn arn:aws:states:...:stateMachine:LookingIntoLogging`
+
+%% code
+run2 = sfn.start_execution(stateMachineArn=machine_arn, name="phase-2")["executionArn"]
+world.settle()
+sfn.describe_execution(executionArn=run2)["status"]
+
+%% code
+history(run2).tail(3)
+
+%% code
+messages(run2)
+
+%% md
+**Explain.** The execution succeeded with the same 20 history events, and not one log
+message arrived. The Step Functions guide says "Publishing logs doesn't block or slow down
+executions" ([cw-logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)),
+so nothing in the execution tells you that its logs are gone. AdministratorAccess did not
+help because the role is not the writer: `delivery.logs.amazonaws.com` is, and with the
+resource policy gone no statement allows it. (That a removed statement makes the events
+silently disappear is *inferred*: AWS documents only that delivery is "best-effort"; the
+article observed it, and the lab reproduces it.)
+
+The offline world can say *why* each event was not delivered, with the IAM evaluation that
+decided it:
+
+%% code
+dropped = world.deliveries().query("execution_arn == @run2")
+dropped[["event_id", "event_type", "status", "decision"]].head(3)
+
+%% code
+print(dropped["reason"].iloc[0])
+
+%% code
+timeline(sfn.get_execution_history(executionArn=run2)["events"], log_events(run2), reason=dropped["reason"].iloc[0])
+
+%% md
+## Phase 3: put the policy back
+
+**3-1.** The article puts the saved policy document back under the same name.
+
+`aws logs put-resource-policy --policy-name AWSLogDeliveryWrite20150319 --policy-document file://policy.json`
+
+%% code
+logs.put_resource_policy(policyName="AWSLogDeliveryWrite20150319", policyDocument=original_policy)
+[p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
+
+%% md
+**Predict.** The role still has AdministratorAccess. Does that matter now? Will the next
+execution's events arrive?
+
+**3-2.** Run it.
+
+`aws stepfunctions start-execution --state-machine-arn arn:aws:states:...:stateMachine:LookingIntoLogging`
+
+%% code
+run3 = sfn.start_execution(stateMachineArn=machine_arn, name="phase-3")["executionArn"]
+world.settle()
+sfn.describe_execution(executionArn=run3)["status"]
+
+%% code
+messages(run3).head()
+
+%% code
+timeline(sfn.get_execution_history(executionArn=run3)["events"], log_events(run3))
+
+%% md
+**Explain.** With the statement back, `delivery.logs.amazonaws.com` may create the stream
+and put the events again, and they arrive. Nothing about the state machine or its role
+changed between phase 2 and phase 3: only the resource policy did.
+
+## The conclusion, proven
+
+The article's conclusion: **Step Functions logs are written to CloudWatch Logs by the
+log-delivery service under the CloudWatch Logs resource policy, not by the state machine's
+IAM role.** The role's log permissions are used only to set up the delivery when the state
+machine is created or updated ([03_role_at_setup_time](03_role_at_setup_time.ipynb)).
+
+The three phases, side by side:
+
+%% code
+runs = {"1: policy": run1, "2: no policy, admin role": run2, "3: policy again": run3}
+pd.DataFrame({phase: {"status": sfn.describe_execution(executionArn=arn)["status"],
+                      "history events": len(history(arn)), "log messages": len(messages(arn))}
+              for phase, arn in runs.items()}).T
+
+%% code
+world.deliveries().groupby(["execution_arn", "status"]).size()
+
+%% code
+world.close()
+
+%% md
+## Summary
+
+You repeated the article's three phases. With the auto-created resource policy the logs
+arrived; with the policy deleted the execution still succeeded but no log message arrived,
+even though the role had AdministratorAccess; with the policy back the logs returned. The
+writer is `delivery.logs.amazonaws.com`, and only the resource policy authorises it.
+
+### What's next?
+
+[02_policy_lab](02_policy_lab.ipynb) lets you toggle resource-policy and role variants and
+predict each outcome; [03_role_at_setup_time](03_role_at_setup_time.ipynb) shows where the
+role does matter.
+
+## Resources and references
+
+- AWS Step Functions Developer Guide, [Logging in CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)
+  ("Publishing logs doesn't block or slow down executions"; the role's log-delivery permissions)
+- Amazon CloudWatch Logs User Guide, [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)
+  (the auto-created `AWSLogDeliveryWrite20150319` policy; the log-group-level policies)
+- CloudWatch Logs API Reference: [DescribeResourcePolicies](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeResourcePolicies.html),
+  [DeleteResourcePolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DeleteResourcePolicy.html),
+  [PutResourcePolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html),
+  [FilterLogEvents](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html)
+- AWS CLI: [`aws logs`](https://docs.aws.amazon.com/cli/latest/reference/logs/) and
+  [`aws stepfunctions`](https://docs.aws.amazon.com/cli/latest/reference/stepfunctions/)
+"""
+
+# ============================================================================ 03 role at setup time
+
+NB_03 = r"""
+%% md
+# See where the role matters: when the state machine is created
+
+---
+
+%% md
+## Overview
+
+[01_the_article](01_the_article.ipynb) showed that the state machine's role does not write
+its logs. Yet the Step Functions guide asks you to give that role a list of `logs:`
+permissions, and people who forget them get an error. This lesson shows when, and why:
+
+1. **Create a state machine whose role lacks the log-delivery permissions**: CreateStateMachine
+   fails with `AccessDeniedException`.
+2. **Give the role the documented permissions**: the same call succeeds, and the resource
+   policy is written.
+3. **The same message, a different cause**: the error text names the role even when the
+   resource policy is the problem.
+4. **What SAM and CDK do about it.**
+
+%% md
+## Prerequisites
+
+| Concepts | Importance | Notes |
+| --- | --- | --- |
+| [01_the_article](01_the_article.ipynb) | Necessary | who writes the logs |
+| [IAM roles for Step Functions](https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html) | Helpful | the execution role and its trust policy |
+| [botocore `ClientError`](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/error-handling.html) | Helpful | reading `error.response["Error"]` |
+
+- **Time to learn**: 20 minutes.
+- **System requirements**: none (offline).
+
+---
+
+%% md
+## Imports
+
+%% code
+import json
+
+from botocore.exceptions import ClientError
+
+import labkit
+from labkit import article
+from labkit.engine.templates import HELLO_WORLD_V2
+from labkit.iam import Policy, Request, evaluate
+
+%% md
+## Create a machine with a bare role
+
+Open a world and create a role that Step Functions may assume, with **no permission policy
+at all**, and the article's log group.
+
+%% code
+world = labkit.connect()
+iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+
+%% code
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+         "Principal": {"Service": "states.amazonaws.com"}}]}
+role_arn = iam.create_role(RoleName="bare-role", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+group_arn = article.create_log_group(world)
+
+%% code
+LOGGING = {"level": "ALL", "includeExecutionData": True,
+           "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn}}]}
+LOGGING
+
+%% md
+**Predict.** In phase 2 of the article, a role with AdministratorAccess did not make any log
+arrive, so the role's permissions looked irrelevant. What happens if you create a state
+machine with logging `ALL` and a role that has no permissions at all?
+
+%% code [raises-exception]
+sfn.create_state_machine(name="BareRole", definition=HELLO_WORLD_V2, roleArn=role_arn,
+                         loggingConfiguration=LOGGING)
+
+%% md
+**Explain.** `CreateStateMachine` refused with `AccessDeniedException` and the message
+*"The state machine IAM Role is not authorized to access the Log Destination"* (HTTP 400).
+When logging is enabled, Step Functions sets up the log delivery **as the role** at create
+(and update) time. The Step Functions guide lists what the role needs for that
+([Logging in CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)):
+`logs:CreateLogDelivery`, `GetLogDelivery`, `UpdateLogDelivery`, `DeleteLogDelivery`,
+`ListLogDeliveries`, `PutResourcePolicy`, `DescribeResourcePolicies`, `DescribeLogGroups`
+(and `PutLogEvents`, `CreateLogStream`), all on `"Resource": "*"`. The five `*LogDelivery*`
+actions are permission-only: there is no API operation of that name
+([Service Authorization Reference](https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html)).
+That Step Functions acts as the role here is *inferred* from the error text; the check at
+create and update time is reported, for example by
+[qiita.com/tmiki](https://qiita.com/tmiki/items/1ad26ca38f8b68e00df1).
+
+Nothing was created:
+
+%% code
+[m["name"] for m in sfn.list_state_machines()["stateMachines"]]
+
+%% md
+The role does not matter while logging is off. The same role, the same definition, level
+`OFF`:
+
+%% code
+bare = sfn.create_state_machine(name="BareRole", definition=HELLO_WORLD_V2, roleArn=role_arn,
+                                loggingConfiguration={"level": "OFF"})["stateMachineArn"]
+sfn.describe_state_machine(stateMachineArn=bare)["loggingConfiguration"]
+
+%% md
+**Predict.** Turning logging on later goes through `UpdateStateMachine`. Will that check the
+role too?
+
+%% code [raises-exception]
+sfn.update_state_machine(stateMachineArn=bare, loggingConfiguration=LOGGING)
+
+%% md
+**Explain.** Yes: any call that sets up log delivery checks the role, and the machine keeps
+its previous configuration.
+
+## Give the role the documented permissions
+
+Attach the log-delivery statement from the Step Functions guide as an inline policy:
+
+%% code
+print(json.dumps(article.LOG_DELIVERY_POLICY, indent=2))
+
+%% code
+iam.put_role_policy(RoleName="bare-role", PolicyName="log-delivery",
+                    PolicyDocument=json.dumps(article.LOG_DELIVERY_POLICY))
+sfn.update_state_machine(stateMachineArn=bare, loggingConfiguration=LOGGING)
+sfn.describe_state_machine(stateMachineArn=bare)["loggingConfiguration"]["level"]
+
+%% md
+The update succeeded, and setting up the delivery wrote the resource policy that
+authorises `delivery.logs.amazonaws.com`:
+
+%% code
+[(p["policyName"], p.get("policyScope", "ACCOUNT")) for p in logs.describe_resource_policies()["resourcePolicies"]]
+
+%% md
+The lab's IAM evaluator makes the difference explicit. The request Step Functions makes as
+the role is `logs:CreateLogDelivery` on `*`; with no policy it is implicitly denied, with the
+documented policy it is allowed:
+
+%% code
+request = Request(principal=role_arn, action="logs:CreateLogDelivery", resource="*")
+print(evaluate(request, identity=()))
+
+%% code
+documented = Policy.load(article.LOG_DELIVERY_POLICY, kind="identity", name="log-delivery")
+print(evaluate(request, identity=[documented]))
+
+%% md
+So the role's `logs:` permissions are a **set-up-time** requirement. They are never used to
+write an execution's events: that is `delivery.logs.amazonaws.com`, under the resource
+policy, at run time.
+
+## Read the same message, a different cause
+
+The message names the role, but it is not always the role's fault. A Japanese write-up
+([qiita.com/tmiki](https://qiita.com/tmiki/items/1ad26ca38f8b68e00df1)) reports the same
+`AccessDeniedException` when the **resource policy** could not be written, and a 2020 issue
+([serverless-step-functions #334](https://github.com/serverless-operations/serverless-step-functions/issues/334))
+traced it to a **full** account-level resource policy. Today a full classic policy usually
+gives a clearer `InvalidLoggingConfiguration` size error
+([05_limits_and_prefix](05_limits_and_prefix.ipynb) reproduces it).
+
+**Predict.** Here is a role that may set up deliveries but may **not** write the resource
+policy (`logs:PutResourcePolicy` is missing), and a new log group the current policy does
+not cover. What will CreateStateMachine say?
+
+%% code
+half = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*",
+        "Action": ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:ListLogDeliveries"]}]}
+iam.create_role(RoleName="half-role", AssumeRolePolicyDocument=json.dumps(TRUST))
+iam.put_role_policy(RoleName="half-role", PolicyName="half", PolicyDocument=json.dumps(half))
+other_group = logs.create_log_group(logGroupName="team-b-logs") and "team-b-logs"
+
+%% code [raises-exception]
+other = {**LOGGING, "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn.replace(article.LOG_GROUP_NAME, other_group)}}]}
+sfn.create_state_machine(name="HalfRole", definition=HELLO_WORLD_V2,
+                         roleArn=role_arn.replace("bare-role", "half-role"), loggingConfiguration=other)
+
+%% md
+**Explain.** The same words. The role *could* create the delivery, but the delivery could
+not be authorised because the resource policy could not be extended to the new log group.
+When you see this message, check both: the role's log-delivery permissions **and** whether
+the resource policy covers (or may be extended to cover) the log group. *(Which of the two
+AWS checks first, and the exact conditions under which it reports this message rather than
+another, are inferred from reports, not documented.)*
+
+## Compare what SAM and CDK do
+
+Infrastructure tools differ in whether they add the set-up-time permissions for you.
+
+- **AWS CDK** adds them. When a `StateMachine` has `logs` configured, CDK's
+  [`state-machine.ts`](https://github.com/aws/aws-cdk/blob/main/packages/aws-cdk-lib/aws-stepfunctions/lib/state-machine.ts)
+  adds to the state machine's role a statement with eight actions on `*`:
+  `logs:CreateLogDelivery`, `logs:GetLogDelivery`, `logs:UpdateLogDelivery`,
+  `logs:DeleteLogDelivery`, `logs:ListLogDeliveries`, `logs:PutResourcePolicy`,
+  `logs:DescribeResourcePolicies` and `logs:DescribeLogGroups`. It does **not** add
+  `logs:PutLogEvents`, and CDK machines log fine: more evidence that the role is not the
+  writer. (CDK's default level, `ERROR`, is a CDK choice; the API default is `OFF`.)
+- **AWS SAM**'s `AWS::Serverless::StateMachine` takes a
+  [`Logging`](https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-statemachine.html)
+  property and passes it to the state machine's `LoggingConfiguration`. In the SAM translator
+  source we read (`samtranslator/model/stepfunctions/generators.py`), the role SAM generates
+  gets only what you list under `Policies` (plus the X-Ray policy when `Tracing` is on); no
+  log-delivery statement is added. So with SAM you add the statement yourself, as an inline
+  policy document under `Policies`. None of SAM's
+  [policy templates](https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-policy-templates.html)
+  is dedicated to log delivery, as far as we know; check the current list before relying on
+  it *(unverified for the latest SAM release)*.
+- **CloudFormation** alone does nothing for you; a missing permission surfaces as the same
+  message with `(Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException; ...)`
+  appended and `HandlerErrorCode: AccessDenied`.
+
+%% code
+world.close()
+
+%% md
+## Summary
+
+The state machine's role matters at exactly one moment: when CreateStateMachine or
+UpdateStateMachine sets up the log delivery. Without the documented `logs:*LogDelivery*`,
+`PutResourcePolicy`, `DescribeResourcePolicies` and `DescribeLogGroups` permissions the call
+fails with `AccessDeniedException: The state machine IAM Role is not authorized to access
+the Log Destination`; the same words can also point at a resource policy that could not be
+extended. CDK adds the eight set-up actions for you; SAM and plain CloudFormation do not.
+
+### What's next?
+
+[04_levels_and_data](04_levels_and_data.ipynb) looks at what is logged: levels,
+`includeExecutionData`, and the shape of one log message.
+
+## Resources and references
+
+- AWS Step Functions Developer Guide, [Logging in CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html) (the role's permissions)
+- Amazon CloudWatch Logs User Guide, [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)
+- [Actions defined by Amazon CloudWatch Logs](https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html) (permission-only `*LogDelivery*` actions)
+- Step Functions API Reference, [CreateStateMachine](https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html) and [UpdateStateMachine](https://docs.aws.amazon.com/step-functions/latest/apireference/API_UpdateStateMachine.html)
+- AWS CDK, [`aws-stepfunctions/lib/state-machine.ts`](https://github.com/aws/aws-cdk/blob/main/packages/aws-cdk-lib/aws-stepfunctions/lib/state-machine.ts)
+- AWS SAM, [`AWS::Serverless::StateMachine`](https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-statemachine.html)
+- Reports of the error: [aws-cdk #26432](https://github.com/aws/aws-cdk/issues/26432), [copilot-cli #4338](https://github.com/aws/copilot-cli/issues/4338), [serverless-step-functions #334](https://github.com/serverless-operations/serverless-step-functions/issues/334)
+"""
+
+# ============================================================================ 04 levels and data
+
+NB_04 = r"""
+%% md
+# Choose what gets logged: levels, execution data and one execution's events
+
+---
+
+%% md
+## Overview
+
+A state machine's `loggingConfiguration` decides which history events become log messages
+and how much of each message is kept. This lesson uses a machine with a failing path:
+
+1. **Compare `ALL`, `ERROR`, `FATAL` and `OFF`** on a failed and a successful execution, and
+   tie the result to AWS's level table.
+2. **Drop the data** with `includeExecutionData: false`.
+3. **Read one log message**: every value is a string; input and output are escaped JSON.
+4. **Find one execution's events** with `filter_log_events`.
+
+%% md
+## Prerequisites
+
+| Concepts | Importance | Notes |
+| --- | --- | --- |
+| [01_the_article](01_the_article.ipynb) | Necessary | machines, runs and log events |
+| [Log levels](https://docs.aws.amazon.com/step-functions/latest/dg/cloudwatch-log-level.html) | Helpful | AWS's table of event types per level |
+| [Filter pattern syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html) | Helpful | term and JSON filter patterns |
+
+- **Time to learn**: 20 minutes.
+- **System requirements**: none (offline).
+
+---
+
+%% md
+## Imports
+
+%% code
+import json
+
+import pandas as pd
+
+import labkit
+from labkit import article
+from labkit.engine.templates import FAIL_MACHINE
+
+%% md
+## Build a machine that can fail
+
+The offline world, the article's role and log group, and a definition with a path that
+ends in a `Fail` state:
+
+%% code
+world = labkit.connect()
+logs, sfn = world.client("logs"), world.client("stepfunctions")
+role_arn, group_arn = article.create_role(world), article.create_log_group(world)
+
+%% code
+print(FAIL_MACHINE)
+
+%% md
+One state machine per logging configuration, all writing to the same log group (executions
+share log groups and even streams, so every lookup below filters by execution ARN):
+
+%% code
+def machine(level, data=True):
+    config = {"level": level, "includeExecutionData": data,
+              "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn}}]}
+    return sfn.create_state_machine(name=f"Levels-{level}-{str(data).lower()}", definition=FAIL_MACHINE,
+                                    roleArn=role_arn, loggingConfiguration=config)["stateMachineArn"]
+
+%% code
+def run(machine_arn, name, payload):
+    arn = sfn.start_execution(stateMachineArn=machine_arn, name=name, input=json.dumps(payload))["executionArn"]
+    world.settle()
+    return arn
+
+%% code
+def delivered(arn):
+    found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPattern=f'"{arn}"')
+    return [json.loads(e["message"]) for e in found["events"]]
+
+%% md
+## Compare ALL, ERROR, FATAL and OFF
+
+**Predict.** The failing run's history has an `ExecutionStarted`, some state events, a
+`FailStateEntered` and an `ExecutionFailed`. Which of them does each level log? And what does
+a *successful* run log at `ERROR`?
+
+%% code
+LEVELS = ["ALL", "ERROR", "FATAL", "OFF"]
+machines = {level: machine(level) for level in LEVELS}
+failed = {level: run(arn, f"fail-{level}", FAILING) for level, arn in machines.items()}
+passed = {level: run(arn, f"pass-{level}", PASSING) for level, arn in machines.items()}
+
+%% code
+types = [e["type"] for e in sfn.get_execution_history(executionArn=failed["ALL"])["events"]]
+table = pd.DataFrame({level: [t in {m["type"] for m in delivered(arn)} for t in types]
+                      for level, arn in failed.items()}, index=types)
+table.replace({True: "✓", False: ""})
+
+%% md
+**Explain.** This is AWS's level table
+([Log levels](https://docs.aws.amazon.com/step-functions/latest/dg/cloudwatch-log-level.html)):
+
+| Level | Logs |
+| --- | --- |
+| `ALL` | every history event type |
+| `ERROR` | `ExecutionFailed`, `ExecutionAborted`, `ExecutionTimedOut`, plus failure events such as `FailStateEntered`, `TaskFailed`, `LambdaFunctionFailed`, `MapStateFailed` |
+| `FATAL` | only `ExecutionFailed`, `ExecutionAborted`, `ExecutionTimedOut` |
+| `OFF` | nothing |
+
+Logged events keep their history `id`; nothing is renumbered after filtering (recorded
+against AWS by LocalStack's AWS-validated tests). And a successful run:
+
+%% code
+pd.Series({level: len(delivered(arn)) for level, arn in passed.items()}, name="log messages")
+
+%% md
+At `ERROR` and `FATAL` a successful run logs **nothing**. An empty log group under those
+levels means "no failures", not "logging is broken"; under `ALL` it would be a warning sign.
+
+## Drop the data
+
+**Predict.** `includeExecutionData: false` keeps the same events. Which keys of `details`
+disappear?
+
+%% code
+lean = run(machine("ALL", data=False), "lean", FAILING)
+pd.DataFrame({"true": {m["type"]: sorted(m["details"]) for m in delivered(failed["ALL"])},
+              "false": {m["type"]: sorted(m["details"]) for m in delivered(lean)}})
+
+%% md
+**Explain.** The API reference says only "When set to `false`, data is excluded"
+([LoggingConfiguration](https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html)).
+Recordings against AWS show what that means: payloads (`input`, `output`) and their
+`inputDetails`/`outputDetails` go; metadata (`roleArn`, the state `name`, `error`, `cause`)
+stays, and `ExecutionSucceeded` keeps an empty `details` object. For Task states the lab
+*infers* that `parameters` goes too (not recorded). Turn execution data off when inputs may
+hold secrets or personal data; you keep the shape of the run and lose its values.
+
+## Read one log message
+
+Here is the `ExecutionStarted` message of the failing run at level `ALL`, as CloudWatch Logs
+stores it (the `message` of a log event is one line of JSON):
+
+%% code
+started = next(m for m in delivered(failed["ALL"]) if m["type"] == "ExecutionStarted")
+print(json.dumps(started, indent=2))
+
+%% md
+Look closely:
+
+- Every top-level value is a **string**: `"id": "1"`, `"previous_event_id": "0"`,
+  `"event_timestamp"` in epoch milliseconds as a string, `"redrive_count": "0"`.
+- `details.input` is an **escaped JSON string**, not an object: you must `json.loads` it a
+  second time. The Step Functions guide speaks of "escaped input or escaped output"
+  ([cw-logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)).
+- `inputDetails.truncated` is a boolean: escaped payloads over 248 KB are cut.
+- `execution_arn` names the execution, because executions share streams.
+
+%% code
+{key: type(value).__name__ for key, value in started.items()}
+
+%% code
+json.loads(started["details"]["input"])
+
+%% md
+## Find one execution's events
+
+Executions of one state machine write to shared streams named
+`states/<machine>/<YYYY-MM-DD-HH-MM>/<hex>`, so "the stream of my execution" does not exist.
+Filter by the execution ARN instead. A **term** pattern in double quotes matches messages
+that contain the exact phrase:
+
+`aws logs filter-log-events --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs --filter-pattern '"arn:aws:states:...:execution:Levels-ALL-true:fail-ALL"'`
+
+%% code
+found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPattern=f'"{failed["ALL"]}"')
+len(found["events"]), sorted({e["logStreamName"] for e in found["events"]})
+
+%% md
+A term pattern works on the event type too. Every `ExecutionFailed` in the group, across
+all machines and levels:
+
+%% code
+found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPattern='"ExecutionFailed"')
+[json.loads(e["message"])["execution_arn"].rsplit(":", 2)[1:] for e in found["events"]]
+
+%% md
+On AWS you can also use a **JSON filter pattern**, which tests a field instead of searching
+text: `{ $.type = "ExecutionFailed" && $.execution_arn = "arn:aws:states:..." }`
+([Filter pattern syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html)).
+The offline world stores logs in moto, and moto 5.2 supports only single terms, multiple
+terms and exact phrases; for any other pattern it **returns every event**. So offline, stick
+to quoted terms (as above) or filter the parsed messages in Python. This is a limit of the
+simulator, not of AWS.
+
+%% code
+world.close()
+
+%% md
+## Summary
+
+`ALL` logs every history event; `ERROR` logs the failures; `FATAL` only the end of a failed,
+aborted or timed-out execution; `OFF` nothing, so a successful run leaves no message at
+`ERROR` or `FATAL`. Logged events keep their history ids. `includeExecutionData: false`
+removes payloads and keeps metadata. One log message is one JSON object whose top-level
+values are strings and whose input and output are escaped JSON. Executions share streams:
+find one execution's events by filtering on its ARN.
+
+### What's next?
+
+[05_limits_and_prefix](05_limits_and_prefix.ipynb): what happens to the resource policy when
+many log groups need it, and why `/aws/vendedlogs/` exists.
+
+## Resources and references
+
+- AWS Step Functions Developer Guide, [Log levels](https://docs.aws.amazon.com/step-functions/latest/dg/cloudwatch-log-level.html) and [Logging in CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)
+- Step Functions API Reference, [LoggingConfiguration](https://docs.aws.amazon.com/step-functions/latest/apireference/API_LoggingConfiguration.html)
+- Amazon CloudWatch Logs, [Filter pattern syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html) and [FilterLogEvents](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html)
+- LocalStack's AWS-validated Step Functions logging tests, [`tests/aws/services/stepfunctions/v2/logs/test_logs.py`](https://github.com/localstack/localstack/blob/main/tests/aws/services/stepfunctions/v2/logs/test_logs.py) (recorded message shapes)
+"""
+
+# ============================================================================ 05 limits and prefix
+
+NB_05 = r"""
+%% md
+# Outgrow the resource policy: the 5,120-character limit, `/aws/vendedlogs/` and your own policy
+
+---
+
+%% md
+## Overview
+
+Every log group that receives vended logs must be allowed, in a resource policy, to receive
+them. How that policy grows has changed over time, and the change explains a naming
+convention you have probably seen:
+
+1. **Fill the classic policy**: one account-level policy listing every log group, limited to
+   5,120 characters, until CreateStateMachine fails.
+2. **Use the `/aws/vendedlogs/` prefix**, which needs no new entry.
+3. **Meet the current per-log-group policies** (since about March 2026).
+4. **Write your own least-privilege policy** with confused-deputy conditions, and check it
+   with `labkit.iam`.
+
+%% md
+## Prerequisites
+
+| Concepts | Importance | Notes |
+| --- | --- | --- |
+| [01_the_article](01_the_article.ipynb) | Necessary | the auto-created `AWSLogDeliveryWrite20150319` policy |
+| [03_role_at_setup_time](03_role_at_setup_time.ipynb) | Helpful | what is checked at CreateStateMachine |
+| [The confused deputy problem](https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html) | Helpful | `aws:SourceAccount` and `aws:SourceArn` |
+
+- **Time to learn**: 25 minutes.
+- **System requirements**: none. This lesson always runs offline, even with
+  `LABKIT_MODE=aws`: filling an account's shared resource policy on purpose is not something
+  to do to a real account.
+
+---
+
+%% md
+## Imports
+
+%% code
+import json
+
+from botocore.exceptions import ClientError
+
+import labkit
+from labkit import article
+from labkit.engine.templates import HELLO_WORLD_V2
+from labkit.iam import Policy, Request, evaluate, lint
+
+%% md
+## Fill the classic policy
+
+The **classic** behaviour, the one the article met: one account-level policy named
+`AWSLogDeliveryWrite20150319`, and each new log group appends one `Resource` entry to it.
+The CloudWatch Logs guide: "CloudWatch Logs resource policies are limited to 5120
+characters", and services "must list each log group"
+([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
+
+%% code
+world = labkit.offline(profile="classic")
+logs, sfn = world.client("logs"), world.client("stepfunctions")
+role_arn = article.create_role(world)
+
+%% code
+def machine(group, name):
+    arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["arn"]
+    config = {"level": "ALL", "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": arn}}]}
+    return sfn.create_state_machine(name=name, definition=HELLO_WORLD_V2, roleArn=role_arn,
+                                    loggingConfiguration=config)["stateMachineArn"]
+
+%% code
+def shared_policy():
+    policies = logs.describe_resource_policies()["resourcePolicies"]
+    return json.loads(next(p["policyDocument"] for p in policies if p["policyName"] == "AWSLogDeliveryWrite20150319"))
+
+%% md
+**Predict.** Teams create log groups named after their application, `team-00-app-logs`,
+`team-01-app-logs`, and so on, each with a state machine. Each name adds about 90 characters
+to the policy. After how many does CreateStateMachine fail, and with which error?
+
+%% code
+for n in range(100):
+    logs.create_log_group(logGroupName=f"team-{n:02d}-app-logs")
+    try:
+        machine(f"team-{n:02d}-app-logs", f"team-{n:02d}")
+    except ClientError as error:
+        print(n, error.response["Error"]["Code"], "\n" + error.response["Error"]["Message"]); break
+
+%% code
+document = shared_policy()
+len(json.dumps(document)), len(document["Statement"][0]["Resource"])
+
+%% md
+**Explain.** The machine number shown above could not be created:
+`InvalidLoggingConfiguration` with *"Invalid Logging Configuration: The CloudWatch Logs
+Resource Policy size was exceeded. We suggest prefixing your CloudWatch log group name with
+/aws/vendedlogs/states/."* This exact message is reported again and again, for example in
+[aws-cdk #28900](https://github.com/aws/aws-cdk/issues/28900) and
+[aws-batch-runtime-monitoring #23](https://github.com/aws-samples/aws-batch-runtime-monitoring/issues/23).
+Around 2020 the same situation produced the `AccessDeniedException` of
+[03_role_at_setup_time](03_role_at_setup_time.ipynb)
+([serverless-step-functions #334](https://github.com/serverless-operations/serverless-step-functions/issues/334)).
+The entries are also never removed when a state machine or stack is deleted (same reports),
+so an account fills up over the years. Where exactly the lab stops is a simulator setting:
+the limit is documented, but how close to it AWS lets the policy grow is *inferred*.
+
+## Use the /aws/vendedlogs/ prefix
+
+The error message has the fix. The Step Functions guide: a log group name starting with
+`/aws/vendedlogs/` "will grant permissions to the log group without appending more characters
+to the resource policy" ([bp-cwl](https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html)),
+and the CloudWatch Logs guide says that near the limit "CloudWatch Logs automatically enables
+`/aws/vendedlogs/*` in the resource policy".
+
+**Predict.** The policy is full. Can you still create a machine that logs to
+`/aws/vendedlogs/states/team-99-app-logs`?
+
+%% code
+logs.create_log_group(logGroupName="/aws/vendedlogs/states/team-99-app-logs")
+machine("/aws/vendedlogs/states/team-99-app-logs", "team-99")
+[r for r in shared_policy()["Statement"][0]["Resource"] if "vendedlogs" in r]
+
+%% md
+**Explain.** It worked: one wildcard entry, `...:log-group:/aws/vendedlogs/*`, covers every
+log group under the prefix, so new ones add nothing. That is why the console creates Step
+Functions log groups as `/aws/vendedlogs/states/<name>-Logs`, and why the article's group has
+that name. (The stored form of the wildcard entry follows a public report,
+[sst #125](https://github.com/anomalyco/sst/issues/125); the exact point at which AWS adds it
+is *inferred*.) One more classic limit: at most 10 resource policies per Region and account;
+an 11th `PutResourcePolicy` fails with `LimitExceededException: Resource limit exceeded.`
+([aws-cdk #22307](https://github.com/aws/aws-cdk/issues/22307)).
+
+%% code
+world.close()
+
+%% md
+## Meet the per-log-group policies
+
+Since about March 2026, CloudWatch Logs writes **log-group-level** policies for new
+subscriptions: "resource policies are configured at the log group level and have a maximum
+size of 51,200 bytes. If an existing account-level resource policy already grants
+permissions through wildcards, a separate log group level policy would not be created"
+([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
+The API gained `resourceArn` on `PutResourcePolicy` and `policyScope` (`ACCOUNT` or
+`RESOURCE`) on `DescribeResourcePolicies`
+([API](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeResourcePolicies.html));
+the date comes from a Terraform provider change confirmed with AWS Support
+([terraform-provider-aws #47111](https://github.com/hashicorp/terraform-provider-aws/pull/47111)).
+The lab calls this the **current** profile:
+
+%% code
+world = labkit.offline(profile="current")
+logs, sfn = world.client("logs"), world.client("stepfunctions")
+role_arn = article.create_role(world)
+
+%% code
+for n in range(3):
+    logs.create_log_group(logGroupName=f"team-{n:02d}-app-logs")
+    machine(f"team-{n:02d}-app-logs", f"team-{n:02d}")
+
+%% code
+logs.describe_resource_policies(policyScope="ACCOUNT")["resourcePolicies"]
+
+%% code
+found = logs.describe_resource_policies(policyScope="RESOURCE")["resourcePolicies"]
+[(p["policyScope"], p["resourceArn"].split(":log-group:")[1]) for p in found]
+
+%% code
+print(json.dumps(json.loads(found[0]["policyDocument"]), indent=2))
+
+%% md
+**Explain.** No account-level policy: each log group got its own `RESOURCE`-scope policy,
+and a log group has at most one. The 5,120-character race is gone for new set-ups, and so is
+the reason for the prefix, but accounts that already have the classic policy keep it, and the
+article's phase 2 now means deleting the log group's own policy. (How the two coexist in an
+account that has both is documented only in the sentence quoted above.)
+
+%% code
+world.close()
+
+%% md
+## Write your own least-privilege policy
+
+The auto-created statement allows `delivery.logs.amazonaws.com` and, to protect against the
+**confused deputy** problem, adds two conditions: `aws:SourceAccount` must be your account,
+and `aws:SourceArn` must match `arn:aws:logs:REGION:ACCOUNT:*`. The CloudWatch Logs guide
+recommends both, and with both "the `aws:SourceAccount` value and the account in the
+`aws:SourceArn` value must use the same account ID"
+([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html),
+[IAM confused deputy](https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)).
+
+Write a policy for the article's log group only:
+
+%% code
+world = labkit.offline()
+account, region = world.account_id, world.region
+group = f"arn:aws:logs:{region}:{account}:log-group:{article.LOG_GROUP_NAME}"
+
+%% code
+mine = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "StepFunctionsLogsForOneGroup", "Effect": "Allow",
+    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{group}:log-stream:*",
+    "Condition": {"StringEquals": {"aws:SourceAccount": account},
+                  "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{account}:*"}}}]}
+
+%% code
+lint(mine, kind="resource")
+
+%% md
+Check it before you put it anywhere. The delivery service asks to `PutLogEvents` on a stream
+of the group, from your account:
+
+%% code
+policy = Policy.load(mine, kind="resource", name="mine")
+stream = f"{group}:log-stream:states/LookingIntoLogging/2026-11-02-09-00/0a1b2c3d"
+context = {"aws:SourceAccount": account, "aws:SourceArn": group}
+print(evaluate(Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", stream, context), resource=[policy]))
+
+%% md
+**Predict.** The same request on behalf of another account (a confused deputy), and a request
+whose `aws:SourceArn` names the state machine rather than a logs ARN: allowed or denied?
+
+%% code
+other = {"aws:SourceAccount": "111122223333", "aws:SourceArn": group.replace(account, "111122223333")}
+print(evaluate(Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", stream, other), resource=[policy]).reason)
+
+%% code
+machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{article.STATE_MACHINE_NAME}"
+wrong = {**mine, "Statement": [{**mine["Statement"][0], "Condition": {"ArnLike": {"aws:SourceArn": machine_arn}}}]}
+print(evaluate(Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", stream, context),
+               resource=[Policy.load(wrong, kind="resource")]).reason)
+
+%% md
+**Explain.** The other account's request is denied by the `aws:SourceAccount` condition. The
+second policy denies your own delivery: for vended logs the source ARN is an
+`arn:aws:logs:...` ARN, not the state machine's, so a condition naming the state machine
+never matches. That source ARN value is *inferred* (AWS's own statement uses
+`arn:aws:logs:REGION:ACCOUNT:*`, which is consistent with it); it is a classic way to break
+delivery while tightening a policy.
+
+Finally, use your policy in place of the auto-created one and run the article's machine:
+
+%% code
+machine_arn = article.setup(world)
+world.client("logs").delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
+world.client("logs").put_resource_policy(policyName="lab-least-privilege", policyDocument=json.dumps(mine))
+
+%% code
+run = world.client("stepfunctions").start_execution(stateMachineArn=machine_arn, name="mine")["executionArn"]
+world.settle()
+world.deliveries().query("execution_arn == @run")["status"].value_counts()
+
+%% code
+world.close()
+
+%% md
+## Summary
+
+In the classic behaviour, one account-level policy lists every log group and stops growing at
+5,120 characters; CreateStateMachine then fails with `InvalidLoggingConfiguration` and the
+advice to use `/aws/vendedlogs/states/`, whose wildcard entry covers every prefixed group.
+Since about March 2026 new set-ups get one 51,200-byte policy per log group
+(`policyScope` `RESOURCE`). Either way you can write your own policy: allow only
+`delivery.logs.amazonaws.com`, only `CreateLogStream` and `PutLogEvents`, only your group's
+streams, and add `aws:SourceAccount` plus an `arn:aws:logs:` `aws:SourceArn` condition.
+
+### What's next?
+
+[06_real_aws](06_real_aws.ipynb) runs the same calls on a real account, safely.
+
+## Resources and references
+
+- Amazon CloudWatch Logs User Guide, [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html) (size limits, `/aws/vendedlogs/*`, log-group-level policies, confused-deputy conditions)
+- AWS Step Functions Developer Guide, [Best practices: CloudWatch Logs resource policy size](https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html)
+- CloudWatch Logs API Reference, [PutResourcePolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html) and [DescribeResourcePolicies](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeResourcePolicies.html)
+- IAM User Guide, [The confused deputy problem](https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)
+- Reports: [aws-cdk #28900](https://github.com/aws/aws-cdk/issues/28900), [aws-cdk #22307](https://github.com/aws/aws-cdk/issues/22307), [terraform-provider-aws #47111](https://github.com/hashicorp/terraform-provider-aws/pull/47111)
+"""
+
+# ============================================================================ 06 real AWS
+
+NB_06 = r"""
+%% md
+# Run the lab on your own account, safely, and diagnose missing logs
+
+---
+
+%% md
+## Overview
+
+Everything so far ran in a simulated account. This lesson is about a real one: yours. It is
+**opt-in**. Every code cell below runs offline by default (that is how the lesson is tested),
+and the cells that touch a real account do so only when you start Jupyter with
+`LABKIT_MODE=aws`.
+
+1. **Choose a world**: one switch, the same calls.
+2. **Know the cost** before you start.
+3. **Know the safeguards**: why the lab never deletes the shared resource policy, and what it
+   does instead.
+4. **Diagnose a state machine** with `labkit.doctor`, offline and on a real account.
+5. **Run the article on your account**, if you opted in.
+
+%% md
+## Prerequisites
+
+| Concepts | Importance | Notes |
+| --- | --- | --- |
+| [01_the_article](01_the_article.ipynb) | Necessary | the three phases |
+| [05_limits_and_prefix](05_limits_and_prefix.ipynb) | Helpful | account-level vs log-group-level policies |
+| [Configuring AWS credentials](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/credentials.html) | Necessary for a real run | a profile or environment variables |
+
+- **Time to learn**: 20 minutes offline; add 10 minutes for a real run.
+- **System requirements**: offline, none. For a real run: an AWS account you may experiment
+  in (not production), credentials allowed to manage IAM roles, Step Functions and CloudWatch
+  Logs there, and a private Jupyter (never a public Binder: do not put credentials there).
+
+---
+
+%% md
+## Imports
+
+%% code
+import json
+import os
+
+import labkit
+from labkit import article, safety
+
+%% md
+## Choose a world
+
+`labkit.connect()` reads `LABKIT_MODE`: unset or `offline` gives the simulated account,
+`aws` gives `labkit.aws()`, a world over a real boto3 session (your default credentials,
+or `AWS_PROFILE`; `AWS_ENDPOINT_URL` works too). Both worlds offer the same methods:
+`client(name)`, `settle(timeout=...)` and `deliveries()`. Nothing else in a lesson changes.
+
+%% code
+print("LABKIT_MODE =", os.environ.get("LABKIT_MODE", "offline"))
+world = labkit.connect()
+world.mode
+
+%% md
+To opt in, stop Jupyter and start it again with the variable set, for example
+`LABKIT_MODE=aws AWS_PROFILE=sandbox jupyter lab`. The rest of this page then talks to that
+account. The lab never prints your credentials.
+
+## Know the cost
+
+%% code
+print(safety.COST_NOTE)
+
+%% md
+Step Functions Standard workflows are billed per state transition and CloudWatch Logs per
+GB of vended logs ingested ([Step Functions pricing](https://aws.amazon.com/step-functions/pricing/),
+[CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/)); the lab's few executions
+of the Hello World template are far inside the free tier of most accounts. The estimate is
+the lab's own arithmetic, not a quote.
+
+## Know the safeguards
+
+The article deletes `AWSLogDeliveryWrite20150319` in phase 2. On a shared account that is
+dangerous: the classic policy is **account-wide**, and CloudWatch Logs appends an entry to it
+for every log group that any service delivers to, API Gateway and Amazon MSK as much as
+Step Functions ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
+Deleting it can silently stop other teams' logs. So on a real account the lab:
+
+- names everything it creates with the prefix `labkit-`, tags it, and records it in a
+  **ledger** on disk before creating it;
+- saves every resource policy it may touch first, and **restores it byte for byte** at the
+  end, after errors and after an interrupt (clean-up is idempotent);
+- in phase 2 removes **only the lab's own entry** from the shared policy (or, under the
+  current behaviour, the lab's own log-group-level policy), never an entry that covers
+  someone else's log group;
+- refuses to start, with a message, when the account already has 10 resource policies, when
+  it cannot read or restore them, or when there are no credentials;
+- can print every call it would make (a dry run) before making any.
+
+Here is the phase-2 rule on a policy like the ones real accounts have, where the article's
+group shares the policy with an API Gateway group:
+
+%% code
+shared = {"Version": "2012-10-17", "Statement": [{"Sid": "AWSLogDeliveryWrite", "Effect": "Allow",
+          "Principal": {"Service": "delivery.logs.amazonaws.com"}, "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+          "Resource": ["arn:aws:logs:us-east-1:123456789012:log-group:API-Gateway-Execution-Logs_abc/prod:log-stream:*",
+                       "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs:log-stream:*"]}]}
+safety.foreign_coverage(shared)
+
+%% code
+after = safety.without_group(shared, "/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs")
+json.loads(after)["Statement"][0]["Resource"]
+
+%% md
+The API Gateway entry stays; only the lab's entry goes. Deleting the whole policy, as the
+article did, would have dropped the first entry too:
+
+%% code
+safety.dropped_coverage(shared, {"Version": "2012-10-17", "Statement": []})
+
+%% md
+## Diagnose a state machine
+
+`labkit.doctor(world, state_machine_arn)` is read-only. It reads the machine's
+`loggingConfiguration`, its role's policies and boundary, the log group, and the account-level
+and log-group-level resource policies, and says whether logs will be delivered, at which
+level, with or without execution data; if not, why, and which change fixes it. The same
+diagnosis runs from a shell: `python -m labkit doctor --state-machine ARN` (exit code
+non-zero when delivery is broken).
+
+Offline, set up the article's machine and ask:
+
+%% code
+machine_arn = article.setup(world)
+report = labkit.doctor(world, machine_arn)
+report.delivers
+
+%% code
+print(report)
+
+%% md
+**Predict.** Now remove the delivery statement, as in the article's phase 2. What will the
+doctor say, and what fix will it propose?
+
+%% code
+article.remove_delivery_policy(world)
+report = labkit.doctor(world, machine_arn)
+print(report)
+
+%% md
+**Explain.** The doctor asks the same question the delivery service asks at run time: may
+`delivery.logs.amazonaws.com` call `logs:CreateLogStream` and `logs:PutLogEvents` on the log
+group's streams? It answers with the evaluator's explanation, not a guess. On a real account
+it reads the same things through read-only calls (`DescribeStateMachine`, IAM `Get*`/`List*`,
+`DescribeLogGroups`, `DescribeResourcePolicies`), so you can point it at your own state
+machine.
+
+## Run the article on your account
+
+With `LABKIT_MODE=aws` the cells below run the article's three phases on your account with
+the safeguards above; offline they run the same phases in the simulated account. Either way
+the world is closed at the end, which on a real account cleans up everything in the ledger
+and restores the saved policies.
+
+%% code
+phases = article.run_phases(world)
+phases
+
+%% code
+world.close()
+
+%% md
+## Summary
+
+One environment variable, `LABKIT_MODE=aws`, moves every lesson to a real account; nothing
+else changes. On a real account the lab states its cost (well under a cent), prefixes, tags
+and records what it creates, restores resource policies byte for byte, and in phase 2
+removes only its own entry instead of deleting the shared `AWSLogDeliveryWrite20150319`
+policy. `labkit.doctor` reads a state machine's logging set-up and says whether, and why
+not, its logs are delivered, offline and on a real account.
+
+### What's next?
+
+[07_check_your_understanding](07_check_your_understanding.ipynb): questions with immediate
+feedback, and a bug hunt in broken policies.
+
+## Resources and references
+
+- Amazon CloudWatch Logs User Guide, [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)
+- [AWS Step Functions pricing](https://aws.amazon.com/step-functions/pricing/), [Amazon CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/)
+- boto3, [Credentials](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/credentials.html) and [service-specific endpoints](https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html) (`AWS_ENDPOINT_URL`)
+- Reports of entries piling up in the shared policy: [serverless-step-functions #334](https://github.com/serverless-operations/serverless-step-functions/issues/334), [sst #125](https://github.com/anomalyco/sst/issues/125)
+"""
+
+NOTEBOOKS_SOURCE = {
+    "00_start_here": NB_00,
+    "01_the_article": NB_01,
+    "03_role_at_setup_time": NB_03,
+    "04_levels_and_data": NB_04,
+    "05_limits_and_prefix": NB_05,
+    "06_real_aws": NB_06,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lessons", nargs="*", help="lesson numbers or names (default: all)")
+    parser.add_argument(
+        "--check", action="store_true", help="only compare sources; exit 1 on drift"
+    )
+    args = parser.parse_args(argv)
+    wanted = [
+        name
+        for name in NOTEBOOKS_SOURCE
+        if not args.lessons or any(name.startswith(x) for x in args.lessons)
+    ]
+    drift = []
+    for name in wanted:
+        nb = build(name, NOTEBOOKS_SOURCE[name])
+        path = NOTEBOOKS / f"{name}.ipynb"
+        if args.check:
+            current = nbformat.read(path, as_version=4) if path.exists() else None
+            if current is None or _sources(current) != _sources(nb):
+                drift.append(path.name)
+            continue
+        NOTEBOOKS.mkdir(exist_ok=True)
+        nbformat.write(nb, path)
+        print(f"wrote {path.relative_to(ROOT)} ({len(nb.cells)} cells)")
+    if drift:
+        print("sources differ from scripts/build_notebooks.py:", ", ".join(drift))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
