@@ -1,0 +1,110 @@
+"""One simulated account's moto backends, kept private to its world.
+
+moto keeps its state in process-global ``BackendDict``s keyed by account id
+(``moto/core/base_backend.py``). An offline world owns private
+``AccountSpecificBackend`` objects for IAM, STS and CloudWatch Logs and installs
+them into the globals only for the duration of one call, under one module-level
+lock, putting back exactly what was there before. So two worlds can live at once,
+even with the same account id, and a closed world leaves nothing in moto.
+
+During a call, moto's clock (the ``utcnow`` name that ``moto.logs.models`` and
+``moto.iam.models`` import) reads the world's virtual clock, so ``creationTime``,
+``ingestionTime`` and ``lastUpdatedTime`` are virtual and deterministic, and
+PutLogEvents' "too old / too new" rule is judged against virtual time. moto's random
+source (``mock_random``, which makes RoleIds, sequence tokens and event ids) runs on a
+state private to the world and seeded by it, so identifiers repeat with the seed.
+This touches moto internals: it is pinned to moto 5.2.5 and checked by
+``tests/test_world_isolation.py``.
+
+Hand-written because moto offers no per-instance state: ``mock_aws`` patches globally.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import moto.iam.models as _iam_models
+import moto.logs.models as _logs_models
+from moto.backends import get_backend
+from moto.core.base_backend import AccountSpecificBackend, BackendDict
+from moto.core.botocore_stubber import BotocoreStubber
+from moto.moto_api._internal import mock_random
+
+#: Services whose state lives in moto; everything else is labkit's own.
+SERVICES = ("iam", "sts", "logs")
+
+_LOCK = threading.RLock()
+_TIME_MODULES = (_logs_models, _iam_models)
+
+
+class MotoAccount:
+    """Private moto state for one account; use :meth:`installed` around every access."""
+
+    def __init__(self, account_id: str, now: Callable[[], datetime], seed: int = 0) -> None:
+        self.account_id = account_id
+        self._now = now
+        rng = type(mock_random)(f"labkit-moto-{seed}")
+        self._random_state = rng.getstate()
+        self._private: dict[str, AccountSpecificBackend[Any]] = {}
+        for service in SERVICES:
+            bd = get_backend(service)  # type: ignore[call-overload]
+            self._private[service] = AccountSpecificBackend(
+                service_name=bd.service_name,
+                account_id=account_id,
+                backend=bd.backend,
+                use_boto3_regions=bd._use_boto3_regions,
+                additional_regions=bd._additional_regions,
+            )
+        self._stubber = BotocoreStubber()
+        self._stubber.enabled = True
+
+    def _naive_now(self) -> datetime:
+        return self._now().replace(tzinfo=None)
+
+    @contextmanager
+    def installed(self) -> Iterator[MotoAccount]:
+        """Install this account's backends (and virtual time) into moto for one call."""
+        with _LOCK:
+            saved: list[tuple[BackendDict[Any], dict[str, Any]]] = []
+            instances = list(BackendDict._instances)
+            times = [(m, m.utcnow) for m in _TIME_MODULES]
+            random_state = mock_random.getstate()
+            try:
+                mock_random.setstate(self._random_state)
+                for service in SERVICES:
+                    bd = get_backend(service)  # type: ignore[call-overload]
+                    saved.append((bd, dict(bd)))
+                    dict.__setitem__(bd, self.account_id, self._private[service])
+                for module, _ in times:
+                    module.utcnow = self._naive_now  # type: ignore[attr-defined]
+                yield self
+            finally:
+                self._random_state = mock_random.getstate()
+                mock_random.setstate(random_state)
+                for module, original in times:
+                    module.utcnow = original  # type: ignore[attr-defined]
+                for bd, before in saved:
+                    dict.clear(bd)
+                    dict.update(bd, before)
+                BackendDict._instances[:] = instances
+
+    def backend(self, service: str, region: str) -> Any:
+        """The moto backend of ``service`` for ``region`` (IAM: the partition's)."""
+        private = self._private[service]
+        if service == "iam":
+            return private["aws"]
+        return private[region]
+
+    def dispatch(self, request: Any) -> Any:
+        """Answer a botocore request from moto, inside this account."""
+        with self.installed():
+            return self._stubber("before-send", request)
+
+    def holds(self, backend_dict: BackendDict[Any]) -> bool:
+        """Whether a global moto ``BackendDict`` still references this account's state."""
+        mine = {id(v) for v in self._private.values()}
+        return any(id(v) in mine for v in dict.values(backend_dict))

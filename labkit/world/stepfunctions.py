@@ -1,0 +1,441 @@
+"""labkit's own Step Functions API for the offline world.
+
+moto's Step Functions validates nothing about logging, delivers no log events, runs
+executions on threads in real time (``moto/stepfunctions/parser``), so the offline world
+answers every Step Functions call the lessons use itself: machines and executions live
+here, definitions are parsed and run by ``labkit.engine`` in virtual time.
+
+Facts modelled (API model: ``botocore/data/stepfunctions/2016-11-23/service-2.json`` [DOC]):
+
+* Error messages ``State Machine Does Not Exist: '<arn>'``, ``Execution Does Not Exist:
+  '<arn>'``, ``Invalid arn: '<arn>'``, ``Invalid Name: '<name>'`` [secondary] (LocalStack's
+  AWS-validated provider, as vendored in ``moto/stepfunctions/parser/provider.py``).
+* Express machines: execution ARNs ``...:express:SM:NAME:UUID``; DescribeExecution,
+  GetExecutionHistory and StopExecution answer ``InvalidArn`` "Invalid Arn: 'Resource type
+  not valid in this context: express'"; ListExecutions answers ``StateMachineTypeNotSupported``
+  "This operation is not supported by this type of state machine" [AWS-REC] (LocalStack
+  ``tests/aws/services/stepfunctions/v2/test_sfn_api_express.snapshot.json``).
+* A nameless StartExecution gets a UUID name [DOC]; here the UUID is drawn from the
+  world's seed so runs repeat.
+* StartExecution with the name and input of a RUNNING execution returns it again; any
+  other reuse -> ``ExecutionAlreadyExists`` [DOC] API reference.
+* Running executions keep the definition and role they started with [DOC]; the logging
+  configuration is captured at start too [ISSUE] repost.aws QUCFPRn0zXQAK3GYlaUMb2Vg, [INFER].
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from labkit.errors import LabkitError
+from labkit.world import delivery, log_setup, logging_config
+
+if TYPE_CHECKING:
+    from labkit.world.offline import OfflineWorld
+
+MACHINE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:states:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):stateMachine:"
+    r"(?P<name>[^:]{1,80})$"
+)
+EXECUTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:states:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"(?P<kind>execution|express):(?P<machine>[^:]{1,80}):(?P<name>[^:]{1,80})(:(?P<uuid>[^:]+))?$"
+)
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_BAD_NAME_CHARS = (
+    set(' <>{}[]?*"#%\\^|~`$&,;:/')
+    | {chr(i) for i in range(32)}
+    | {chr(i) for i in range(127, 160)}
+)
+#: Express executions time out after 5 minutes [DOC]; Standard keeps 25,000 events [DOC].
+EXPRESS_TIMEOUT_S = 300
+STANDARD_MAX_EVENTS = 25_000
+EXPRESS_MAX_EVENTS = 10**9
+
+
+@dataclass
+class Machine:
+    """A state machine as stored by the world."""
+
+    arn: str
+    name: str
+    definition: str
+    role_arn: str
+    type: str
+    logging: dict[str, Any]
+    created: datetime
+    revision_id: str | None = None
+
+
+@dataclass
+class Execution:
+    """An execution: captured configuration, then the engine's result once settled."""
+
+    arn: str
+    name: str
+    machine: Machine
+    definition: str
+    role_arn: str
+    logging: dict[str, Any]
+    input: str
+    start: datetime
+    status: str = "RUNNING"
+    result: Any = None  # labkit.engine.ExecutionResult
+    events: tuple[dict[str, Any], ...] = ()
+    stop: datetime | None = None
+    error: str | None = None
+    cause: str | None = None
+    output: str | None = None
+    delivered: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _err(code: str, message: str) -> LabkitError:
+    return LabkitError(message, code=code)
+
+
+def check_name(name: Any) -> str:
+    """A state machine or execution name: 1-80 characters, none of AWS's forbidden ones."""
+    if not isinstance(name, str) or not (1 <= len(name) <= 80) or set(name) & _BAD_NAME_CHARS:
+        raise _err("InvalidName", f"Invalid Name: '{name}'")
+    return name
+
+
+class StepFunctionsService:
+    """The Step Functions operations of one offline world."""
+
+    def __init__(self, world: OfflineWorld) -> None:
+        self.world = world
+        self.machines: dict[str, Machine] = {}
+        self.executions: dict[str, Execution] = {}
+        self.rng = random.Random(f"labkit-sfn-{world.seed}")
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _machine_arn(self, name: str) -> str:
+        return f"arn:aws:states:{self.world.region}:{self.world.account_id}:stateMachine:{name}"
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _get_machine(self, arn: Any) -> Machine:
+        if not isinstance(arn, str) or not MACHINE_ARN.match(arn):
+            raise _err("InvalidArn", f"Invalid arn: '{arn}'")
+        machine = self.machines.get(arn)
+        if machine is None:
+            raise _err("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+        return machine
+
+    def _get_execution(self, arn: Any, *, express_ok: bool = False) -> Execution:
+        match = EXECUTION_ARN.match(arn) if isinstance(arn, str) else None
+        if match is None:
+            raise _err("InvalidArn", f"Invalid arn: '{arn}'")
+        if match["kind"] == "express" and not express_ok:
+            raise _err(
+                "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'"
+            )
+        execution = self.executions.get(arn)
+        if execution is None:
+            raise _err("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
+        return execution
+
+    def _check_definition(self, text: Any) -> str:
+        from labkit.engine import parse_definition
+
+        if not isinstance(text, str):
+            raise _err("InvalidDefinition", "Invalid State Machine Definition: 'not a string'")
+        parse_definition(text)  # raises InvalidDefinition with AWS's message
+        return text
+
+    def _check_role(self, role_arn: Any) -> str:
+        if not isinstance(role_arn, str) or not ROLE_ARN.match(role_arn):
+            raise _err("InvalidArn", f"Invalid Role Arn: '{role_arn}'")
+        return role_arn
+
+    def _check_logging(self, config: Any) -> dict[str, Any]:
+        return logging_config.validate(config, log_group_exists=self.world.log_group_exists)
+
+    def _set_up(self, logging: dict[str, Any], role_arn: str) -> None:
+        if logging["level"] == "OFF":
+            return
+        parts = logging_config.parse_log_group_arn(logging_config.destination_arn(logging) or "")
+        assert parts is not None  # validated above
+        self.world.set_up_delivery(parts["region"], parts["account"], parts["name"], role_arn)
+
+    # -- operations ------------------------------------------------------------------
+
+    def create_state_machine(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = check_name(p.get("name"))
+        definition = self._check_definition(p.get("definition"))
+        role_arn = self._check_role(p.get("roleArn"))
+        kind = p.get("type", "STANDARD")
+        if kind not in ("STANDARD", "EXPRESS"):
+            raise _err(
+                "ValidationException",
+                f"1 validation error detected: Value '{kind}' at 'type' failed to satisfy "
+                "constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]",
+            )
+        logging = self._check_logging(p.get("loggingConfiguration"))
+        arn = self._machine_arn(name)
+        if arn in self.machines:
+            existing = self.machines[arn]
+            if (existing.definition, existing.type, existing.logging) == (
+                definition,
+                kind,
+                logging,
+            ):
+                return {"stateMachineArn": arn, "creationDate": existing.created}  # idempotent
+            raise _err("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
+        self._set_up(logging, role_arn)  # may raise; nothing stored yet
+        machine = Machine(arn, name, definition, role_arn, kind, logging, self.world.clock.now())
+        self.machines[arn] = machine
+        return {"stateMachineArn": arn, "creationDate": machine.created}
+
+    def update_state_machine(self, p: dict[str, Any]) -> dict[str, Any]:
+        machine = self._get_machine(p.get("stateMachineArn"))
+        keys = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
+        if not any(k in p for k in keys):
+            raise _err(
+                "MissingRequiredParameter",
+                "Either the definition, the role ARN, the LoggingConfiguration, "
+                "or the TracingConfiguration must be specified",
+            )
+        definition = (
+            self._check_definition(p["definition"]) if "definition" in p else machine.definition
+        )
+        role_arn = self._check_role(p["roleArn"]) if "roleArn" in p else machine.role_arn
+        logging = (
+            self._check_logging(p["loggingConfiguration"])
+            if "loggingConfiguration" in p
+            else machine.logging
+        )
+        if "loggingConfiguration" in p or "roleArn" in p:
+            self._set_up(logging, role_arn)
+        machine.definition, machine.role_arn, machine.logging = definition, role_arn, logging
+        machine.revision_id = self._uuid()
+        return {"updateDate": self.world.clock.now(), "revisionId": machine.revision_id}
+
+    def describe_state_machine(self, p: dict[str, Any]) -> dict[str, Any]:
+        m = self._get_machine(p.get("stateMachineArn"))
+        out = {
+            "stateMachineArn": m.arn,
+            "name": m.name,
+            "status": "ACTIVE",
+            "definition": m.definition,
+            "roleArn": m.role_arn,
+            "type": m.type,
+            "creationDate": m.created,
+            "loggingConfiguration": m.logging,
+            "tracingConfiguration": {"enabled": False},
+        }
+        if m.revision_id:
+            out["revisionId"] = m.revision_id
+        return out
+
+    def list_state_machines(self, p: dict[str, Any]) -> dict[str, Any]:
+        items = [
+            {"stateMachineArn": m.arn, "name": m.name, "type": m.type, "creationDate": m.created}
+            for m in sorted(self.machines.values(), key=lambda m: m.name)
+        ]
+        return {"stateMachines": items}
+
+    def delete_state_machine(self, p: dict[str, Any]) -> dict[str, Any]:
+        arn = p.get("stateMachineArn")
+        if not isinstance(arn, str) or not MACHINE_ARN.match(arn):
+            raise _err("InvalidArn", f"Invalid arn: '{arn}'")
+        self.machines.pop(arn, None)  # deleting twice succeeds, as on AWS
+        return {}
+
+    def start_execution(self, p: dict[str, Any]) -> dict[str, Any]:
+        from labkit.engine import check_execution_input
+
+        machine = self._get_machine(p.get("stateMachineArn"))
+        text = p.get("input", "{}")
+        check_execution_input(text)
+        explicit = "name" in p
+        name = check_name(p["name"]) if explicit else self._uuid()
+        if machine.type == "EXPRESS":
+            arn = (
+                f"arn:aws:states:{self.world.region}:{self.world.account_id}:express:"
+                f"{machine.name}:{name}:{self._uuid()}"
+            )
+        else:
+            arn = (
+                f"arn:aws:states:{self.world.region}:{self.world.account_id}:execution:"
+                f"{machine.name}:{name}"
+            )
+            old = self.executions.get(arn)
+            if old is not None:
+                if old.status == "RUNNING" and old.input == text:
+                    return {"executionArn": old.arn, "startDate": old.start}
+                raise _err("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
+        execution = Execution(
+            arn,
+            name,
+            machine,
+            machine.definition,
+            machine.role_arn,
+            dict(machine.logging),
+            text,
+            self.world.clock.now(),
+        )
+        self.executions[arn] = execution
+        return {"executionArn": arn, "startDate": execution.start}
+
+    def describe_execution(self, p: dict[str, Any]) -> dict[str, Any]:
+        execution = self._get_execution(p.get("executionArn"))
+        self.world._auto_settle()
+        e = execution
+        out: dict[str, Any] = {
+            "executionArn": e.arn,
+            "stateMachineArn": e.machine.arn,
+            "name": e.name,
+            "status": e.status,
+            "startDate": e.start,
+            "input": e.input,
+            "inputDetails": {"included": True},
+            "redriveCount": 0,
+        }
+        if e.stop is not None:
+            out["stopDate"] = e.stop
+        if e.output is not None:
+            out["output"] = e.output
+            out["outputDetails"] = {"included": True}
+        if e.error is not None:
+            out["error"] = e.error
+        if e.cause is not None:
+            out["cause"] = e.cause
+        if e.status != "RUNNING":
+            out["redriveStatus"] = "NOT_REDRIVABLE" if e.status == "SUCCEEDED" else "REDRIVABLE"
+        return out
+
+    def list_executions(self, p: dict[str, Any]) -> dict[str, Any]:
+        machine = self._get_machine(p.get("stateMachineArn"))
+        if machine.type == "EXPRESS":
+            raise _err(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
+        self.world._auto_settle()
+        wanted = p.get("statusFilter")
+        items = []
+        for e in sorted(self.executions.values(), key=lambda e: e.start, reverse=True):
+            if e.machine.arn != machine.arn or (wanted and e.status != wanted):
+                continue
+            item: dict[str, Any] = {
+                "executionArn": e.arn,
+                "stateMachineArn": machine.arn,
+                "name": e.name,
+                "status": e.status,
+                "startDate": e.start,
+            }
+            if e.stop is not None:
+                item["stopDate"] = e.stop
+            items.append(item)
+        return {"executions": items}
+
+    def get_execution_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        execution = self._get_execution(p.get("executionArn"))
+        self.world._auto_settle()
+        events = list(execution.events)
+        if p.get("includeExecutionData") is False:
+            events = [_strip_event(e) for e in events]
+        if p.get("reverseOrder"):
+            events.reverse()
+        start = int(p.get("nextToken") or 0)
+        size = int(p.get("maxResults") or 100)
+        if not (0 <= size <= 1000):
+            raise _err(
+                "ValidationException",
+                f"1 validation error detected: Value '{size}' at 'maxResults' failed to "
+                "satisfy constraint: Member must have value less than or equal to 1000",
+            )
+        size = size or 100
+        page = events[start : start + size]
+        out: dict[str, Any] = {"events": page}
+        if start + size < len(events):
+            out["nextToken"] = str(start + size)
+        return out
+
+    def stop_execution(self, p: dict[str, Any]) -> dict[str, Any]:
+        e = self._get_execution(p.get("executionArn"))
+        if e.status != "RUNNING":
+            return {"stopDate": e.stop}
+        now = self.world.clock.now()
+        details = {k: p[k] for k in ("error", "cause") if k in p}
+        e.events = (
+            {
+                "timestamp": e.start,
+                "type": "ExecutionStarted",
+                "id": 1,
+                "previousEventId": 0,
+                "executionStartedEventDetails": {
+                    "input": e.input,
+                    "inputDetails": {"truncated": False},
+                    "roleArn": e.role_arn,
+                },
+            },
+            {
+                "timestamp": now,
+                "type": "ExecutionAborted",
+                "id": 2,
+                "previousEventId": 0,
+                "executionAbortedEventDetails": details,
+            },
+        )
+        e.status, e.stop = "ABORTED", now
+        e.error, e.cause = details.get("error"), details.get("cause")
+        return {"stopDate": now}
+
+    # -- running ---------------------------------------------------------------------
+
+    def run_pending(self) -> list[Execution]:
+        """Run every RUNNING execution to its end with ``labkit.engine``; return them."""
+        from labkit.engine import parse_definition, run
+
+        done = []
+        for e in sorted(self.executions.values(), key=lambda e: (e.start, e.arn)):
+            if e.status != "RUNNING":
+                continue
+            express = e.machine.type == "EXPRESS"
+            result = run(
+                parse_definition(e.definition),
+                e.input,
+                execution_arn=e.arn,
+                state_machine_arn=e.machine.arn,
+                role_arn=e.role_arn,
+                start=e.start,
+                handlers=dict(self.world.lambdas),
+                rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
+                max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
+                timeout_seconds=EXPRESS_TIMEOUT_S if express else None,
+            )
+            e.result = result
+            e.events = tuple(result.events)
+            e.status, e.stop = result.status, result.stop
+            e.output, e.error, e.cause = result.output, result.error, result.cause
+            done.append(e)
+        return done
+
+
+def _strip_event(event: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in event.items():
+        if key.endswith("EventDetails") and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in delivery.DATA_KEYS}
+        out[key] = value
+    return out
+
+
+def loads_or_none(text: str | None) -> Any:
+    """``json.loads`` that lets ``None`` through (for outputs)."""
+    return None if text is None else json.loads(text)
+
+
+__all__ = ["Execution", "Machine", "StepFunctionsService", "check_name", "log_setup"]

@@ -1,0 +1,65 @@
+"""The AWS JSON wire protocol, just enough for the operations labkit answers itself.
+
+Step Functions (``X-Amz-Target: AWSStepFunctions.<Op>``, JSON 1.0) and CloudWatch Logs
+(``Logs_20140328.<Op>``, JSON 1.1) speak this protocol [DOC] botocore's service models.
+An error is a JSON body ``{"__type": CODE, "message": TEXT}`` with HTTP 400, from which
+botocore raises ``ClientError`` with ``Error.Code``/``Error.Message``, as against AWS.
+Timestamps travel as epoch seconds (botocore parses them back into datetimes).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+from moto.core.botocore_stubber import MockRawResponse
+
+from labkit.clock import to_ms
+
+
+def operation(request: Any) -> tuple[str, str] | None:
+    """``(target prefix, operation name)`` of a JSON-protocol request, else ``None``."""
+    target = request.headers.get("X-Amz-Target")
+    if not target:
+        return None
+    if isinstance(target, bytes):
+        target = target.decode()
+    prefix, _, op = target.partition(".")
+    return prefix, op
+
+
+def body(request: Any) -> dict[str, Any]:
+    """The decoded JSON body of a request (``{}`` when empty)."""
+    raw = request.body
+    if raw is None:
+        return {}
+    if hasattr(raw, "read"):
+        raw = raw.read()
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8")
+    return json.loads(raw) if raw else {}
+
+
+def epoch(instant: datetime) -> float:
+    """Epoch seconds with milliseconds, as AWS JSON APIs send timestamps."""
+    return to_ms(instant) / 1000
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return epoch(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def respond(request: Any, payload: dict[str, Any], status: int = 200) -> AWSResponse:
+    """An ``AWSResponse`` carrying ``payload`` as the JSON body."""
+    text = json.dumps(payload, default=_default)
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "labkit"}
+    return AWSResponse(request.url, status, headers, MockRawResponse(text))  # type: ignore[arg-type]
+
+
+def error(request: Any, code: str, message: str, status: int = 400) -> AWSResponse:
+    """An AWS JSON error response that botocore turns into ``ClientError(code, message)``."""
+    return respond(request, {"__type": code, "message": message}, status)
