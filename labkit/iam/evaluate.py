@@ -1,0 +1,345 @@
+"""Combine policies into one decision: Allowed, ExplicitlyDenied or ImplicitlyDenied.
+
+AWS facts modelled (IAM User Guide, "Policy evaluation logic",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html) [DOC]:
+
+* "An explicit deny overrides an explicit allow": a matching Deny in any applicable policy
+  (identity, resource, boundary) decides;
+* several resource policies count as one union (CloudWatch Logs account-level policies plus a
+  log-group-level policy);
+* a **service principal** (``delivery.logs.amazonaws.com``) is authorised by resource policies
+  alone; identity policies and boundaries belong to IAM identities and do not apply to it;
+* an IAM identity in the **same account**: an identity-based Allow *or* a resource-based Allow
+  suffices, intersected with the permissions boundary. A resource-policy grant that names a
+  *user* or *role-session* ARN is not limited by the boundary; one that names a *role* ARN is
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html). A grant to
+  the whole account (``Principal: {"AWS": ACCT}``) needs an identity-based Allow too;
+* **cross-account**: both the identity's policies and the resource policy must allow;
+* the account root user is allowed unless explicitly denied (SCPs and RCPs are out of scope).
+
+Nothing else (SCPs, RCPs, session policies) is modelled; see the reference checklist.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from labkit.errors import LabkitError
+from labkit.iam.document import Policy
+from labkit.iam.explain import (
+    StatementResult,
+    explain_statement,
+    policy_display,
+    statement_line,
+    to_frame,
+    to_html,
+)
+from labkit.iam.match import PrincipalMatch
+from labkit.iam.request import Request
+
+if TYPE_CHECKING:
+    import pandas
+
+
+class Outcome(enum.Enum):
+    """The three outcomes of IAM policy evaluation."""
+
+    ALLOWED = "Allowed"
+    EXPLICITLY_DENIED = "ExplicitlyDenied"
+    IMPLICITLY_DENIED = "ImplicitlyDenied"
+
+
+_EXACT, _ROLE, _ANY, _ACCOUNT = (
+    PrincipalMatch.EXACT,
+    PrincipalMatch.ROLE,
+    PrincipalMatch.ANY,
+    PrincipalMatch.ACCOUNT,
+)
+_LAYER_ORDER = ("identity", "boundary", "resource")
+_LAYER_WORDS = {
+    "identity": "identity-based policy",
+    "boundary": "permissions boundary",
+    "resource": "resource policy",
+}
+
+
+class Decision:
+    """The answer to one request, with its explanation.
+
+    Attributes:
+        outcome: :class:`Outcome`.
+        allowed: ``outcome is Outcome.ALLOWED``.
+        request: the :class:`Request` evaluated.
+        decided_by: the :class:`StatementResult` that decided (None for an implicit deny).
+        statements: every statement of every applicable policy, explained.
+        reason: one line saying why.
+        notes: remarks on policies that were given but do not apply.
+    """
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        request: Request,
+        layers: tuple[tuple[str, tuple[Policy, ...]], ...],
+        decider: tuple[str, int, Policy, Any] | None,
+        why: str,
+        notes: tuple[str, ...],
+    ) -> None:
+        self.outcome = outcome
+        self.allowed = outcome is Outcome.ALLOWED
+        self.request = request
+        self.notes = notes
+        self._layers = layers
+        self._decider = decider
+        self._why = why
+
+    @cached_property
+    def statements(self) -> tuple[StatementResult, ...]:
+        out = []
+        for kind, policies in self._layers:
+            for pos, policy in enumerate(policies, start=1):
+                name = policy_display(policy, kind, pos)
+                out.extend(
+                    explain_statement(st, name, kind, self.request) for st in policy.statements
+                )
+        return tuple(out)
+
+    @cached_property
+    def decided_by(self) -> StatementResult | None:
+        if self._decider is None:
+            return None
+        kind, pos, policy, st = self._decider
+        name = policy_display(policy, kind, pos)
+        for r in self.statements:
+            if r.kind == kind and r.policy == name and r.index == st.index:
+                return r
+        return None  # pragma: no cover - the decider is always among the statements
+
+    @cached_property
+    def reason(self) -> str:
+        if self._decider is not None:
+            kind, pos, policy, st = self._decider
+            label = st.sid or f"statement #{st.index}"
+            verb = "explicitly denied" if self.outcome is Outcome.EXPLICITLY_DENIED else "allowed"
+            text = f"{verb} by {label} in {policy_display(policy, kind, pos)}"
+            return f"{text} ({self._why})" if self._why else text
+        return self._why
+
+    @property
+    def value(self) -> str:
+        return self.outcome.value
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def __repr__(self) -> str:
+        r = self.request
+        return f"<Decision {self.outcome.value}: {r.principal} -> {r.action} on {r.resource}>"
+
+    def __str__(self) -> str:
+        r = self.request
+        lines = [
+            f"{self.outcome.value}: {r.principal} -> {r.action} on {r.resource}",
+            f"  {self.reason}",
+        ]
+        decided = self.decided_by
+        for result in self.statements:
+            lines.append("  " + statement_line(result, result is decided).replace("\n", "\n  "))
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_frame(self) -> pandas.DataFrame:
+        """A table with a row per statement (see :data:`labkit.iam.explain.FRAME_COLUMNS`)."""
+        return to_frame(self.statements, self.decided_by)
+
+    def _repr_html_(self) -> str:
+        r = self.request
+        title = f"{self.outcome.value}: {r.principal} → {r.action} on {r.resource}"
+        return to_html(title, self.reason, self.to_frame())
+
+
+def _check(policies: Any, kind: str, allowed: tuple[str, ...]) -> tuple[Policy, ...]:
+    if isinstance(policies, Policy):
+        policies = (policies,)
+    if not isinstance(policies, Sequence):
+        raise LabkitError(f"{kind} policies must be a sequence of Policy objects")
+    for p in policies:
+        if not isinstance(p, Policy):
+            raise LabkitError(
+                f"{kind} policies must be Policy objects (use Policy.load), not {type(p).__name__}"
+            )
+        if p.kind not in allowed:
+            raise LabkitError(f"a {p.kind} policy was passed as {kind}; load it with kind={kind!r}")
+    return tuple(policies)
+
+
+def _scan(
+    kind: str, policies: tuple[Policy, ...], request: Request
+) -> tuple[list[tuple[str, int, Policy, Any, PrincipalMatch]], list[Any]]:
+    """Applicable Deny and Allow statements of one layer (the hot path: booleans only)."""
+    denies: list[Any] = []
+    allows: list[Any] = []
+    action = request.action_lower
+    resource = request.resource
+    context = request.values
+    ref = request.principal_ref
+    for pos, policy in enumerate(policies, start=1):
+        for st in policy.statements:
+            if not st.action_applies(action):
+                continue
+            if not st.resource_applies(resource, context):
+                continue
+            pm = st.principal_match(ref) if kind == "resource" else _EXACT
+            if pm is PrincipalMatch.NONE:
+                continue
+            if st.conditions and not st.conditions_hold(context):
+                continue
+            (denies if st.effect == "Deny" else allows).append((kind, pos, policy, st, pm))
+    return denies, allows
+
+
+def _resource_account(resource: str) -> str | None:
+    if not resource.startswith("arn:"):
+        return None
+    parts = resource.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[4] else None
+
+
+def evaluate(
+    request: Request,
+    *,
+    identity: Sequence[Policy] = (),
+    resource: Sequence[Policy] = (),
+    boundary: Policy | None = None,
+) -> Decision:
+    """Decide a request the way AWS does, and keep the explanation.
+
+    Args:
+        request: who, what, on which resource, with which condition keys.
+        identity: identity-based policies of the principal (managed and inline).
+        resource: resource-based policies on the resource; several are one union.
+        boundary: the principal's permissions boundary, if any.
+
+    Returns:
+        A :class:`Decision`.
+
+    >>> rp = Policy.load({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    ...     "Principal": {"Service": "delivery.logs.amazonaws.com"},
+    ...     "Action": "logs:PutLogEvents", "Resource": "*"}]}, kind="resource")
+    >>> evaluate(Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", "*"),
+    ...          resource=[rp]).outcome.value
+    'Allowed'
+    """
+    if not isinstance(request, Request):
+        raise LabkitError(f"request must be a labkit.iam.Request, not {type(request).__name__}")
+    identity = _check(identity, "identity", ("identity",))
+    resource = _check(resource, "resource", ("resource",))
+    boundaries: tuple[Policy, ...] = ()
+    if boundary is not None:
+        boundaries = _check(boundary, "boundary", ("boundary", "identity"))
+        if len(boundaries) != 1:
+            raise LabkitError("boundary is one Policy (a principal has at most one boundary)")
+
+    ref = request.principal_ref
+    notes: list[str] = []
+    words = f"{request.principal} to {request.action} on {request.resource}"
+
+    if ref.kind == "service":
+        if identity or boundaries:
+            notes.append(
+                "identity-based policies and permissions boundaries were ignored: they attach to "
+                "IAM users and roles, not to a service principal"
+            )
+        layers: tuple[tuple[str, tuple[Policy, ...]], ...] = (("resource", resource),)
+        denies, allows = _scan("resource", resource, request)
+        if denies:
+            d = denies[0]
+            return Decision(Outcome.EXPLICITLY_DENIED, request, layers, d[:4], "", tuple(notes))
+        if allows:
+            a = allows[0]
+            return Decision(Outcome.ALLOWED, request, layers, a[:4], "", tuple(notes))
+        why = f"no resource policy statement allows {words}"
+        if not resource:
+            why += " (no resource policy was given)"
+        return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
+
+    layers = tuple(
+        (k, ps)
+        for k, ps in (("identity", identity), ("boundary", boundaries), ("resource", resource))
+    )
+    id_denies, id_allows = _scan("identity", identity, request)
+    b_denies, b_allows = _scan("boundary", boundaries, request)
+    r_denies, r_allows = _scan("resource", resource, request)
+    denies = id_denies + b_denies + r_denies
+    if denies:
+        return Decision(Outcome.EXPLICITLY_DENIED, request, layers, denies[0][:4], "", tuple(notes))
+    if ref.kind == "root":
+        return Decision(
+            Outcome.ALLOWED,
+            request,
+            layers,
+            None,
+            "the account's root user is allowed unless explicitly denied",
+            tuple(notes),
+        )
+    boundary_ok = not boundaries or bool(b_allows)
+    target_account = _resource_account(request.resource)
+    if target_account is not None and ref.account is not None and target_account != ref.account:
+        # cross-account: both sides must allow
+        if id_allows and boundary_ok and r_allows:
+            return Decision(
+                Outcome.ALLOWED,
+                request,
+                layers,
+                r_allows[0][:4],
+                f"cross-account: identity-based allow {id_allows[0][3].sid or '#' + str(id_allows[0][3].index)} too",
+                tuple(notes),
+            )
+        missing = []
+        if not (id_allows and boundary_ok):
+            missing.append("the identity's own policies" + ("" if boundary_ok else " and boundary"))
+        if not r_allows:
+            missing.append("the resource policy")
+        why = (
+            f"cross-account request ({ref.account} -> {target_account}): "
+            f"{' and '.join(missing)} must allow {words}"
+        )
+        return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
+
+    # same account
+    for hit in r_allows:
+        if hit[4] is _EXACT and ref.kind in ("user", "assumed-role", "federated-user"):
+            return Decision(
+                Outcome.ALLOWED,
+                request,
+                layers,
+                hit[:4],
+                "",
+                tuple(notes),
+            )
+    if boundary_ok:
+        if id_allows:
+            return Decision(Outcome.ALLOWED, request, layers, id_allows[0][:4], "", tuple(notes))
+        for hit in r_allows:
+            if hit[4] is not _ACCOUNT:
+                return Decision(Outcome.ALLOWED, request, layers, hit[:4], "", tuple(notes))
+    else:
+        granted = id_allows or [h for h in r_allows if h[4] is not _ACCOUNT]
+        if granted:
+            name = policy_display(boundaries[0], "boundary", 1)
+            why = f"the permissions boundary ({name}) does not allow {words}"
+            return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
+    given = [_LAYER_WORDS[k] for k, ps in layers if ps and k != "boundary"]
+    kinds = " or ".join(given) if given else "identity-based policy"
+    why = f"no {kinds} statement allows {words}"
+    if not (identity or resource):
+        why += " (no policies were given)"
+    elif r_allows and not id_allows:
+        why += (
+            " (the resource policy names the whole account, so an identity-based allow is needed)"
+        )
+    return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))

@@ -1,0 +1,186 @@
+"""Matching of the Action, Resource and Principal elements, and of ARN and string globs.
+
+AWS facts modelled [DOC]:
+
+* Action: ``service:name``, **case-insensitive**, ``*`` and ``?`` wildcards
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
+* Resource: **case-sensitive**; wildcards work "within the individual segments of an ARN";
+  "If the ``*`` wildcard is the last character of a resource ARN segment, it can expand to
+  match beyond the colon boundaries"
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html).
+* ``ArnLike``/``ArnEquals``: "Each of the six colon-delimited components of the ARN is checked
+  separately and each can include multi-character match wildcards (*) or single-character
+  match wildcards (?)"; case-sensitive
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
+  A pattern with fewer than six components therefore never matches [INFER].
+* Principal: ``"*"`` (= ``{"AWS": "*"}``) is everyone; an account id or
+  ``arn:aws:iam::ACCT:root`` is the whole account; role and user ARNs are exact;
+  ``{"Service": ...}`` names service principals; "You cannot use a wildcard to match part of
+  a principal name or ARN"
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+
+Globs are compiled once: every character is escaped (``re.escape``) and only ``*``/``?``
+tokens become regex wildcards. Hand-written: ``fnmatch`` treats ``[`` as a character class
+and knows nothing of ARN segments.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from labkit.iam.variables import LIT, QMARK, STAR, Token
+
+PLAIN, RESOURCE, ARN = "plain", "resource", "arn"
+
+_NEVER = re.compile(r"(?!)")
+
+
+def _plain(tokens: tuple[Token, ...]) -> str:
+    out = []
+    for kind, value in tokens:
+        out.append(".*" if kind == STAR else "." if kind == QMARK else re.escape(str(value)))
+    return "".join(out)
+
+
+def _resource(tokens: tuple[Token, ...]) -> str:
+    out = []
+    for i, (kind, value) in enumerate(tokens):
+        if kind == STAR:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            segment_last = nxt is None or (nxt[0] == LIT and str(nxt[1]).startswith(":"))
+            out.append(".*" if segment_last else "[^:]*")
+        elif kind == QMARK:
+            out.append("[^:]")
+        else:
+            out.append(re.escape(str(value)))
+    return "".join(out)
+
+
+def split_arn_tokens(tokens: tuple[Token, ...]) -> list[list[Token]]:
+    """Split tokens into ARN components at ``:`` (at most six; the sixth keeps its colons)."""
+    parts: list[list[Token]] = [[]]
+    for kind, value in tokens:
+        if kind != LIT or len(parts) == 6:
+            parts[-1].append((kind, value))
+            continue
+        pieces = str(value).split(":")
+        for j, piece in enumerate(pieces):
+            if j:
+                if len(parts) == 6:
+                    parts[-1].append((LIT, ":" + ":".join(pieces[j:])))
+                    break
+                parts.append([])
+            if piece:
+                parts[-1].append((LIT, piece))
+    return parts
+
+
+def _arn(tokens: tuple[Token, ...]) -> str | None:
+    parts = split_arn_tokens(tokens)
+    if len(parts) != 6:
+        return None
+    out = []
+    for n, part in enumerate(parts):
+        star, q = (".*", ".") if n == 5 else ("[^:]*", "[^:]")
+        out.append(
+            "".join(star if k == STAR else q if k == QMARK else re.escape(str(v)) for k, v in part)
+        )
+    return ":".join(out)
+
+
+@lru_cache(maxsize=4096)
+def compile_tokens(tokens: tuple[Token, ...], mode: str, ignore_case: bool = False) -> re.Pattern:
+    """A compiled full-match regex for resolved tokens; ARN patterns without six parts never match."""
+    source = (
+        _plain(tokens) if mode == PLAIN else _resource(tokens) if mode == RESOURCE else _arn(tokens)
+    )
+    if source is None:
+        return _NEVER
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile(source, flags)
+
+
+def arn_segments(text: str) -> int:
+    """How many of the six ARN components ``text`` has (the sixth may contain colons)."""
+    return min(text.count(":") + 1, 6)
+
+
+class PrincipalMatch(enum.Enum):
+    """How a statement's principal list relates to the request's principal.
+
+    ``ACCOUNT`` is a match on the whole account (account id or ``:root``): in the same
+    account the identity must still be allowed by an identity-based policy [DOC,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts].
+    ``ROLE`` is a grant that names a role ARN: it is still limited by a permissions boundary;
+    ``EXACT`` names the user, role-session or service itself [DOC,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html].
+    """
+
+    EXACT = "exact"
+    ROLE = "role"
+    ANY = "any"
+    ACCOUNT = "account"
+    NONE = "none"
+
+    @property
+    def matched(self) -> bool:
+        return self is not PrincipalMatch.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalRef:
+    """The request's principal, classified once."""
+
+    text: str
+    kind: str  # service | root | user | role | assumed-role | federated-user | other
+    account: str | None
+    role_name: str | None = None  # for assumed-role sessions
+
+
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_IAM_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(.+)$")
+
+
+def classify_principal(text: str) -> PrincipalRef | None:
+    """Classify a request principal; ``None`` when it is none of the known forms."""
+    if _ACCOUNT_RE.match(text):
+        return PrincipalRef(text, "root", text)
+    m = _IAM_ARN_RE.match(text)
+    if m:
+        service, account, rest = m.groups()
+        if rest == "root":
+            return PrincipalRef(text, "root", account)
+        head, _, tail = rest.partition("/")
+        if not tail:
+            return None
+        if service == "iam" and head in ("user", "role"):
+            return PrincipalRef(text, head, account)
+        if service == "sts" and head == "assumed-role":
+            return PrincipalRef(text, "assumed-role", account, tail.split("/")[0])
+        if service == "sts" and head == "federated-user":
+            return PrincipalRef(text, "federated-user", account)
+        return None
+    if ":" not in text and "/" not in text and "." in text and " " not in text:
+        return PrincipalRef(text, "service", None)
+    return None
+
+
+def role_name_of(arn: str) -> str | None:
+    """The role name (last path part) of an IAM role ARN."""
+    m = _IAM_ARN_RE.match(arn)
+    if not m or not m.group(3).startswith("role/"):
+        return None
+    return m.group(3).rsplit("/", 1)[-1]
+
+
+def account_of_principal_entry(entry: str) -> str | None:
+    """The account an ``AWS`` principal entry names as a whole (id or ``:root``), else None."""
+    if _ACCOUNT_RE.match(entry):
+        return entry
+    m = _IAM_ARN_RE.match(entry)
+    if m and m.group(1) == "iam" and m.group(3) == "root":
+        return m.group(2)
+    return None
