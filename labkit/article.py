@@ -1,0 +1,176 @@
+"""The article's experiment as names and small boto3 steps, usable on any world.
+
+The experiment: a Step Functions state machine logs to CloudWatch Logs (phase 1);
+the resource policy ``AWSLogDeliveryWrite20150319`` is deleted and the role made an
+administrator: executions still succeed but no logs arrive (phase 2); the policy is
+put back and logs arrive again (phase 3). Every function takes plain boto3 clients,
+so the same steps run on ``labkit.offline()`` and ``labkit.aws()``.
+
+The role's log-delivery policy is the one the Step Functions Developer Guide documents
+(2022 edition, nine actions on ``*``) [DOC]
+https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html .
+The machine is the console's Hello World (v2, JSONPath) [secondary] public copies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+STATE_MACHINE_NAME = "LookingIntoLogging"
+LOG_GROUP_NAME = "/aws/vendedlogs/states/LookingIntoLogging-Logs"
+ROLE_NAME = "StepFunctions-LookingIntoLogging-role"
+ROLE_PATH = "/service-role/"
+ROLE_POLICY_NAME = "CloudWatchLogsDeliveryFullAccessPolicy"
+RESOURCE_POLICY_NAME = "AWSLogDeliveryWrite20150319"
+ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "states.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+#: The nine actions of the 2022 Developer Guide, on "*" [DOC].
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutLogEvents",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+ROLE_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": list(LOG_DELIVERY_ACTIONS), "Resource": "*"}],
+}
+
+
+def definition() -> str:
+    """The console's Hello World v2 definition (JSON text)."""
+    from labkit.engine.templates import HELLO_WORLD_V2
+
+    return HELLO_WORLD_V2
+
+
+def create_role(iam: Any) -> str:
+    """Create the execution role with its log-delivery policy; return the role ARN."""
+    role = iam.create_role(
+        RoleName=ROLE_NAME,
+        Path=ROLE_PATH,
+        AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
+    )["Role"]
+    iam.put_role_policy(
+        RoleName=ROLE_NAME, PolicyName=ROLE_POLICY_NAME, PolicyDocument=json.dumps(ROLE_POLICY)
+    )
+    return role["Arn"]
+
+
+def create_log_group(logs: Any) -> str:
+    """Create the log group; return the ARN Step Functions wants (ending in ``:*``)."""
+    logs.create_log_group(logGroupName=LOG_GROUP_NAME)
+    groups = logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP_NAME)["logGroups"]
+    return next(g["arn"] for g in groups if g["logGroupName"] == LOG_GROUP_NAME)
+
+
+def logging_configuration(
+    log_group_arn: str, *, level: str = "ALL", include_execution_data: bool = True
+) -> dict[str, Any]:
+    """A ``loggingConfiguration`` with one CloudWatch Logs destination."""
+    return {
+        "level": level,
+        "includeExecutionData": include_execution_data,
+        "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": log_group_arn}}],
+    }
+
+
+def create_state_machine(
+    sfn: Any,
+    role_arn: str,
+    log_group_arn: str,
+    *,
+    level: str = "ALL",
+    name: str = STATE_MACHINE_NAME,
+) -> str:
+    """Create the Hello World machine logging at ``level``; return its ARN."""
+    return sfn.create_state_machine(
+        name=name,
+        definition=definition(),
+        roleArn=role_arn,
+        type="STANDARD",
+        loggingConfiguration=logging_configuration(log_group_arn, level=level),
+    )["stateMachineArn"]
+
+
+def start_execution(sfn: Any, machine_arn: str, *, name: str | None = None) -> str:
+    """Start one execution with input ``{}``; return its ARN."""
+    kwargs: dict[str, Any] = {"stateMachineArn": machine_arn, "input": "{}"}
+    if name is not None:
+        kwargs["name"] = name
+    return sfn.start_execution(**kwargs)["executionArn"]
+
+
+def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every history event of an execution, oldest first."""
+    pages = sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn)
+    return [event for page in pages for event in page["events"]]
+
+
+def log_events(logs: Any, execution_arn: str | None = None) -> list[dict[str, Any]]:
+    """Log events in the article's group, parsed, optionally only one execution's.
+
+    Filters client-side on ``execution_arn``, as the console's link does, because JSON
+    filter patterns are not supported offline (moto returns everything for them).
+    """
+    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=LOG_GROUP_NAME)
+    out = []
+    for page in pages:
+        for event in page["events"]:
+            try:
+                record = json.loads(event["message"])
+            except ValueError:
+                continue
+            if execution_arn is None or record.get("execution_arn") == execution_arn:
+                out.append({**event, "record": record})
+    return out
+
+
+def resource_policy(logs: Any) -> str | None:
+    """The document of ``AWSLogDeliveryWrite20150319``, or ``None`` when absent."""
+    for policy in logs.describe_resource_policies()["resourcePolicies"]:
+        if policy["policyName"] == RESOURCE_POLICY_NAME:
+            return policy["policyDocument"]
+    return None
+
+
+def delete_resource_policy(logs: Any) -> str | None:
+    """Phase 2: delete the delivery policy; return its document so it can be put back."""
+    document = resource_policy(logs)
+    if document is not None:
+        logs.delete_resource_policy(policyName=RESOURCE_POLICY_NAME)
+    return document
+
+
+def put_resource_policy(logs: Any, document: str) -> None:
+    """Phase 3: put the delivery policy back."""
+    logs.put_resource_policy(policyName=RESOURCE_POLICY_NAME, policyDocument=document)
+
+
+def attach_admin(iam: Any) -> None:
+    """Phase 2: make the role an administrator (it still cannot make logs arrive)."""
+    iam.attach_role_policy(RoleName=ROLE_NAME, PolicyArn=ADMIN_POLICY_ARN)
+
+
+def role_policies(iam: Any) -> list[str]:
+    """Names of the role's inline and attached policies."""
+    inline = iam.list_role_policies(RoleName=ROLE_NAME)["PolicyNames"]
+    attached = iam.list_attached_role_policies(RoleName=ROLE_NAME)["AttachedPolicies"]
+    return [*inline, *(p["PolicyName"] for p in attached)]
