@@ -1,0 +1,570 @@
+"""``labkit doctor``: will this state machine's logs reach CloudWatch Logs, and if not, why?
+
+Read-only. It reads, with plain boto3 calls that change nothing:
+
+* the machine's ``loggingConfiguration`` (``DescribeStateMachine``);
+* the log group (``DescribeLogGroups``) and a stream name (``DescribeLogStreams``);
+* the account-level and log-group-level CloudWatch Logs resource policies
+  (``DescribeResourcePolicies``, with ``policyScope``/``resourceArn`` where the endpoint
+  supports them [DOC] API model ``logs/2014-03-28``);
+* the execution role's policies and permissions boundary (``GetRole``,
+  ``ListAttachedRolePolicies``, ``GetPolicy``, ``GetPolicyVersion``, ``ListRolePolicies``,
+  ``GetRolePolicy``).
+
+Then it asks ``labkit.iam`` the question AWS asks at delivery time: may
+``delivery.logs.amazonaws.com`` do ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on
+``...:log-group:NAME:log-stream:states/<machine>/...`` with the source context the
+delivery service supplies? Only the resource policies answer it; the role is consulted
+only for re-running the log-delivery set-up (``UpdateStateMachine``), which needs
+``logs:CreateLogDelivery`` and, to create or extend the resource policy,
+``logs:PutResourcePolicy``, ``logs:DescribeResourcePolicies``, ``logs:DescribeLogGroups``
+[DOC] https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html and
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html .
+A log group must be in the machine's Region [INFER: Step Functions takes the group's ARN,
+but CloudWatch Logs vended delivery is regional].
+
+Usage::
+
+    python -m labkit doctor --state-machine ARN [--profile P] [--region R]
+
+Exit codes:
+
+==  ==========================================================================
+0   logs will be delivered
+1   logs will not be delivered: the resource policies do not allow the delivery service
+2   bad command line
+3   unknown state machine ARN (no such machine, or not a state machine ARN)
+4   logging is OFF for this state machine
+5   the log group is in another Region (or account) than the state machine
+6   AWS credentials are missing, expired or rejected
+7   the log group does not exist
+8   the caller may not read what the doctor needs (AccessDenied)
+9   any other failure (endpoint unreachable, unexpected error)
+==  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from labkit.safety import arn_name, parse_arn
+
+EXIT_CODES = {
+    "delivers": 0,
+    "not-delivered": 1,
+    "usage": 2,
+    "unknown-state-machine": 3,
+    "logging-off": 4,
+    "log-group-elsewhere": 5,
+    "credentials": 6,
+    "log-group-missing": 7,
+    "access-denied": 8,
+    "error": 9,
+}
+
+EXIT_MEANINGS = {
+    "delivers": "logs will be delivered",
+    "not-delivered": "logs will not be delivered: the resource policies do not allow it",
+    "usage": "bad command line",
+    "unknown-state-machine": "unknown state machine ARN",
+    "logging-off": "logging is OFF for this state machine",
+    "log-group-elsewhere": "the log group is in another Region (or account)",
+    "credentials": "AWS credentials are missing, expired or rejected",
+    "log-group-missing": "the log group does not exist",
+    "access-denied": "the caller may not read what the doctor needs",
+    "error": "any other failure (endpoint unreachable, unexpected error)",
+}
+_VERDICTS = {"delivers", "not-delivered", "logging-off", "log-group-elsewhere", "log-group-missing"}
+
+DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+SETUP_ERROR = (
+    "AccessDeniedException: The state machine IAM Role is not authorized to access the Log "
+    "Destination"
+)
+_CREDENTIAL_CODES = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "AuthFailure",
+    "RequestExpired",
+}
+_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation: ``severity`` is ``ok``, ``info``, ``warning`` or ``problem``."""
+
+    severity: str
+    message: str
+    decision: Any = None  # a labkit.iam.Decision when an evaluation backs the finding
+
+    def __str__(self) -> str:
+        return f"[{self.severity}] {self.message}"
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """The diagnosis for one state machine; ``str()`` reads as a short report."""
+
+    state_machine_arn: str
+    status: str
+    delivers: bool
+    level: str | None = None
+    include_execution_data: bool | None = None
+    log_group: str | None = None
+    findings: tuple[Finding, ...] = ()
+    fix: str | None = None  # the policy statement to add, as JSON
+    fix_how: str | None = None  # one line saying where to add it
+    decisions: tuple[Any, ...] = field(default=(), repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI exit code for this report (see the module docstring)."""
+        return EXIT_CODES[self.status]
+
+    @property
+    def headline(self) -> str:
+        """One line: the verdict."""
+        if self.delivers:
+            data = "with" if self.include_execution_data else "without"
+            return (
+                f"logs WILL be delivered to {self.log_group} at level {self.level}, "
+                f"{data} execution data"
+            )
+        problems = [f.message for f in self.findings if f.severity == "problem"]
+        first = problems[0] if problems else EXIT_MEANINGS[self.status]
+        if self.status in _VERDICTS:
+            return f"logs will NOT be delivered: {first}"
+        return f"cannot diagnose: {first}"
+
+    def __str__(self) -> str:
+        lines = [f"labkit doctor: {self.state_machine_arn}", f"  {self.headline}"]
+        if self.findings:
+            lines.append("findings:")
+            lines += [f"  {f}" for f in self.findings]
+        if self.fix:
+            lines.append(f"fix: {self.fix_how}")
+            lines += ["  " + line for line in self.fix.splitlines()]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython shows the report
+        p.text(str(self))
+
+
+def _code(exc: BaseException) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) or ""
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    """``(status, one line)`` for an exception raised while reading AWS."""
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        PartialCredentialsError,
+        ProfileNotFound,
+        TokenRetrievalError,
+    )
+
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return "credentials", "no AWS credentials found (configure a profile or log in again)"
+    if isinstance(exc, ProfileNotFound):
+        return "credentials", f"AWS profile not found: {exc.kwargs.get('profile')!r}"
+    if isinstance(exc, TokenRetrievalError):
+        return "credentials", "the SSO session has expired: run `aws sso login` again"
+    if isinstance(exc, NoRegionError):
+        return "error", "no AWS region: pass --region"
+    if isinstance(exc, EndpointConnectionError):
+        return "error", f"cannot reach the endpoint: {exc.kwargs.get('endpoint_url')}"
+    if isinstance(exc, ClientError):
+        code = _code(exc)
+        op = getattr(exc, "operation_name", "")
+        if code in _CREDENTIAL_CODES:
+            return "credentials", f"AWS rejected the credentials ({code}): they may be expired"
+        if code in {"StateMachineDoesNotExist", "InvalidArn"}:
+            return "unknown-state-machine", f"{code}: {exc.response['Error'].get('Message', '')}"
+        if code in _DENIED_CODES:
+            return (
+                "access-denied",
+                f"the caller may not call {op} ({code}); the doctor needs read access",
+            )
+        return "error", f"{op} failed: {code}"
+    return "error", f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+# ---------------------------------------------------------------- reading (read-only calls)
+
+
+def _document(doc: Any) -> Any:
+    """IAM returns policy documents URL-encoded on the wire; boto3 usually decodes them."""
+    if isinstance(doc, str):
+        text = urllib.parse.unquote(doc) if doc.lstrip().startswith("%7B") else doc
+        return json.loads(text)
+    return doc
+
+
+def _managed_document(iam: Any, arn: str) -> Any:
+    from botocore.exceptions import ClientError
+
+    try:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+        return _document(version["PolicyVersion"]["Document"])
+    except ClientError as exc:
+        if _code(exc) != "NoSuchEntity" or ":aws:policy/" not in arn:
+            raise
+        from labkit.iam import managed_policy  # AWS managed, unknown to this endpoint
+
+        return managed_policy(arn).document
+
+
+def read_role(iam: Any, role_arn: str) -> tuple[list[Any], Any | None]:
+    """The role's identity policies and boundary as ``labkit.iam.Policy`` objects."""
+    from labkit.iam import Policy
+
+    name = arn_name(role_arn)
+    role = iam.get_role(RoleName=name)["Role"]
+    identity = []
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
+        for attached in page["AttachedPolicies"]:
+            doc = _managed_document(iam, attached["PolicyArn"])
+            identity.append(Policy.load(doc, kind="identity", name=attached["PolicyName"]))
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+        for policy_name in page["PolicyNames"]:
+            doc = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+            identity.append(Policy.load(_document(doc), kind="identity", name=policy_name))
+    boundary = None
+    boundary_arn = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    if boundary_arn:
+        boundary = Policy.load(
+            _managed_document(iam, boundary_arn), kind="boundary", name=arn_name(boundary_arn)
+        )
+    return identity, boundary
+
+
+def _stream_name(logs: Any, group: str, machine: str) -> str:
+    """An existing ``states/<machine>/...`` stream, else one of AWS's shape [ISSUE]."""
+    prefix = f"states/{machine}/"
+    try:
+        streams = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=prefix)
+        for s in streams.get("logStreams", []):
+            return s["logStreamName"]
+    except Exception:  # noqa: BLE001 - a name of AWS's shape is as good for evaluation
+        pass
+    return f"{prefix}{datetime.now(UTC):%Y-%m-%d-%H-%M}/00000000"
+
+
+def fix_statement(region: str, account: str, group: str) -> dict[str, Any]:
+    """The statement CloudWatch Logs itself creates for a log group [DOC] CWL-UG."""
+    return {
+        "Sid": "AWSLogDeliveryWrite20150319",
+        "Effect": "Allow",
+        "Principal": {"Service": ["delivery.logs.amazonaws.com"]},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:*"],
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": [account]},
+            "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{region}:{account}:*"]},
+        },
+    }
+
+
+# ---------------------------------------------------------------- the diagnosis
+
+
+def doctor(world: Any, state_machine_arn: str) -> DoctorReport:
+    """Diagnose log delivery for ``state_machine_arn`` using ``world.client(...)`` read calls.
+
+    Works on ``labkit.offline()`` and ``labkit.aws()`` worlds and on anything with a
+    ``client(name, region_name=...)`` method returning boto3 clients.
+    """
+    try:
+        return _diagnose(world, state_machine_arn)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a one-line finding
+        status, line = classify(exc)
+        return DoctorReport(state_machine_arn, status, False, findings=(Finding("problem", line),))
+
+
+def _diagnose(world: Any, arn: str) -> DoctorReport:
+    from labkit.world import authorize
+    from labkit.world.logging_config import destination_arn, parse_log_group_arn
+    from labkit.world.real import read_resource_policies
+
+    parts = parse_arn(arn)
+    if not parts or parts["service"] != "states" or not parts["rest"].startswith("stateMachine:"):
+        return DoctorReport(
+            arn,
+            "unknown-state-machine",
+            False,
+            findings=(Finding("problem", f"not a state machine ARN: {arn!r}"),),
+        )
+    region, machine = parts["region"], arn_name(arn)
+    sfn = world.client("stepfunctions", region_name=region)
+    described = sfn.describe_state_machine(stateMachineArn=arn)
+    config = described.get("loggingConfiguration") or {}
+    level = config.get("level", "OFF")
+    include = bool(config.get("includeExecutionData", False))
+    findings: list[Finding] = []
+    base = {"level": level, "include_execution_data": include}
+
+    if level == "OFF":
+        return DoctorReport(
+            arn,
+            "logging-off",
+            False,
+            **base,
+            findings=(
+                Finding(
+                    "problem",
+                    "logging is OFF: Step Functions sends no event to CloudWatch Logs [DOC]",
+                ),
+            ),
+            fix_how="enable logging: update_state_machine(stateMachineArn=..., "
+            "loggingConfiguration={'level': 'ALL', 'includeExecutionData': True, "
+            "'destinations': [{'cloudWatchLogsLogGroup': {'logGroupArn': "
+            "'arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*'}}]})",
+        )
+    dest = destination_arn(config)
+    group_parts = parse_log_group_arn(dest) or (parse_log_group_arn(dest + ":*") if dest else None)
+    if group_parts is None:
+        return DoctorReport(
+            arn,
+            "not-delivered",
+            False,
+            **base,
+            findings=(Finding("problem", f"level {level} but no usable destination: {dest!r}"),),
+        )
+    group, g_region, g_account = group_parts["name"], group_parts["region"], group_parts["account"]
+    base["log_group"] = group
+    if g_region != region or g_account != parts["account"]:
+        where = f"Region {g_region}" if g_region != region else f"account {g_account}"
+        return DoctorReport(
+            arn,
+            "log-group-elsewhere",
+            False,
+            **base,
+            findings=(
+                Finding(
+                    "problem",
+                    f"the log group {group} is in {where}, the state machine in "
+                    f"{region} / {parts['account']}: use a log group in the machine's Region and account",
+                ),
+            ),
+        )
+
+    logs = world.client("logs", region_name=region)
+    groups = logs.describe_log_groups(logGroupNamePrefix=group).get("logGroups", [])
+    if not any(g.get("logGroupName") == group for g in groups):
+        return DoctorReport(
+            arn,
+            "log-group-missing",
+            False,
+            **base,
+            findings=(
+                Finding(
+                    "problem",
+                    f"the log group {group} does not exist in {region}; executions still "
+                    "succeed and their events are lost [AWS-REC]",
+                ),
+            ),
+            fix_how=f"create it: logs.create_log_group(logGroupName={group!r})",
+        )
+    findings.append(
+        Finding(
+            "ok", f"level {level}, {'with' if include else 'without'} execution data, to {group}"
+        )
+    )
+
+    group_arn = authorize.log_group_arn(region, g_account, group)
+    raw = [(p, "account-level") for p in read_resource_policies(logs)]
+    raw += [(p, "log-group-level") for p in read_resource_policies(logs, resource_arn=group_arn)]
+    from labkit.iam import Policy, PolicyError
+
+    policies = []
+    for p, scope in raw:
+        try:
+            policies.append(
+                Policy.load(p.get("policyDocument", ""), kind="resource", name=p["policyName"])
+            )
+        except PolicyError as exc:
+            findings.append(
+                Finding("warning", f"{scope} policy {p['policyName']} is unreadable: {exc}")
+            )
+    if not raw:
+        findings.append(Finding("info", "no CloudWatch Logs resource policy exists in this Region"))
+    else:
+        names = ", ".join(f"{p['policyName']} ({scope})" for p, scope in raw)
+        findings.append(Finding("info", f"resource policies read: {names}"))
+
+    stream = _stream_name(logs, group, machine)
+    resource = authorize.stream_arn(region, g_account, group, stream)
+    context = authorize.delivery_context(region, g_account, group)
+    decisions = tuple(
+        authorize.delivery_decision(policies, action=a, resource=resource, context=context)
+        for a in DELIVERY_ACTIONS
+    )
+    delivers = all(d.allowed for d in decisions)
+    for d in decisions:
+        sev = "ok" if d.allowed else "problem"
+        findings.append(
+            Finding(sev, f"{d.request.action} as delivery.logs.amazonaws.com: {d.reason}", d)
+        )
+
+    fix = fix_how = None
+    if not delivers:
+        denied = [d for d in decisions if not d.allowed]
+        explicit = [d for d in denied if d.outcome.value == "ExplicitlyDenied" and d.decided_by]
+        if explicit:
+            by = explicit[0].decided_by
+            fix_how = f"remove the Deny statement that decides it: {by}"
+        else:
+            fix = json.dumps(fix_statement(region, g_account, group), indent=2)
+            fix_how = (
+                "add this statement to a CloudWatch Logs resource policy (classic: the "
+                f"account-level AWSLogDeliveryWrite20150319; since 2026: a policy on {group_arn} "
+                "via put_resource_policy(resourceArn=...))"
+            )
+
+    role_arn = described.get("roleArn")
+    if role_arn:
+        findings += _role_findings(world, region, role_arn, delivers)
+
+    return DoctorReport(
+        arn,
+        "delivers" if delivers else "not-delivered",
+        delivers,
+        **base,
+        findings=tuple(findings),
+        fix=fix,
+        fix_how=fix_how,
+        decisions=decisions,
+    )
+
+
+def _role_findings(world: Any, region: str, role_arn: str, delivers: bool) -> list[Finding]:
+    from botocore.exceptions import ClientError
+
+    from labkit.iam import PolicyError
+    from labkit.world import authorize
+
+    iam = world.client("iam", region_name=region)
+    try:
+        identity, boundary = read_role(iam, role_arn)
+    except (ClientError, PolicyError) as exc:
+        detail = _code(exc) or str(exc)
+        return [
+            Finding("warning", f"could not read the role {role_arn} ({detail}): set-up not checked")
+        ]
+    out = []
+    create = authorize.role_decision(
+        role_arn, authorize.CREATE_DELIVERY, identity=identity, boundary=boundary
+    )
+    if create.allowed:
+        out.append(
+            Finding(
+                "ok", "the role may re-run log-delivery set-up (logs:CreateLogDelivery)", create
+            )
+        )
+    else:
+        out.append(
+            Finding(
+                "warning",
+                f"the role lacks {authorize.CREATE_DELIVERY} ({create.reason}): the next "
+                f"UpdateStateMachine with logging fails with {SETUP_ERROR} [ISSUE]",
+                create,
+            )
+        )
+    missing = [
+        a
+        for a in authorize.POLICY_SETUP_ACTIONS
+        if not authorize.role_decision(role_arn, a, identity=identity, boundary=boundary).allowed
+    ]
+    if missing:
+        out.append(
+            Finding(
+                "info",
+                f"the role lacks {', '.join(missing)}: it cannot create or extend the resource "
+                "policy at set-up; fine while a policy already grants delivery [DOC]",
+            )
+        )
+    if not delivers:
+        put = authorize.role_decision(
+            role_arn, "logs:PutLogEvents", identity=identity, boundary=boundary
+        )
+        if put.allowed:
+            out.append(
+                Finding(
+                    "info",
+                    "the role itself may call logs:PutLogEvents, but that does not help: "
+                    "delivery.logs.amazonaws.com writes the logs, under the resource policy only",
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------- command line
+
+
+class _SessionWorld:
+    """A read-only stand-in for a world: boto3 clients from one session, nothing else."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    def client(self, name: str, **kwargs: Any) -> Any:
+        return self._session.client(name, **kwargs)
+
+
+def _parser() -> argparse.ArgumentParser:
+    codes = "\n".join(f"  {EXIT_CODES[s]}  {m}" for s, m in EXIT_MEANINGS.items())
+    return argparse.ArgumentParser(
+        prog="python -m labkit doctor",
+        description="Diagnose whether a state machine's logs reach CloudWatch Logs (read-only).",
+        epilog="exit codes:\n" + codes,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m labkit doctor --state-machine ARN [--profile P] [--region R]``."""
+    parser = _parser()
+    parser.add_argument(
+        "--state-machine", required=True, metavar="ARN", help="the state machine's ARN"
+    )
+    parser.add_argument("--profile", help="AWS profile to use")
+    parser.add_argument(
+        "--region", help="AWS Region for the session (the ARN's Region is used for the machine)"
+    )
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:
+        return int(exc.code or 0) if exc.code in (0, None) else EXIT_CODES["usage"]
+    try:
+        import boto3
+
+        parts = parse_arn(args.state_machine) or {}
+        session = boto3.Session(
+            profile_name=args.profile, region_name=args.region or parts.get("region") or None
+        )
+        report = doctor(_SessionWorld(session), args.state_machine)
+    except Exception as exc:  # noqa: BLE001 - one line, no traceback
+        status, line = classify(exc)
+        print(f"labkit doctor: {line}", file=sys.stderr)
+        return EXIT_CODES[status]
+    if report.status in {"delivers", "not-delivered"}:
+        print(report)
+    else:
+        print(f"labkit doctor: {report.headline}", file=sys.stderr)
+    return report.exit_code
