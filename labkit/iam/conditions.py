@@ -188,26 +188,76 @@ class Condition:
                 resolved.append(r)
         return _prepare(self.operator, tuple(resolved), self.key)
 
+    _holds: Callable[[Mapping[str, tuple[str, ...]]], bool] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_holds", self._build_holds())
+
     def holds(self, context: Mapping[str, tuple[str, ...]]) -> bool:
         """Whether the condition is true for this request context (lower-cased keys)."""
+        return self._holds(context)
+
+    def _build_holds(self) -> Callable[[Mapping[str, tuple[str, ...]]], bool]:
+        """The condition's semantics as one closure specialised for its operator (hot path).
+
+        Missing key: false, except negated operators and ``IfExists`` (true), ``ForAllValues``
+        (true), ``ForAnyValue`` (false unless ``IfExists``); ``Null`` tests absence. Present:
+        OR over context and policy values, NOR for negated operators; ``ForAnyValue`` needs
+        one context value to satisfy the operator, ``ForAllValues`` every one.
+        """
         op = self.operator
-        found = context.get(self.key_lower)
+        key = self.key_lower
         if op.family == "null":
-            absent = not found
-            return any((v.lower() == "true") == absent for v in self.values)
-        if not found:
-            if op.qualifier == FOR_ALL:
-                return True
-            if op.qualifier == FOR_ANY:
-                return op.if_exists
-            return op.if_exists or op.negated
-        test = self.prepared(context).test
+            expect_absent = frozenset(v.lower() == "true" for v in self.values)
+
+            def null(context: Mapping[str, tuple[str, ...]]) -> bool:
+                return (not context.get(key)) in expect_absent
+
+            return null
         if op.qualifier == FOR_ALL:
-            return all(test(v) != op.negated for v in found)
+            missing = True
+        elif op.qualifier == FOR_ANY:
+            missing = op.if_exists
+        else:
+            missing = op.if_exists or op.negated
+        static = self._static
+        prepared = self.prepared
+        negated = op.negated
+
+        if op.qualifier is None:
+
+            def single(context: Mapping[str, tuple[str, ...]]) -> bool:
+                found = context.get(key)
+                if not found:
+                    return missing
+                test = static.test if static is not None else prepared(context).test
+                for v in found:
+                    if test(v):
+                        return not negated
+                return negated
+
+            return single
         if op.qualifier == FOR_ANY:
-            return any(test(v) != op.negated for v in found)
-        hit = any(test(v) for v in found)
-        return not hit if op.negated else hit
+
+            def for_any(context: Mapping[str, tuple[str, ...]]) -> bool:
+                found = context.get(key)
+                if not found:
+                    return missing
+                test = static.test if static is not None else prepared(context).test
+                return any(test(v) != negated for v in found)
+
+            return for_any
+
+        def for_all(context: Mapping[str, tuple[str, ...]]) -> bool:
+            found = context.get(key)
+            if not found:
+                return missing
+            test = static.test if static is not None else prepared(context).test
+            return all(test(v) != negated for v in found)
+
+        return for_all
 
     def missing_rule(self) -> str:
         """Why a missing key gives the result it gives (for explanations)."""

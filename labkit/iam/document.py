@@ -127,6 +127,10 @@ class Statement:
     _resource_tokens: tuple[tuple[Token, ...], ...] = field(repr=False, default=())
     _resource_all: Any = field(repr=False, default=None)  # combined regex when no variables
     _resource_star: bool = field(repr=False, default=False)
+    _condition_fns: tuple[Any, ...] = field(init=False, repr=False, default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_condition_fns", tuple(c._holds for c in self.conditions))
 
     @property
     def label(self) -> str:
@@ -186,8 +190,8 @@ class Statement:
     # -- Condition ------------------------------------------------------------------------------
     def conditions_hold(self, context: Mapping[str, tuple[str, ...]]) -> bool:
         # a plain loop: faster than all(<generator>) on the evaluation hot path
-        for condition in self.conditions:  # noqa: SIM110
-            if not condition.holds(context):
+        for holds in self._condition_fns:  # noqa: SIM110
+            if not holds(context):
                 return False
         return True
 
@@ -392,7 +396,7 @@ def _statement(raw: Any, index: int, *, kind: str, variables: bool) -> Statement
         raise PolicyError(
             "Policy document should not specify a principal.",
             detail=f"{'Principal' if has_p else 'NotPrincipal'} belongs in resource-based policies; "
-            f"a {kind} policy applies to the identity it is attached to",
+            f"an {kind} policy applies to the identity it is attached to",
             where=f"{where}, key {'Principal' if has_p else 'NotPrincipal'}",
         )
     if kind == "resource":

@@ -163,6 +163,12 @@ class Decision:
 
 
 def _check(policies: Any, kind: str, allowed: tuple[str, ...]) -> tuple[Policy, ...]:
+    if type(policies) in (list, tuple):  # the common case, checked cheaply
+        for p in policies:
+            if type(p) is not Policy or p.kind not in allowed:
+                break
+        else:
+            return tuple(policies)
     if isinstance(policies, Policy):
         policies = (policies,)
     if not isinstance(policies, Sequence):
@@ -200,6 +206,10 @@ def _scan(
                 continue
             (denies if st.effect == "Deny" else allows).append((kind, pos, policy, st, pm))
     return denies, allows
+
+
+def _words(request: Request) -> str:
+    return f"{request.principal} to {request.action} on {request.resource}"
 
 
 def _resource_account(resource: str) -> str | None:
@@ -246,7 +256,6 @@ def evaluate(
 
     ref = request.principal_ref
     notes: list[str] = []
-    words = f"{request.principal} to {request.action} on {request.resource}"
 
     if ref.kind == "service":
         if identity or boundaries:
@@ -262,7 +271,7 @@ def evaluate(
         if allows:
             a = allows[0]
             return Decision(Outcome.ALLOWED, request, layers, a[:4], "", tuple(notes))
-        why = f"no resource policy statement allows {words}"
+        why = f"no resource policy statement allows {_words(request)}"
         if not resource:
             why += " (no resource policy was given)"
         return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
@@ -306,7 +315,7 @@ def evaluate(
             missing.append("the resource policy")
         why = (
             f"cross-account request ({ref.account} -> {target_account}): "
-            f"{' and '.join(missing)} must allow {words}"
+            f"{' and '.join(missing)} must allow {_words(request)}"
         )
         return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
 
@@ -331,11 +340,11 @@ def evaluate(
         granted = id_allows or [h for h in r_allows if h[4] is not _ACCOUNT]
         if granted:
             name = policy_display(boundaries[0], "boundary", 1)
-            why = f"the permissions boundary ({name}) does not allow {words}"
+            why = f"the permissions boundary ({name}) does not allow {_words(request)}"
             return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
     given = [_LAYER_WORDS[k] for k, ps in layers if ps and k != "boundary"]
     kinds = " or ".join(given) if given else "identity-based policy"
-    why = f"no {kinds} statement allows {words}"
+    why = f"no {kinds} statement allows {_words(request)}"
     if not (identity or resource):
         why += " (no policies were given)"
     elif r_allows and not id_allows:

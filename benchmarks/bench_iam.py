@@ -1,0 +1,108 @@
+"""Benchmark labkit.iam: evaluations per second with the policy parsed once.
+
+Prints medians; asserts nothing. Goal (issue 2): at least 100,000 simple evaluations per
+second on one core. Run ``python benchmarks/bench_iam.py``; an aggregate runner calls
+:func:`run`.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+from labkit.iam import Policy, Request, evaluate
+
+ACCT, REGION = "123456789012", "us-east-1"
+SVC = "delivery.logs.amazonaws.com"
+LG = "/aws/vendedlogs/states/LookingIntoLogging-Logs"
+STREAM = f"arn:aws:logs:{REGION}:{ACCT}:log-group:{LG}:log-stream:states/LookingIntoLogging/2026-11-28-22-31/abc12345"
+CONTEXT = {"aws:SourceAccount": ACCT, "aws:SourceArn": f"arn:aws:logs:{REGION}:{ACCT}:*"}
+GOAL = 100_000
+
+
+def auto_created(groups: list[str]) -> dict:
+    """CloudWatch Logs' auto-created delivery policy listing ``groups``."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AWSLogDeliveryWrite20150319",
+                "Effect": "Allow",
+                "Principal": {"Service": [SVC]},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [
+                    f"arn:aws:logs:{REGION}:{ACCT}:log-group:{g}:log-stream:*" for g in groups
+                ],
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": [ACCT]},
+                    "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{REGION}:{ACCT}:*"]},
+                },
+            }
+        ],
+    }
+
+
+def near_limit(limit: int = 5120) -> dict:
+    """A policy listing as many log groups as fit in ``limit`` characters, ours last."""
+    groups: list[str] = []
+    while True:
+        trial = [*groups, f"/aws/vendedlogs/states/Machine{len(groups):03d}-Logs"]
+        if len(json.dumps(auto_created([*trial, LG]))) > limit:
+            break
+        groups = trial
+    return auto_created([*groups, LG])
+
+
+def _rate(fn: Callable[[], object], *, n: int, repeats: int = 5) -> float:
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        rates.append(n / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def run(n: int = 20_000) -> list[dict]:
+    """Rows of ``{"name", "median", "unit", "goal"}``."""
+    small = Policy.load(auto_created([LG]), kind="resource")
+    big_doc = near_limit()
+    big = Policy.load(big_doc, kind="resource")
+    request = Request(SVC, "logs:PutLogEvents", STREAM, CONTEXT)
+    other = Request(SVC, "logs:PutLogEvents", STREAM.replace("LookingInto", "Other"), CONTEXT)
+    rows = [
+        ("delivery request, auto-created policy", lambda: evaluate(request, resource=[small])),
+        (
+            f"delivery request, {len(json.dumps(big_doc))}-char policy "
+            f"({len(big.statements[0].resources)} log groups)",
+            lambda: evaluate(request, resource=[big]),
+        ),
+        (
+            "unlisted group (implicit deny), near-limit policy",
+            lambda: evaluate(other, resource=[big]),
+        ),
+        (
+            "Request() + evaluate, auto-created policy",
+            lambda: evaluate(Request(SVC, "logs:PutLogEvents", STREAM, CONTEXT), resource=[small]),
+        ),
+        (
+            "evaluate + str(explanation), auto-created policy",
+            lambda: str(evaluate(request, resource=[small])),
+        ),
+    ]
+    out = []
+    for name, fn in rows:
+        count = n if "str(" not in name else max(n // 10, 100)
+        out.append({"name": name, "median": _rate(fn, n=count), "unit": "evals/s", "goal": GOAL})
+    return out
+
+
+def main() -> None:
+    for row in run():
+        print(f"{row['name']:<60} {row['median']:>12,.0f} {row['unit']}  (goal {row['goal']:,})")
+
+
+if __name__ == "__main__":
+    main()
