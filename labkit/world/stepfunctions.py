@@ -397,12 +397,13 @@ class StepFunctionsService:
 
     def run_pending(self) -> list[Execution]:
         """Run every RUNNING execution to its end with ``labkit.engine``; return them."""
+        pending = [e for e in self.executions.values() if e.status == "RUNNING"]
+        if not pending:
+            return []
         from labkit.engine import parse_definition, run
 
         done = []
-        for e in sorted(self.executions.values(), key=lambda e: (e.start, e.arn)):
-            if e.status != "RUNNING":
-                continue
+        for e in sorted(pending, key=lambda e: (e.start, e.arn)):
             express = e.machine.type == "EXPRESS"
             result = run(
                 parse_definition(e.definition),

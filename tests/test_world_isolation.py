@@ -1,0 +1,92 @@
+"""Two worlds at once share nothing; a closed world leaves nothing in moto; time is virtual."""
+
+from __future__ import annotations
+
+from moto.backends import get_backend
+from moto.core.utils import utcnow
+
+import labkit
+from labkit.world.moto_store import SERVICES
+
+
+def test_two_worlds_same_account_disjoint_state() -> None:
+    with labkit.offline(seed=1) as a, labkit.offline(seed=2) as b:
+        assert a.account_id == b.account_id
+        a.client("logs").create_log_group(logGroupName="only-in-a")
+        b.client("iam").create_role(RoleName="only-in-b", AssumeRolePolicyDocument="{}")
+        a.client("logs").put_resource_policy(
+            policyName="pa",
+            policyDocument='{"Statement":[{"Effect":"Allow","Principal":{"Service":"x.amazonaws.com"},'
+            '"Action":"logs:PutLogEvents","Resource":"*"}]}',
+        )
+        assert [g["logGroupName"] for g in a.client("logs").describe_log_groups()["logGroups"]] == [
+            "only-in-a"
+        ]
+        assert b.client("logs").describe_log_groups()["logGroups"] == []
+        assert [r["RoleName"] for r in b.client("iam").list_roles()["Roles"]] == ["only-in-b"]
+        assert a.client("iam").list_roles()["Roles"] == []
+        assert b.client("logs").describe_resource_policies()["resourcePolicies"] == []
+    for service in SERVICES:
+        backend_dict = get_backend(service)
+        assert not a.moto.holds(backend_dict) and not b.moto.holds(backend_dict)
+
+
+def test_nothing_left_patched_after_exit() -> None:
+    import moto.logs.models as logs_models
+
+    with labkit.offline() as world:
+        world.client("logs").create_log_group(logGroupName="g")
+    assert logs_models.utcnow is utcnow
+    for service in SERVICES:
+        assert world.account_id not in dict(get_backend(service))
+
+
+def test_moto_timestamps_come_from_the_virtual_clock() -> None:
+    with labkit.offline(seed=5) as world:
+        logs = world.client("logs")
+        logs.create_log_group(logGroupName="g")
+        [group] = logs.describe_log_groups()["logGroups"]
+        assert group["creationTime"] == world.clock.now_ms()
+        role = world.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]
+        assert role["CreateDate"] == world.clock.now()
+
+
+def test_same_seed_same_identifiers() -> None:
+    ids = []
+    for _ in range(2):
+        with labkit.offline(seed=9) as world:
+            ids.append(
+                world.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")[
+                    "Role"
+                ]["RoleId"]
+            )
+    assert ids[0] == ids[1]
+
+
+def test_closed_world_refuses_calls() -> None:
+    world = labkit.offline()
+    logs = world.client("logs")
+    world.close()
+    try:
+        logs.describe_log_groups()
+    except labkit.LabkitError as exc:
+        assert "closed" in exc.message
+    else:
+        raise AssertionError("a closed world answered")
+
+
+def test_managed_policy_attaches_by_arn() -> None:
+    with labkit.offline() as world:
+        iam = world.client("iam")
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        iam.attach_role_policy(
+            RoleName="r", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
+        )
+        attached = iam.list_attached_role_policies(RoleName="r")["AttachedPolicies"]
+        assert attached == [
+            {
+                "PolicyName": "AdministratorAccess",
+                "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+            }
+        ]
+        assert world.client("sts").get_caller_identity()["Account"] == world.account_id
