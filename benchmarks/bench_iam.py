@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from labkit.iam import Policy, Request, evaluate
+from labkit.iam.examples import delivery_policy
 
 ACCT, REGION = "123456789012", "us-east-1"
 SVC = "delivery.logs.amazonaws.com"
@@ -24,24 +25,7 @@ GOAL = 100_000
 
 def auto_created(groups: list[str]) -> dict:
     """CloudWatch Logs' auto-created delivery policy listing ``groups``."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AWSLogDeliveryWrite20150319",
-                "Effect": "Allow",
-                "Principal": {"Service": [SVC]},
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [
-                    f"arn:aws:logs:{REGION}:{ACCT}:log-group:{g}:log-stream:*" for g in groups
-                ],
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": [ACCT]},
-                    "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{REGION}:{ACCT}:*"]},
-                },
-            }
-        ],
-    }
+    return delivery_policy(REGION, ACCT, groups)
 
 
 def near_limit(limit: int = 5120) -> dict:

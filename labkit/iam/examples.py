@@ -1,0 +1,62 @@
+"""The lesson's policy documents, built from names (plain dicts, ready for ``Policy.load``).
+
+* :func:`delivery_policy`: the CloudWatch Logs resource policy AWS creates automatically for
+  vended log delivery ("AWSLogDeliveryWrite20150319"): ``delivery.logs.amazonaws.com`` may
+  ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on ``...:log-group:NAME:log-stream:*``,
+  with ``aws:SourceAccount``/``aws:SourceArn`` conditions
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html) [DOC].
+* :func:`sfn_logging_policy`: the execution-role policy Step Functions documents for logging,
+  every action on ``"*"`` (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html) [DOC].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
+DELIVERY_SID = "AWSLogDeliveryWrite20150319"
+SFN_LOGGING_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+
+
+def delivery_policy(region: str, account: str, log_groups: str | Iterable[str]) -> dict:
+    """The auto-created log-delivery resource policy listing ``log_groups``.
+
+    >>> delivery_policy("us-east-1", "123456789012", "G")["Statement"][0]["Resource"]
+    ['arn:aws:logs:us-east-1:123456789012:log-group:G:log-stream:*']
+    """
+    groups = [log_groups] if isinstance(log_groups, str) else list(log_groups)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": DELIVERY_SID,
+                "Effect": "Allow",
+                "Principal": {"Service": [DELIVERY_SERVICE]},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [
+                    f"arn:aws:logs:{region}:{account}:log-group:{g}:log-stream:*" for g in groups
+                ],
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": [account]},
+                    "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{region}:{account}:*"]},
+                },
+            }
+        ],
+    }
+
+
+def sfn_logging_policy() -> dict:
+    """The documented Step Functions execution-role policy for CloudWatch Logs logging."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(SFN_LOGGING_ACTIONS), "Resource": "*"}],
+    }
