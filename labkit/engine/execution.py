@@ -260,8 +260,13 @@ class _Run:
             states = {"input": data, "context": ctx}
             error, cause = self.ata(st.error, states, scope), self.ata(st.cause, states, scope)
         else:
-            error = select(st.error_path, data, field="ErrorPath") if st.error_path else st.error
-            cause = select(st.cause_path, data, field="CausePath") if st.cause_path else st.cause
+            env = self.env(data, ctx, scope)
+            error = (
+                compile_reference(st.error_path, "ErrorPath")(env) if st.error_path else st.error
+            )
+            cause = (
+                compile_reference(st.cause_path, "CausePath")(env) if st.cause_path else st.cause
+            )
         raise _Failure(error, cause, cur[0])
 
     def wait(self, st: Wait, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:

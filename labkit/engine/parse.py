@@ -38,7 +38,7 @@ from typing import Any
 
 from labkit.engine import jsonata
 from labkit.engine.errors import InvalidDefinition
-from labkit.engine.paths import compile_path, compile_template, is_reference_path
+from labkit.engine.paths import compile_path, compile_reference, compile_template, is_reference_path
 from labkit.engine.states import (
     DEFAULT,
     STATE_TYPES,
@@ -325,8 +325,11 @@ def _check_paths(body: dict, loc: str, problems: _Problems) -> None:
         if value is None:
             continue
         try:
-            compile_path(value)
-        except ValueError:
+            if key in ("ErrorPath", "CausePath"):  # a path or an intrinsic function [DOC]
+                compile_reference(value, key)
+            else:
+                compile_path(value)
+        except (ValueError, TypeError):
             problems.schema(
                 f"The value for the field '{key}' must be a valid JSONPath", f"{loc}/{key}"
             )
