@@ -208,7 +208,7 @@ def parse_definition(text: str) -> Definition:
 
 
 def _raise(items: list[tuple[str, str, str | None]]) -> None:
-    parts = [f"{code}: {message} at {where}" for code, message, where in items]
+    parts = [f"{code}: {message} at {where or 'null'}" for code, message, where in items]
     raise InvalidDefinition(
         "Invalid State Machine Definition: '" + ", ".join(parts) + "'", tuple(items)
     )
@@ -598,7 +598,7 @@ def _graph(machine: Machine, doc: dict, where: str, problems: _Problems) -> None
             continue
         seen.add(name)
         todo += [t for t, _ in _targets(states[name], "")]
-    terminal = any(s.end or isinstance(s, Succeed | Fail) for n, s in states.items() if n in seen)
+    terminal = any(s.end or isinstance(s, Succeed | Fail) for s in states.values())
     if not terminal:
         problems.add("MISSING_END_STATE", "Workflow has no terminal state", None)
     else:
