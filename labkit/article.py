@@ -143,25 +143,54 @@ def log_events(logs: Any, execution_arn: str | None = None) -> list[dict[str, An
     return out
 
 
-def resource_policy(logs: Any) -> str | None:
-    """The document of ``AWSLogDeliveryWrite20150319``, or ``None`` when absent."""
+def _group_arn(logs: Any) -> str | None:
+    groups = logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP_NAME)["logGroups"]
+    return next((g["logGroupArn"] for g in groups if g["logGroupName"] == LOG_GROUP_NAME), None)
+
+
+def saved_policy(logs: Any) -> dict[str, str] | None:
+    """The delivery policy covering the article's group: the account-level
+    ``AWSLogDeliveryWrite20150319`` (classic), else the group's own policy (2026 model).
+
+    Returns ``{"policyName", "policyDocument"[, "resourceArn"]}`` or ``None``.
+    """
     for policy in logs.describe_resource_policies()["resourcePolicies"]:
         if policy["policyName"] == RESOURCE_POLICY_NAME:
-            return policy["policyDocument"]
+            return {"policyName": policy["policyName"], "policyDocument": policy["policyDocument"]}
+    group_arn = _group_arn(logs)
+    if group_arn is None:
+        return None
+    scoped = logs.describe_resource_policies(policyScope="RESOURCE", resourceArn=group_arn)
+    for policy in scoped["resourcePolicies"]:
+        return {
+            "policyName": policy["policyName"],
+            "policyDocument": policy["policyDocument"],
+            "resourceArn": group_arn,
+        }
     return None
 
 
-def delete_resource_policy(logs: Any) -> str | None:
-    """Phase 2: delete the delivery policy; return its document so it can be put back."""
-    document = resource_policy(logs)
-    if document is not None:
-        logs.delete_resource_policy(policyName=RESOURCE_POLICY_NAME)
-    return document
+def resource_policy(logs: Any) -> str | None:
+    """The document of the delivery policy covering the article's group, or ``None``."""
+    saved = saved_policy(logs)
+    return saved["policyDocument"] if saved else None
 
 
-def put_resource_policy(logs: Any, document: str) -> None:
-    """Phase 3: put the delivery policy back."""
-    logs.put_resource_policy(policyName=RESOURCE_POLICY_NAME, policyDocument=document)
+def delete_resource_policy(logs: Any) -> dict[str, str] | None:
+    """Phase 2: delete the delivery policy; return it so that it can be put back."""
+    saved = saved_policy(logs)
+    if saved is not None:
+        logs.delete_resource_policy(
+            **{k: v for k, v in saved.items() if k in ("policyName", "resourceArn")}
+        )
+    return saved
+
+
+def put_resource_policy(logs: Any, saved: dict[str, str] | str) -> None:
+    """Phase 3: put the delivery policy back (a saved policy, or an account-level document)."""
+    if isinstance(saved, str):
+        saved = {"policyName": RESOURCE_POLICY_NAME, "policyDocument": saved}
+    logs.put_resource_policy(**saved)
 
 
 def attach_admin(iam: Any) -> None:

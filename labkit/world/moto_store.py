@@ -12,7 +12,8 @@ During a call, moto's clock (the ``utcnow`` name that ``moto.logs.models`` and
 ``ingestionTime`` and ``lastUpdatedTime`` are virtual and deterministic, and
 PutLogEvents' "too old / too new" rule is judged against virtual time. moto's random
 source (``mock_random``, which makes RoleIds, sequence tokens and event ids) runs on a
-state private to the world and seeded by it, so identifiers repeat with the seed.
+state private to the world and seeded by it, and log event ids are numbered per world,
+so identifiers repeat with the seed.
 This touches moto internals: it is pinned to moto 5.2.5 and checked by
 ``tests/test_world_isolation.py``.
 
@@ -49,6 +50,7 @@ class MotoAccount:
         self._now = now
         rng = type(mock_random)(f"labkit-moto-{seed}")
         self._random_state = rng.getstate()
+        self._event_id = 0  # moto numbers log events with a process-global class counter
         self._private: dict[str, AccountSpecificBackend[Any]] = {}
         for service in SERVICES:
             bd = get_backend(service)  # type: ignore[call-overload]
@@ -73,8 +75,10 @@ class MotoAccount:
             instances = list(BackendDict._instances)
             times = [(m, m.utcnow) for m in _TIME_MODULES]
             random_state = mock_random.getstate()
+            event_id = _logs_models.LogEvent._event_id
             try:
                 mock_random.setstate(self._random_state)
+                _logs_models.LogEvent._event_id = self._event_id
                 for service in SERVICES:
                     bd = get_backend(service)  # type: ignore[call-overload]
                     saved.append((bd, dict(bd)))
@@ -85,6 +89,8 @@ class MotoAccount:
             finally:
                 self._random_state = mock_random.getstate()
                 mock_random.setstate(random_state)
+                self._event_id = _logs_models.LogEvent._event_id
+                _logs_models.LogEvent._event_id = event_id
                 for module, original in times:
                     module.utcnow = original  # type: ignore[attr-defined]
                 for bd, before in saved:
