@@ -14,6 +14,7 @@ floci-io/floci#2734, measured on AWS) [ISSUE].
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Any
 
 from labkit.clock import VirtualClock
@@ -55,7 +56,11 @@ class History:
             if event_id >= self.max_events:
                 raise HistoryFull()
             if self.events:
-                self.sleep(self.rng.randint(1, 9) / 1000)
+                step = (int(self.rng.random() * 9) + 1) / 1000  # 1-9 ms, seeded
+                if self.deadline is None:
+                    self.clock.advance(step)
+                else:
+                    self.sleep(step)
         event: dict[str, Any] = {
             "timestamp": self.clock.now(),
             "type": event_type,
@@ -84,6 +89,7 @@ _DETAIL_KEYS = {
 }
 
 
+@lru_cache(maxsize=256)
 def _details_key(event_type: str) -> str:
     for suffix, key in _DETAIL_KEYS.items():
         if event_type.endswith(suffix):

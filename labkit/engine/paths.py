@@ -34,9 +34,12 @@ from labkit.engine.errors import StatesError
 _MISSING = object()
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def dumps(value: Any) -> str:
     """Compact JSON, as Step Functions writes state input and output into history [AWS-REC]."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(value)
 
 
 @dataclass(frozen=True)
