@@ -396,7 +396,8 @@ def _statement(raw: Any, index: int, *, kind: str, variables: bool) -> Statement
         raise PolicyError(
             "Policy document should not specify a principal.",
             detail=f"{'Principal' if has_p else 'NotPrincipal'} belongs in resource-based policies; "
-            f"an {kind} policy applies to the identity it is attached to",
+            f"{'an identity policy' if kind == 'identity' else 'a permissions boundary'} applies "
+            "to the identity it is attached to",
             where=f"{where}, key {'Principal' if has_p else 'NotPrincipal'}",
         )
     if kind == "resource":

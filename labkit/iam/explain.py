@@ -169,7 +169,10 @@ def _resource_match(st: Statement, request: Request) -> Match:
 
 def _principal_match(st: Statement, request: Request) -> tuple[Match, PrincipalMatch]:
     spec = st.principal
-    assert spec is not None  # only called for resource policies
+    if spec is None:  # identity policies and boundaries have no principal element
+        return Match(
+            "Principal", (), request.principal, True, None, "implied"
+        ), PrincipalMatch.EXACT
     found, entry = spec.listed(request.principal_ref)
     shown = tuple("*" if t == "*" else f"{t}:{v}" for t, v in spec.entries)
     effective = st.principal_match(request.principal_ref)
