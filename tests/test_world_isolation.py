@@ -90,3 +90,16 @@ def test_managed_policy_attaches_by_arn() -> None:
             }
         ]
         assert world.client("sts").get_caller_identity()["Account"] == world.account_id
+
+
+def test_connect_picks_offline_by_default(monkeypatch) -> None:
+    monkeypatch.delenv("LABKIT_MODE", raising=False)
+    with labkit.connect(seed=3) as world:
+        assert world.mode == "offline" and world.seed == 3
+    monkeypatch.setenv("LABKIT_MODE", "elsewhere")
+    try:
+        labkit.connect()
+    except labkit.LabkitError as exc:
+        assert "LABKIT_MODE" in exc.message
+    else:
+        raise AssertionError("an unknown mode was accepted")

@@ -25,7 +25,6 @@ Facts modelled (API model: ``botocore/data/stepfunctions/2016-11-23/service-2.js
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import uuid
@@ -34,7 +33,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
-from labkit.world import delivery, log_setup, logging_config
+from labkit.world import delivery, logging_config
 
 if TYPE_CHECKING:
     from labkit.world.offline import OfflineWorld
@@ -434,9 +433,4 @@ def _strip_event(event: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def loads_or_none(text: str | None) -> Any:
-    """``json.loads`` that lets ``None`` through (for outputs)."""
-    return None if text is None else json.loads(text)
-
-
-__all__ = ["Execution", "Machine", "StepFunctionsService", "check_name", "log_setup"]
+__all__ = ["Execution", "Machine", "StepFunctionsService", "check_name"]
