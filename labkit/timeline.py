@@ -33,6 +33,8 @@ from typing import Any
 
 import pandas as pd
 
+from labkit.world.delivery import ERROR_EVENTS, FATAL_EVENTS, LEVELS
+
 __all__ = ["Timeline", "timeline", "timeline_table", "summarize", "verdict", "logged_types"]
 
 #: Figure size in inches: readable at a notebook's width (~1000 px at 100 dpi).
@@ -83,16 +85,6 @@ class Timeline:
 
 # --------------------------------------------------------------------------- levels
 
-LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
-_FATAL = frozenset({"ExecutionAborted", "ExecutionFailed", "ExecutionTimedOut"})
-_ERROR = _FATAL | {
-    "FailStateEntered", "LambdaFunctionFailed", "LambdaFunctionScheduleFailed",
-    "LambdaFunctionStartFailed", "LambdaFunctionTimedOut", "MapIterationAborted",
-    "MapIterationFailed", "MapStateAborted", "MapStateFailed", "ParallelStateAborted",
-    "ParallelStateFailed", "TaskFailed", "TaskStartFailed", "TaskStateAborted",
-    "TaskSubmitFailed", "TaskTimedOut", "WaitStateAborted", "MapRunAborted", "MapRunFailed",
-}  # fmt: skip
-
 
 class _All(frozenset):
     """Every event type (ALL logs everything)."""
@@ -104,15 +96,16 @@ class _All(frozenset):
 def logged_types(level: str):
     """The event types Step Functions logs at ``level`` (a container supporting ``in``).
 
-    AWS's table: FATAL logs ExecutionAborted/Failed/TimedOut; ERROR adds the failure events;
-    ALL logs everything; OFF nothing. [DOC]
+    The sets are :mod:`labkit.world.delivery`'s (one copy). AWS's table: FATAL logs
+    ExecutionAborted/Failed/TimedOut; ERROR adds the failure events; ALL logs everything;
+    OFF nothing. [DOC]
     https://docs.aws.amazon.com/step-functions/latest/dg/cloudwatch-log-level.html
     (MapRunAborted/MapRunFailed at ERROR: [INFER] from LocalStack ``logging.py``).
     """
     level = level.upper()
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-    return {"ALL": _All(), "ERROR": _ERROR, "FATAL": _FATAL, "OFF": frozenset()}[level]
+    return {"ALL": _All(), "ERROR": ERROR_EVENTS, "FATAL": FATAL_EVENTS, "OFF": frozenset()}[level]
 
 
 # --------------------------------------------------------------------------- data
