@@ -7,18 +7,23 @@
 Decision: labkit's own small engine, not moto's interpreter
 -----------------------------------------------------------
 moto 5.2.5 ships LocalStack's interpreter (``mock_aws(config={"stepfunctions":
-{"execute_state_machine": True}})``). Measured on this project's machine (2 shared
-cores, Python 3.11, ``benchmarks/bench_engine.py``; medians):
+{"execute_state_machine": True}})``). ``benchmarks/bench_engine.py`` ran both in one
+process on this project's machine (2 cores shared with other jobs, load average
+about 7, so absolute numbers are pessimistic; the ratios are the point). Medians:
 
-===========================================  ===============  ===============
-                                             moto interpreter  labkit engine
-===========================================  ===============  ===============
-cold start: import + first execution         ~1.9 s            ~0.25 s
-Hello World v2 (its 3 s Wait)                ~3.1 s (sleeps)    ~1.2 ms
-Hello World v2 without the Wait              ~50 ms             ~1.0 ms
-JSONata (Hello World v3)                     fails (stubbed)    runs
-invalid definition error code                '' (empty)         InvalidDefinition
-===========================================  ===============  ===============
+============================================  ================  ===============
+measurement                                   moto interpreter  labkit engine
+============================================  ================  ===============
+cold start: import + first execution          15.2 s [1]_       0.81 s
+Hello World v2 with its 3 s Wait              3158 ms (sleeps)  0.39 ms (8153x)
+Hello World v2 without the Wait               180 ms            0.36 ms (505x)
+Map reaching the 25,000-event limit           not measured      0.78 s
+JSONata (Hello World v3)                      fails (stubbed)   runs
+invalid definition error code                 '' (empty)        InvalidDefinition
+============================================  ================  ===============
+
+.. [1] On an idle machine moto's own notes give 1.2-1.7 s for the first
+   create_state_machine alone (it imports the ANTLR parser).
 
 moto's Wait and Retry block a worker thread in real time (only monkey-patching
 its internals shortens them), its timestamps are wall-clock, Parallel and Map

@@ -14,6 +14,7 @@ floci-io/floci#2734, measured on AWS) [ISSUE].
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +23,9 @@ from labkit.clock import VirtualClock
 TERMINAL = frozenset(
     {"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"}
 )
+
+
+_STEPS = tuple(timedelta(milliseconds=ms) for ms in range(1, 10))
 
 
 class HistoryFull(Exception):
@@ -56,11 +60,11 @@ class History:
             if event_id >= self.max_events:
                 raise HistoryFull()
             if self.events:
-                step = (int(self.rng.random() * 9) + 1) / 1000  # 1-9 ms, seeded
+                step = _STEPS[int(self.rng.random() * 9)]  # 1-9 ms, seeded
                 if self.deadline is None:
-                    self.clock.advance(step)
+                    self.clock.advance_to(self.clock.now() + step)
                 else:
-                    self.sleep(step)
+                    self.sleep(step.total_seconds())
         event: dict[str, Any] = {
             "timestamp": self.clock.now(),
             "type": event_type,

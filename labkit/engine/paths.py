@@ -86,6 +86,10 @@ def _steps(expr: Any) -> tuple[str | int, ...] | None:
     return None
 
 
+_SIMPLE = re.compile(r"\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*")
+_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
 @lru_cache(maxsize=4096)
 def compile_path(text: str) -> JsonPath:
     """Parse a JSONPath starting with ``$`` (or ``$$``); raises ValueError if invalid."""
@@ -93,6 +97,9 @@ def compile_path(text: str) -> JsonPath:
         raise ValueError(text)
     context = text.startswith("$$")
     body = text[1:] if context else text
+    if _SIMPLE.fullmatch(body):  # names and indices only: no need to load the parser
+        steps = tuple(int(i) if i else n for n, i in _STEP.findall(body))
+        return JsonPath(text, steps, None, context)
     from jsonpath_ng.ext import parse
 
     try:
