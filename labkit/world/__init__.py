@@ -1,32 +1,26 @@
-"""Worlds a lesson can talk plain boto3 to: ``offline()`` (simulated) or ``aws()`` (real).
+"""Worlds a lesson can talk plain boto3 to: ``labkit.offline()`` (simulated) or ``labkit.aws()`` (real).
 
 ``connect(**kw)`` picks one from ``LABKIT_MODE``: ``offline`` (the default) or ``aws``.
+The offline world lives in ``labkit.world.offline`` (the module; its ``offline()``
+function is what ``labkit.offline`` is).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
-__all__ = ["connect", "offline"]
-
-
-def offline(**kwargs: Any) -> Any:
-    """A fresh simulated account (see ``labkit.world.offline.offline``)."""
-    from labkit.world.offline import offline as _offline
-
-    return _offline(**kwargs)
+__all__ = ["connect"]
 
 
 def connect(**kwargs: Any) -> Any:
     """``labkit.offline(**kw)`` or, with ``LABKIT_MODE=aws``, ``labkit.aws(**kw)``."""
     mode = os.environ.get("LABKIT_MODE", "offline").strip().lower() or "offline"
     if mode == "offline":
-        return offline(**kwargs)
+        return importlib.import_module("labkit.world.offline").offline(**kwargs)
     if mode == "aws":
-        from labkit.world.real import aws
-
-        return aws(**kwargs)
+        return importlib.import_module("labkit.world.real").aws(**kwargs)
     from labkit.errors import LabkitError
 
     raise LabkitError(f"LABKIT_MODE must be 'offline' or 'aws', not {mode!r}")
