@@ -41,3 +41,12 @@ def test_policy_error_is_a_labkit_error_and_value_error():
 
     assert issubclass(labkit.iam.PolicyError, LabkitError)
     assert issubclass(labkit.iam.PolicyError, ValueError)
+
+
+def test_requests_are_hashable_values():
+    """Requests can key caches: equal requests hash alike, list contexts included."""
+    from labkit.iam import Request
+
+    a = Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", "*", {"aws:TagKeys": ["a"]})
+    b = Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", "*", {"aws:TagKeys": ["a"]})
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1

@@ -86,6 +86,11 @@ class Request:
         object.__setattr__(self, "action_lower", self.action.lower())
         object.__setattr__(self, "values", MappingProxyType(values))
 
+    def __hash__(self) -> int:
+        return hash(
+            (self.principal, self.action, self.resource, tuple(sorted(self.values.items())))
+        )
+
     @property
     def service(self) -> str:
         """The action's service prefix, lower-cased."""
