@@ -11,6 +11,7 @@ Usage::
     python scripts/build_notebooks.py            # write all six notebooks (outputs cleared)
     python scripts/build_notebooks.py 01 04      # only these lessons
     python scripts/build_notebooks.py --check    # exit 1 if a notebook's sources differ
+    python scripts/build_notebooks.py --execute  # build, then store outputs (regenerate_notebooks.py)
 
 Editing a lesson: change its text here, run this script, then regenerate the outputs.
 """
@@ -71,6 +72,14 @@ def build(name: str, text: str):
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata["language_info"] = LANGUAGE_INFO
     return nb
+
+
+def execute(paths: list[Path]) -> int:
+    """Store fresh outputs by running ``scripts/regenerate_notebooks.py`` on ``paths``."""
+    import subprocess
+
+    command = [sys.executable, str(ROOT / "scripts" / "regenerate_notebooks.py"), *map(str, paths)]
+    return subprocess.call(command, cwd=ROOT)
 
 
 def _sources(nb) -> list[tuple[str, str, list]]:
@@ -291,7 +300,6 @@ import pandas as pd
 
 import labkit
 from labkit import article
-from labkit.engine.templates import HELLO_WORLD_V2
 from labkit.timeline import timeline
 
 %% md
@@ -311,19 +319,18 @@ log events, and the number of messages an execution left in the log group.
 
 %% code
 def history(arn):
-    events = pd.DataFrame(sfn.get_execution_history(executionArn=arn)["events"])
+    events = pd.DataFrame(article.history(sfn, arn))
     events["seconds"] = (events["timestamp"] - events["timestamp"].iloc[0]).dt.total_seconds()
     return events[["id", "previousEventId", "type", "seconds"]]
 
 %% code
-def log_events(arn):
-    found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPattern=f'"{arn}"')
-    return found["events"]
+def messages(arn):
+    rows = [e["record"] for e in article.log_events(logs, arn)]
+    return pd.DataFrame(rows, columns=["id", "type", "previous_event_id", "redrive_count"])
 
 %% code
-def messages(arn):
-    rows = [json.loads(e["message"]) for e in log_events(arn)]
-    return pd.DataFrame(rows, columns=["id", "type", "previous_event_id", "execution_arn"])
+def draw(arn, reason=None):
+    return timeline(article.history(sfn, arn), article.log_events(logs, arn), reason=reason)
 
 %% md
 ## Phase 1: create the machine and watch the logs arrive
@@ -334,16 +341,20 @@ from the console's *Hello World* template with logging at level `ALL`. The role 
 log-delivery permissions the Step Functions guide documents
 ([Logging in CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)):
 
+`aws iam create-role --role-name StepFunctions-LookingIntoLogging-role --path /service-role/ --assume-role-policy-document file://trust.json`
+
+`aws iam put-role-policy --role-name StepFunctions-LookingIntoLogging-role --policy-name CloudWatchLogsDeliveryFullAccessPolicy --policy-document file://role-policy.json`
+
 %% code
-role_arn = article.create_role(world)
+role_arn = article.create_role(iam)
 print(role_arn)
-print(json.dumps(article.LOG_DELIVERY_POLICY, indent=2))
+print(json.dumps(article.ROLE_POLICY, indent=2))
 
 %% md
 `aws logs create-log-group --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs`
 
 %% code
-log_group_arn = article.create_log_group(world)
+log_group_arn = article.create_log_group(logs)
 log_group_arn
 
 %% md
@@ -362,7 +373,7 @@ logs.describe_resource_policies()["resourcePolicies"]
 `aws stepfunctions create-state-machine --name LookingIntoLogging --definition file://hello-world.json --role-arn ... --logging-configuration file://logging.json`
 
 %% code
-machine_arn = article.create_state_machine(world, role_arn, log_group_arn, definition=HELLO_WORLD_V2)
+machine_arn = article.create_state_machine(sfn, role_arn, log_group_arn, level="ALL")
 sfn.describe_state_machine(stateMachineArn=machine_arn)["loggingConfiguration"]
 
 %% md
@@ -370,10 +381,13 @@ sfn.describe_state_machine(stateMachineArn=machine_arn)["loggingConfiguration"]
 
 %% code
 policies = logs.describe_resource_policies()["resourcePolicies"]
-[(p["policyName"], p.get("policyScope", "ACCOUNT")) for p in policies]
+print(json.dumps({"resourcePolicies": policies}, indent=4))
+
+%% md
+The CLI prints the same JSON. The policy document is itself a JSON string; parsed:
 
 %% code
-original_policy = policies[0]["policyDocument"]
+original_policy = article.resource_policy(logs)
 print(json.dumps(json.loads(original_policy), indent=2))
 
 %% md
@@ -396,7 +410,7 @@ shows that profile. The experiment's result is the same under both.
 `aws stepfunctions start-execution --state-machine-arn arn:aws:states:...:stateMachine:LookingIntoLogging`
 
 %% code
-run1 = sfn.start_execution(stateMachineArn=machine_arn, name="phase-1")["executionArn"]
+run1 = article.start_execution(sfn, machine_arn, name="phase-1")
 world.settle()
 sfn.describe_execution(executionArn=run1)["status"]
 
@@ -409,7 +423,10 @@ in virtual time (on a real account it polls until delivery is quiet). The histor
 history(run1)
 
 %% md
-`aws logs filter-log-events --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs --filter-pattern '"<execution ARN>"'`
+`aws logs filter-log-events --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs`
+
+The log group holds the messages of every execution, so the lesson keeps the ones whose
+`execution_arn` is this run's, as the console's link to an execution's logs does:
 
 %% code
 messages(run1)
@@ -419,7 +436,7 @@ Every history event arrived as one log message, keeping its `id`. The timeline s
 history (black ticks), the delivered log events (blue), and the delivery latency between them:
 
 %% code
-timeline(sfn.get_execution_history(executionArn=run1)["events"], log_events(run1))
+draw(run1)
 
 %% md
 ## Phase 2: delete the policy, grant AdministratorAccess
@@ -437,8 +454,8 @@ logs.describe_resource_policies()["resourcePolicies"]
 `aws iam attach-role-policy --role-name StepFunctions-LookingIntoLogging-role --policy-arn arn:aws:iam::aws:policy/AdministratorAccess`
 
 %% code
-iam.attach_role_policy(RoleName=article.ROLE_NAME, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-[p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=article.ROLE_NAME)["AttachedPolicies"]]
+iam.attach_role_policy(RoleName=article.ROLE_NAME, PolicyArn=article.ADMIN_POLICY_ARN)
+article.role_policies(iam)
 
 %% md
 **Predict.** The role may now do anything, including `logs:PutLogEvents` on every log group.
@@ -450,7 +467,7 @@ messages will it leave in the log group?
 `aws stepfunctions start-execution --state-machine-arn arn:aws:states:...:stateMachine:LookingIntoLogging`
 
 %% code
-run2 = sfn.start_execution(stateMachineArn=machine_arn, name="phase-2")["executionArn"]
+run2 = article.start_execution(sfn, machine_arn, name="phase-2")
 world.settle()
 sfn.describe_execution(executionArn=run2)["status"]
 
@@ -481,7 +498,7 @@ dropped[["event_id", "event_type", "status", "decision"]].head(3)
 print(dropped["reason"].iloc[0])
 
 %% code
-timeline(sfn.get_execution_history(executionArn=run2)["events"], log_events(run2), reason=dropped["reason"].iloc[0])
+draw(run2, reason=dropped["reason"].iloc[0])
 
 %% md
 ## Phase 3: put the policy back
@@ -503,7 +520,7 @@ execution's events arrive?
 `aws stepfunctions start-execution --state-machine-arn arn:aws:states:...:stateMachine:LookingIntoLogging`
 
 %% code
-run3 = sfn.start_execution(stateMachineArn=machine_arn, name="phase-3")["executionArn"]
+run3 = article.start_execution(sfn, machine_arn, name="phase-3")
 world.settle()
 sfn.describe_execution(executionArn=run3)["status"]
 
@@ -511,7 +528,7 @@ sfn.describe_execution(executionArn=run3)["status"]
 messages(run3).head()
 
 %% code
-timeline(sfn.get_execution_history(executionArn=run3)["events"], log_events(run3))
+draw(run3)
 
 %% md
 **Explain.** With the statement back, `delivery.logs.amazonaws.com` may create the stream
@@ -534,7 +551,7 @@ pd.DataFrame({phase: {"status": sfn.describe_execution(executionArn=arn)["status
               for phase, arn in runs.items()}).T
 
 %% code
-world.deliveries().groupby(["execution_arn", "status"]).size()
+world.deliveries().groupby(["execution_arn", "status", "decision"]).size()
 
 %% code
 world.close()
@@ -610,11 +627,8 @@ permissions, and people who forget them get an error. This lesson shows when, an
 %% code
 import json
 
-from botocore.exceptions import ClientError
-
 import labkit
 from labkit import article
-from labkit.engine.templates import HELLO_WORLD_V2
 from labkit.iam import Policy, Request, evaluate
 
 %% md
@@ -628,14 +642,12 @@ world = labkit.connect()
 iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
 
 %% code
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-         "Principal": {"Service": "states.amazonaws.com"}}]}
-role_arn = iam.create_role(RoleName="bare-role", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
-group_arn = article.create_log_group(world)
+trust = json.dumps(article.TRUST_POLICY)
+role_arn = iam.create_role(RoleName="bare-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+group_arn = article.create_log_group(logs)
 
 %% code
-LOGGING = {"level": "ALL", "includeExecutionData": True,
-           "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn}}]}
+LOGGING = article.logging_configuration(group_arn, level="ALL")
 LOGGING
 
 %% md
@@ -644,7 +656,7 @@ arrive, so the role's permissions looked irrelevant. What happens if you create 
 machine with logging `ALL` and a role that has no permissions at all?
 
 %% code [raises-exception]
-sfn.create_state_machine(name="BareRole", definition=HELLO_WORLD_V2, roleArn=role_arn,
+sfn.create_state_machine(name="BareRole", definition=article.definition(), roleArn=role_arn,
                          loggingConfiguration=LOGGING)
 
 %% md
@@ -672,7 +684,7 @@ The role does not matter while logging is off. The same role, the same definitio
 `OFF`:
 
 %% code
-bare = sfn.create_state_machine(name="BareRole", definition=HELLO_WORLD_V2, roleArn=role_arn,
+bare = sfn.create_state_machine(name="BareRole", definition=article.definition(), roleArn=role_arn,
                                 loggingConfiguration={"level": "OFF"})["stateMachineArn"]
 sfn.describe_state_machine(stateMachineArn=bare)["loggingConfiguration"]
 
@@ -689,14 +701,15 @@ its previous configuration.
 
 ## Give the role the documented permissions
 
-Attach the log-delivery statement from the Step Functions guide as an inline policy:
+Attach the log-delivery statement from the Step Functions guide (the 2022 edition's nine
+actions; the current page adds `logs:CreateLogStream`) as an inline policy:
 
 %% code
-print(json.dumps(article.LOG_DELIVERY_POLICY, indent=2))
+print(json.dumps(article.ROLE_POLICY, indent=2))
 
 %% code
 iam.put_role_policy(RoleName="bare-role", PolicyName="log-delivery",
-                    PolicyDocument=json.dumps(article.LOG_DELIVERY_POLICY))
+                    PolicyDocument=json.dumps(article.ROLE_POLICY))
 sfn.update_state_machine(stateMachineArn=bare, loggingConfiguration=LOGGING)
 sfn.describe_state_machine(stateMachineArn=bare)["loggingConfiguration"]["level"]
 
@@ -705,7 +718,7 @@ The update succeeded, and setting up the delivery wrote the resource policy that
 authorises `delivery.logs.amazonaws.com`:
 
 %% code
-[(p["policyName"], p.get("policyScope", "ACCOUNT")) for p in logs.describe_resource_policies()["resourcePolicies"]]
+[p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
 
 %% md
 The lab's IAM evaluator makes the difference explicit. The request Step Functions makes as
@@ -717,7 +730,7 @@ request = Request(principal=role_arn, action="logs:CreateLogDelivery", resource=
 print(evaluate(request, identity=()))
 
 %% code
-documented = Policy.load(article.LOG_DELIVERY_POLICY, kind="identity", name="log-delivery")
+documented = Policy.load(article.ROLE_POLICY, kind="identity", name="log-delivery")
 print(evaluate(request, identity=[documented]))
 
 %% md
@@ -735,29 +748,68 @@ traced it to a **full** account-level resource policy. Today a full classic poli
 gives a clearer `InvalidLoggingConfiguration` size error
 ([05_limits_and_prefix](05_limits_and_prefix.ipynb) reproduces it).
 
-**Predict.** Here is a role that may set up deliveries but may **not** write the resource
-policy (`logs:PutResourcePolicy` is missing), and a new log group the current policy does
-not cover. What will CreateStateMachine say?
+**Predict.** Here is a role that may create log deliveries (`logs:CreateLogDelivery`) but
+may **not** write the resource policy (`logs:PutResourcePolicy`, `DescribeResourcePolicies`,
+`DescribeLogGroups` are missing). Will CreateStateMachine accept it for the article's log
+group, which the resource policy already covers? And for a new log group it does not cover?
 
 %% code
-half = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*",
-        "Action": ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:ListLogDeliveries"]}]}
-iam.create_role(RoleName="half-role", AssumeRolePolicyDocument=json.dumps(TRUST))
-iam.put_role_policy(RoleName="half-role", PolicyName="half", PolicyDocument=json.dumps(half))
-other_group = logs.create_log_group(logGroupName="team-b-logs") and "team-b-logs"
+half = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:CreateLogDelivery", "Resource": "*"}]}
+half_arn = iam.create_role(RoleName="half-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+iam.put_role_policy(RoleName="half-role", PolicyName="delivery-only", PolicyDocument=json.dumps(half))
+half_arn
+
+%% code
+covered = sfn.create_state_machine(name="HalfRoleCovered", definition=article.definition(),
+                                   roleArn=half_arn, loggingConfiguration=LOGGING)["stateMachineArn"]
+covered.rsplit(":", 1)[1]
+
+%% code
+logs.create_log_group(logGroupName="team-b-logs")
+team_b = article.logging_configuration(group_arn.replace(article.LOG_GROUP_NAME, "team-b-logs"))
 
 %% code [raises-exception]
-other = {**LOGGING, "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn.replace(article.LOG_GROUP_NAME, other_group)}}]}
-sfn.create_state_machine(name="HalfRole", definition=HELLO_WORLD_V2,
-                         roleArn=role_arn.replace("bare-role", "half-role"), loggingConfiguration=other)
+sfn.create_state_machine(name="HalfRoleNewGroup", definition=article.definition(),
+                         roleArn=half_arn, loggingConfiguration=team_b)
 
 %% md
-**Explain.** The same words. The role *could* create the delivery, but the delivery could
-not be authorised because the resource policy could not be extended to the new log group.
-When you see this message, check both: the role's log-delivery permissions **and** whether
-the resource policy covers (or may be extended to cover) the log group. *(Which of the two
-AWS checks first, and the exact conditions under which it reports this message rather than
-another, are inferred from reports, not documented.)*
+**Explain.** The same role succeeded for the covered group and failed, with the same words,
+for the new one. The CloudWatch Logs guide explains the difference: setting up a delivery to
+a group that has no suitable resource policy needs `logs:PutResourcePolicy`,
+`logs:DescribeResourcePolicies` and `logs:DescribeLogGroups`, but once the group is covered,
+"you only need the `logs:CreateLogDelivery` permission"
+([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
+So when you see this message, check both the role's log-delivery permissions **and**
+whether the resource policy covers, or may be extended to cover, the log group. *(That AWS
+reports this case with exactly this message is inferred from the reports above.)*
+
+A last variant: the account already has the maximum of 10 account-level resource policies
+("Up to 10 CloudWatch Logs resource policies per Region per account",
+[CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)),
+and none of them is the delivery policy, so there is no room to create one. Delete the
+delivery policy and let other services fill the ten places:
+
+%% code
+other = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "es.amazonaws.com"},
+         "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*:*:log-group:other-*"}]}
+logs.delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
+for n in range(10):
+    logs.put_resource_policy(policyName=f"other-service-{n}", policyDocument=json.dumps(other))
+
+%% md
+**Predict.** `bare-role` now has every documented permission. Can it create a machine
+logging to `team-b-logs`?
+
+%% code [raises-exception]
+sfn.create_state_machine(name="FullAccount", definition=article.definition(),
+                         roleArn=role_arn, loggingConfiguration=team_b)
+
+%% md
+**Explain.** The role is fine; the resource policies are full. The lab answers with the same
+message, as the 2020 report of a full policy did; that AWS answers this exact case this way
+is *inferred*, not recorded. (When the one classic policy reaches its 5,120-character limit,
+today's AWS answers differently, with `InvalidLoggingConfiguration`; see
+[05_limits_and_prefix](05_limits_and_prefix.ipynb).)
 
 ## Compare what SAM and CDK do
 
@@ -826,7 +878,9 @@ NB_04 = r"""
 ## Overview
 
 A state machine's `loggingConfiguration` decides which history events become log messages
-and how much of each message is kept. This lesson uses a machine with a failing path:
+and how much of each message is kept. This lesson uses a machine with a failing path: the
+console's first *Hello World* template (v1), whose Choice state sends
+`{"IsHelloWorldExample": false}` to a `Fail` state.
 
 1. **Compare `ALL`, `ERROR`, `FATAL` and `OFF`** on a failed and a successful execution, and
    tie the result to AWS's level table.
@@ -858,43 +912,50 @@ import pandas as pd
 
 import labkit
 from labkit import article
-from labkit.engine.templates import FAIL_MACHINE
+from labkit.engine.templates import HELLO_WORLD_V1
 
 %% md
 ## Build a machine that can fail
 
-The offline world, the article's role and log group, and a definition with a path that
-ends in a `Fail` state:
+The offline world, the article's role and log group:
 
 %% code
 world = labkit.connect()
-logs, sfn = world.client("logs"), world.client("stepfunctions")
-role_arn, group_arn = article.create_role(world), article.create_log_group(world)
-
-%% code
-print(FAIL_MACHINE)
+iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+role_arn, group_arn = article.create_role(iam), article.create_log_group(logs)
 
 %% md
-One state machine per logging configuration, all writing to the same log group (executions
-share log groups and even streams, so every lookup below filters by execution ARN):
+The v1 template's states, and the Choice rules that pick the path:
+
+%% code
+states = json.loads(HELLO_WORLD_V1)["States"]
+print({name: state["Type"] for name, state in states.items()})
+print(json.dumps(states["Hello World example?"]["Choices"], indent=1))
+
+%% code
+FAILING, PASSING = {"IsHelloWorldExample": False}, {"IsHelloWorldExample": True}
+
+%% md
+One state machine per logging configuration, all writing to the same log group. Executions
+share log groups and even streams, so every lookup below keeps only the messages whose
+`execution_arn` is the run's:
 
 %% code
 def machine(level, data=True):
-    config = {"level": level, "includeExecutionData": data,
-              "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn}}]}
-    return sfn.create_state_machine(name=f"Levels-{level}-{str(data).lower()}", definition=FAIL_MACHINE,
-                                    roleArn=role_arn, loggingConfiguration=config)["stateMachineArn"]
+    config = article.logging_configuration(group_arn, level=level, include_execution_data=data)
+    return sfn.create_state_machine(name=f"Levels-{level}-{'data' if data else 'nodata'}",
+                                    definition=HELLO_WORLD_V1, roleArn=role_arn,
+                                    loggingConfiguration=config)["stateMachineArn"]
 
 %% code
 def run(machine_arn, name, payload):
-    arn = sfn.start_execution(stateMachineArn=machine_arn, name=name, input=json.dumps(payload))["executionArn"]
+    arn = sfn.start_execution(stateMachineArn=machine_arn, name=name, input=json.dumps(payload))
     world.settle()
-    return arn
+    return arn["executionArn"]
 
 %% code
 def delivered(arn):
-    found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPattern=f'"{arn}"')
-    return [json.loads(e["message"]) for e in found["events"]]
+    return [event["record"] for event in article.log_events(logs, arn)]
 
 %% md
 ## Compare ALL, ERROR, FATAL and OFF
@@ -910,10 +971,9 @@ failed = {level: run(arn, f"fail-{level}", FAILING) for level, arn in machines.i
 passed = {level: run(arn, f"pass-{level}", PASSING) for level, arn in machines.items()}
 
 %% code
-types = [e["type"] for e in sfn.get_execution_history(executionArn=failed["ALL"])["events"]]
-table = pd.DataFrame({level: [t in {m["type"] for m in delivered(arn)} for t in types]
-                      for level, arn in failed.items()}, index=types)
-table.replace({True: "✓", False: ""})
+types = [event["type"] for event in article.history(sfn, failed["ALL"])]
+logged = {level: {m["type"] for m in delivered(arn)} for level, arn in failed.items()}
+pd.DataFrame({level: ["✓" if t in got else "" for t in types] for level, got in logged.items()}, index=types)
 
 %% md
 **Explain.** This is AWS's level table
@@ -927,7 +987,13 @@ table.replace({True: "✓", False: ""})
 | `OFF` | nothing |
 
 Logged events keep their history `id`; nothing is renumbered after filtering (recorded
-against AWS by LocalStack's AWS-validated tests). And a successful run:
+against AWS by LocalStack's AWS-validated tests):
+
+%% code
+[(m["id"], m["type"]) for m in delivered(failed["ERROR"])]
+
+%% md
+And a successful run:
 
 %% code
 pd.Series({level: len(delivered(arn)) for level, arn in passed.items()}, name="log messages")
@@ -943,8 +1009,8 @@ disappear?
 
 %% code
 lean = run(machine("ALL", data=False), "lean", FAILING)
-pd.DataFrame({"true": {m["type"]: sorted(m["details"]) for m in delivered(failed["ALL"])},
-              "false": {m["type"]: sorted(m["details"]) for m in delivered(lean)}})
+keys = lambda arn: {m["type"]: ", ".join(sorted(m["details"])) for m in delivered(arn)}
+pd.DataFrame({"includeExecutionData: true": keys(failed["ALL"]), "false": keys(lean)})
 
 %% md
 **Explain.** The API reference says only "When set to `false`, data is excluded"
@@ -989,7 +1055,7 @@ Executions of one state machine write to shared streams named
 Filter by the execution ARN instead. A **term** pattern in double quotes matches messages
 that contain the exact phrase:
 
-`aws logs filter-log-events --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs --filter-pattern '"arn:aws:states:...:execution:Levels-ALL-true:fail-ALL"'`
+`aws logs filter-log-events --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs --filter-pattern '"arn:aws:states:...:execution:Levels-ALL-data:fail-ALL"'`
 
 %% code
 found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPattern=f'"{failed["ALL"]}"')
@@ -1529,6 +1595,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="only compare sources; exit 1 on drift"
     )
+    parser.add_argument("--execute", action="store_true", help="then store fresh outputs")
     args = parser.parse_args(argv)
     wanted = [
         name
@@ -1547,6 +1614,8 @@ def main(argv: list[str] | None = None) -> int:
         NOTEBOOKS.mkdir(exist_ok=True)
         nbformat.write(nb, path)
         print(f"wrote {path.relative_to(ROOT)} ({len(nb.cells)} cells)")
+    if args.execute and not args.check:
+        return execute([NOTEBOOKS / f"{name}.ipynb" for name in wanted])
     if drift:
         print("sources differ from scripts/build_notebooks.py:", ", ".join(drift))
         return 1
