@@ -193,3 +193,20 @@ def test_definition_is_frozen_and_reusable():
     with pytest.raises(AttributeError):
         definition.text = "{}"
     assert repr(definition) == "<Definition JSONPath 7 states, StartAt 'Pass'>"
+
+
+def test_run_refuses_input_that_is_not_json():
+    from datetime import UTC, datetime
+
+    from labkit.engine import run
+
+    with pytest.raises(LabkitError) as info:
+        run(
+            parse_definition(HELLO_WORLD_V2),
+            "{nope",
+            execution_arn="arn:aws:states:us-east-1:1:execution:m:e",
+            state_machine_arn="arn:aws:states:us-east-1:1:stateMachine:m",
+            role_arn="arn:aws:iam::1:role/r",
+            start=datetime(2026, 11, 2, tzinfo=UTC),
+        )
+    assert info.value.code == "InvalidExecutionInput"

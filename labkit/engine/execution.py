@@ -549,6 +549,13 @@ def run(
     ``handlers`` maps a Lambda function name or ARN (or any Task resource string) to a
     Python callable; ``rng`` drives everything random (event spacing, UUIDs, jitter).
     """
+    try:
+        data = json.loads(input_text)
+    except (TypeError, ValueError):
+        from labkit.engine import check_execution_input
+
+        check_execution_input(input_text)  # raises InvalidExecutionInput, as StartExecution does
+        raise
     rng = rng if rng is not None else random.Random(0)
     clock = VirtualClock(start)
     timeout = timeout_seconds if timeout_seconds is not None else definition.timeout_seconds
@@ -562,7 +569,7 @@ def run(
     context = {
         "Execution": {
             "Id": execution_arn,
-            "Input": json.loads(input_text),
+            "Input": data,
             "Name": parts[-1],
             "RoleArn": role_arn,
             "StartTime": _iso(start),
@@ -580,7 +587,9 @@ def run(
     )
     status, output, error, cause = "SUCCEEDED", None, None, None
     try:
-        result, cursor = runner.machine(definition.machine, json.loads(input_text), 0, {})
+        result, cursor = runner.machine(
+            definition.machine, json.loads(input_text), 0, {}
+        )  # a fresh copy
         output = dumps(result)
         history.add(
             "ExecutionSucceeded", cursor, {"output": output, "outputDetails": {"truncated": False}}
