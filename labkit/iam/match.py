@@ -144,8 +144,10 @@ _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _IAM_ARN_RE = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(.+)$")
 
 
+@lru_cache(maxsize=1024)
 def classify_principal(text: str) -> PrincipalRef | None:
-    """Classify a request principal; ``None`` when it is none of the known forms."""
+    """Classify a request principal; ``None`` when it is none of the known forms (cached:
+    the same few principals recur in every request)."""
     if _ACCOUNT_RE.match(text):
         return PrincipalRef(text, "root", text)
     m = _IAM_ARN_RE.match(text)
