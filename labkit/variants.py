@@ -101,7 +101,7 @@ RESOURCE_POLICY_VARIANTS: tuple[Variant, ...] = (
             "Step Functions does not write the logs; the log-delivery service does.", False),
     Variant("put-only", "only PutLogEvents",
             "The statement allows logs:PutLogEvents but not logs:CreateLogStream.",
-            "Delivery must create its log stream first.", False),
+            "Enough while the log stream exists; a new stream needs logs:CreateLogStream.", None),
     Variant("explicit-deny", "an explicit Deny",
             "The auto-created Allow plus a Deny of logs:PutLogEvents for the delivery service.",
             "An explicit Deny wins over any Allow.", False),
