@@ -1152,7 +1152,6 @@ from botocore.exceptions import ClientError
 
 import labkit
 from labkit import article
-from labkit.engine.templates import HELLO_WORLD_V2
 from labkit.iam import Policy, Request, evaluate, lint
 
 %% md
@@ -1166,20 +1165,19 @@ characters", and services "must list each log group"
 
 %% code
 world = labkit.offline(profile="classic")
-logs, sfn = world.client("logs"), world.client("stepfunctions")
-role_arn = article.create_role(world)
+iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+role_arn = article.create_role(iam)
 
 %% code
 def machine(group, name):
     arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["arn"]
-    config = {"level": "ALL", "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": arn}}]}
-    return sfn.create_state_machine(name=name, definition=HELLO_WORLD_V2, roleArn=role_arn,
-                                    loggingConfiguration=config)["stateMachineArn"]
+    return sfn.create_state_machine(name=name, definition=article.definition(), roleArn=role_arn,
+                                    loggingConfiguration=article.logging_configuration(arn))["stateMachineArn"]
 
 %% code
 def shared_policy():
     policies = logs.describe_resource_policies()["resourcePolicies"]
-    return json.loads(next(p["policyDocument"] for p in policies if p["policyName"] == "AWSLogDeliveryWrite20150319"))
+    return next(p["policyDocument"] for p in policies if p["policyName"] == "AWSLogDeliveryWrite20150319")
 
 %% md
 **Predict.** Teams create log groups named after their application, `team-00-app-logs`,
@@ -1192,14 +1190,16 @@ for n in range(100):
     try:
         machine(f"team-{n:02d}-app-logs", f"team-{n:02d}")
     except ClientError as error:
-        print(n, error.response["Error"]["Code"], "\n" + error.response["Error"]["Message"]); break
+        print(f"team-{n:02d}:", error.response["Error"]["Code"])
+        print(error.response["Error"]["Message"])
+        break
 
 %% code
-document = shared_policy()
-len(json.dumps(document)), len(document["Statement"][0]["Resource"])
+text = shared_policy()
+print(len(text), "characters,", len(json.loads(text)["Statement"][0]["Resource"]), "log groups")
 
 %% md
-**Explain.** The machine number shown above could not be created:
+**Explain.** The machine shown above could not be created:
 `InvalidLoggingConfiguration` with *"Invalid Logging Configuration: The CloudWatch Logs
 Resource Policy size was exceeded. We suggest prefixing your CloudWatch log group name with
 /aws/vendedlogs/states/."* This exact message is reported again and again, for example in
@@ -1220,22 +1220,39 @@ to the resource policy" ([bp-cwl](https://docs.aws.amazon.com/step-functions/lat
 and the CloudWatch Logs guide says that near the limit "CloudWatch Logs automatically enables
 `/aws/vendedlogs/*` in the resource policy".
 
-**Predict.** The policy is full. Can you still create a machine that logs to
-`/aws/vendedlogs/states/team-99-app-logs`?
+**Predict.** In a fresh account, sixty teams follow the advice and name their groups
+`/aws/vendedlogs/states/team-NN-app-logs`. How long does the policy get?
 
 %% code
-logs.create_log_group(logGroupName="/aws/vendedlogs/states/team-99-app-logs")
-machine("/aws/vendedlogs/states/team-99-app-logs", "team-99")
-[r for r in shared_policy()["Statement"][0]["Resource"] if "vendedlogs" in r]
+world.close()
+world = labkit.offline(profile="classic")
+iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+role_arn = article.create_role(iam)
+
+%% code
+for n in range(60):
+    logs.create_log_group(logGroupName=f"/aws/vendedlogs/states/team-{n:02d}-app-logs")
+    machine(f"/aws/vendedlogs/states/team-{n:02d}-app-logs", f"team-{n:02d}")
+text = shared_policy()
+print(len(text), "characters,", len(json.loads(text)["Statement"][0]["Resource"]), "entries")
+
+%% code
+json.loads(text)["Statement"][0]["Resource"][-2:]
 
 %% md
-**Explain.** It worked: one wildcard entry, `...:log-group:/aws/vendedlogs/*`, covers every
-log group under the prefix, so new ones add nothing. That is why the console creates Step
+**Explain.** All sixty machines were created. Each prefixed group still added its own entry
+while there was room; once the policy approached the limit, CloudWatch Logs added one
+wildcard entry, `...:log-group:/aws/vendedlogs/*`, that covers every group under the prefix,
+and from then on new prefixed groups added nothing. That is why the console creates Step
 Functions log groups as `/aws/vendedlogs/states/<name>-Logs`, and why the article's group has
-that name. (The stored form of the wildcard entry follows a public report,
-[sst #125](https://github.com/anomalyco/sst/issues/125); the exact point at which AWS adds it
-is *inferred*.) One more classic limit: at most 10 resource policies per Region and account;
-an 11th `PutResourcePolicy` fails with `LimitExceededException: Resource limit exceeded.`
+that name. Two details are *inferred* and are settings of the simulator: the size at which
+the wildcard appears (AWS says only "approaching the limit"), and that a policy already full
+of unprefixed names has no room left even for the wildcard (so the fix for a full account is
+to remove stale entries, which AWS never removes by itself). The stored form of the wildcard
+follows a public report ([sst #125](https://github.com/anomalyco/sst/issues/125)).
+
+One more classic limit: at most 10 resource policies per Region and account; an 11th
+`PutResourcePolicy` fails with `LimitExceededException: Resource limit exceeded.`
 ([aws-cdk #22307](https://github.com/aws/aws-cdk/issues/22307)).
 
 %% code
@@ -1258,8 +1275,8 @@ The lab calls this the **current** profile:
 
 %% code
 world = labkit.offline(profile="current")
-logs, sfn = world.client("logs"), world.client("stepfunctions")
-role_arn = article.create_role(world)
+iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+role_arn = article.create_role(iam)
 
 %% code
 for n in range(3):
@@ -1331,17 +1348,23 @@ whose `aws:SourceArn` names the state machine rather than a logs ARN: allowed or
 
 %% code
 other = {"aws:SourceAccount": "111122223333", "aws:SourceArn": group.replace(account, "111122223333")}
-print(evaluate(Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", stream, other), resource=[policy]).reason)
+print(evaluate(Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", stream, other), resource=[policy]))
 
 %% code
 machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{article.STATE_MACHINE_NAME}"
 wrong = {**mine, "Statement": [{**mine["Statement"][0], "Condition": {"ArnLike": {"aws:SourceArn": machine_arn}}}]}
 print(evaluate(Request("delivery.logs.amazonaws.com", "logs:PutLogEvents", stream, context),
-               resource=[Policy.load(wrong, kind="resource")]).reason)
+               resource=[Policy.load(wrong, kind="resource", name="wrong")]))
 
 %% md
-**Explain.** The other account's request is denied by the `aws:SourceAccount` condition. The
-second policy denies your own delivery: for vended logs the source ARN is an
+`labkit.iam.lint` knows this mistake:
+
+%% code
+lint(wrong, kind="resource")
+
+%% md
+**Explain.** The other account's request is denied: both conditions fail, and the
+explanation names them. The second policy denies your own delivery: for vended logs the source ARN is an
 `arn:aws:logs:...` ARN, not the state machine's, so a condition naming the state machine
 never matches. That source ARN value is *inferred* (AWS's own statement uses
 `arn:aws:logs:REGION:ACCOUNT:*`, which is consistent with it); it is a classic way to break
@@ -1350,12 +1373,14 @@ delivery while tightening a policy.
 Finally, use your policy in place of the auto-created one and run the article's machine:
 
 %% code
-machine_arn = article.setup(world)
-world.client("logs").delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
-world.client("logs").put_resource_policy(policyName="lab-least-privilege", policyDocument=json.dumps(mine))
+iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+machine_arn = article.create_state_machine(sfn, article.create_role(iam), article.create_log_group(logs))
+logs.delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
+logs.put_resource_policy(policyName="lab-least-privilege", policyDocument=json.dumps(mine))
+[p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
 
 %% code
-run = world.client("stepfunctions").start_execution(stateMachineArn=machine_arn, name="mine")["executionArn"]
+run = article.start_execution(sfn, machine_arn, name="mine")
 world.settle()
 world.deliveries().query("execution_arn == @run")["status"].value_counts()
 
