@@ -95,7 +95,9 @@ def test_update_with_role_none_is_rejected_and_world_unchanged(lab):
     assert "AccessDeniedException" in lab.verdict.value and lab.figure.outputs == ()
     assert _state(lab) == before
     # the learner's choices stay in the widgets, to be fixed; the world still delivers
-    assert lab.set(role="log-delivery", resource_policy="auto-created", apply="now").run().dropped == 0
+    assert (
+        lab.set(role="log-delivery", resource_policy="auto-created", apply="now").run().dropped == 0
+    )
 
 
 def test_update_with_documented_role_recreates_missing_policy(lab):
