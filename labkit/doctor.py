@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import types
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -568,3 +569,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"labkit doctor: {report.headline}", file=sys.stderr)
     return report.exit_code
+
+
+class _CallableModule(types.ModuleType):
+    """``labkit.doctor(world, arn)`` keeps working after ``import labkit.doctor``.
+
+    Importing the submodule rebinds the package attribute ``labkit.doctor`` from the
+    function to this module; making the module callable keeps both spellings valid.
+    """
+
+    def __call__(self, world: Any, state_machine_arn: str) -> DoctorReport:
+        return doctor(world, state_machine_arn)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -306,6 +306,9 @@ class RealWorld:
             if key in self._clients and not kwargs:
                 return self._clients[key]
             if self._backing is not None:
+                # AWS's own endpoint, whatever AWS_ENDPOINT_URL says: the offline world
+                # answers every request before it is sent, and routes on the host name.
+                kwargs.setdefault("endpoint_url", _aws_endpoint(name, region))
                 client = self._backing.client(name, region_name=region, **kwargs)
             else:
                 client = self._session.client(name, region_name=region, **kwargs)
@@ -331,7 +334,7 @@ class RealWorld:
                     ),
                     unique_id=f"{tag}-after",
                 )
-            if not kwargs:
+            if not kwargs or self._backing is not None:
                 self._clients[key] = client
             return client
 
@@ -904,6 +907,13 @@ class RealWorld:
         if exc is not None:
             self.ledger.record("error", where="with block", error=self._safe(exc))
         self.close()
+
+
+def _aws_endpoint(service: str, region: str) -> str:
+    if service == "iam":
+        return "https://iam.amazonaws.com"
+    prefix = {"stepfunctions": "states"}.get(service, service)
+    return f"https://{prefix}.{region}.amazonaws.com"
 
 
 def _how(region: str, name: str, document: str | None, resource_arn: str | None) -> str:
