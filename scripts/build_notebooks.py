@@ -1423,16 +1423,17 @@ NB_06 = r"""
 ## Overview
 
 Everything so far ran in a simulated account. This lesson is about a real one: yours. It is
-**opt-in**. Every code cell below runs offline by default (that is how the lesson is tested),
-and the cells that touch a real account do so only when you start Jupyter with
+**opt-in**. By default every cell below runs as a **dry run**: each call is printed and
+answered by the offline simulation, nothing is sent to AWS (that is also how the lesson is
+tested). The same cells talk to a real account only when you start Jupyter with
 `LABKIT_MODE=aws`.
 
 1. **Choose a world**: one switch, the same calls.
 2. **Know the cost** before you start.
 3. **Know the safeguards**: why the lab never deletes the shared resource policy, and what it
    does instead.
-4. **Diagnose a state machine** with `labkit.doctor`, offline and on a real account.
-5. **Run the article on your account**, if you opted in.
+4. **Run the article** with prefixed names, a ledger and a byte-for-byte restore.
+5. **Diagnose a state machine** with `labkit.doctor`, read-only.
 
 %% md
 ## Prerequisites
@@ -1443,10 +1444,11 @@ and the cells that touch a real account do so only when you start Jupyter with
 | [05_limits_and_prefix](05_limits_and_prefix.ipynb) | Helpful | account-level vs log-group-level policies |
 | [Configuring AWS credentials](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/credentials.html) | Necessary for a real run | a profile or environment variables |
 
-- **Time to learn**: 20 minutes offline; add 10 minutes for a real run.
-- **System requirements**: offline, none. For a real run: an AWS account you may experiment
-  in (not production), credentials allowed to manage IAM roles, Step Functions and CloudWatch
-  Logs there, and a private Jupyter (never a public Binder: do not put credentials there).
+- **Time to learn**: 20 minutes as a dry run; add 10 minutes for a real run.
+- **System requirements**: for the dry run, none. For a real run: an AWS account you may
+  experiment in (not production), credentials allowed to manage IAM roles, Step Functions
+  and CloudWatch Logs there, and a private Jupyter (never a public Binder: do not put
+  credentials there).
 
 ---
 
@@ -1456,28 +1458,43 @@ and the cells that touch a real account do so only when you start Jupyter with
 %% code
 import json
 import os
+import tempfile
 
 import labkit
 from labkit import article, safety
+from labkit.world.real import remove_lab_statement, restore_lab_statement
 
 %% md
 ## Choose a world
 
 `labkit.connect()` reads `LABKIT_MODE`: unset or `offline` gives the simulated account,
-`aws` gives `labkit.aws()`, a world over a real boto3 session (your default credentials,
-or `AWS_PROFILE`; `AWS_ENDPOINT_URL` works too). Both worlds offer the same methods:
-`client(name)`, `settle(timeout=...)` and `deliveries()`. Nothing else in a lesson changes.
+`aws` gives `labkit.aws()`, a world over a real boto3 session (your default credentials or
+`AWS_PROFILE`; `AWS_ENDPOINT_URL` works too). Both offer the same methods: `client(name)`,
+`settle(timeout=...)` and `deliveries()`. Nothing else in a lesson changes.
 
 %% code
-print("LABKIT_MODE =", os.environ.get("LABKIT_MODE", "offline"))
 world = labkit.connect()
 world.mode
 
 %% md
 To opt in, stop Jupyter and start it again with the variable set, for example
-`LABKIT_MODE=aws AWS_PROFILE=sandbox jupyter lab`. The rest of this page then talks to that
-account. The lab never prints your credentials.
+`LABKIT_MODE=aws AWS_PROFILE=sandbox jupyter lab`. On a real account `labkit.aws()` first
+checks that it can work safely: it refuses to start, with a one-line reason, when there are
+no credentials or they are expired, when it cannot read the resource policies or could not
+restore them, or when the account already has the maximum of 10 account-level resource
+policies. It never prints your credentials.
 
+Without the opt-in, this lesson opens `labkit.aws(dry_run=True)`: the real world's code,
+guards and ledger, answered by the offline simulation. The ledger goes to a temporary folder.
+
+%% code
+opted_in = world.mode == "aws"
+calls = []
+lab = world if opted_in else labkit.aws(dry_run=True, progress=False, out=calls.append,
+                                       ledger_path=os.path.join(tempfile.mkdtemp(), "ledger.jsonl"))
+print(calls[0] if calls else "REAL ACCOUNT: calls go to AWS")
+
+%% md
 ## Know the cost
 
 %% code
@@ -1486,9 +1503,9 @@ print(safety.COST_NOTE)
 %% md
 Step Functions Standard workflows are billed per state transition and CloudWatch Logs per
 GB of vended logs ingested ([Step Functions pricing](https://aws.amazon.com/step-functions/pricing/),
-[CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/)); the lab's few executions
-of the Hello World template are far inside the free tier of most accounts. The estimate is
-the lab's own arithmetic, not a quote.
+[CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/)); three executions of the
+Hello World template are far inside the free tier of most accounts. The estimate is the
+lab's own arithmetic, not a quote: check the pricing pages for your Region.
 
 ## Know the safeguards
 
@@ -1498,25 +1515,27 @@ for every log group that any service delivers to, API Gateway and Amazon MSK as 
 Step Functions ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
 Deleting it can silently stop other teams' logs. So on a real account the lab:
 
-- names everything it creates with the prefix `labkit-`, tags it, and records it in a
-  **ledger** on disk before creating it;
-- saves every resource policy it may touch first, and **restores it byte for byte** at the
-  end, after errors and after an interrupt (clean-up is idempotent);
+- names everything it creates with the prefix `labkit-` (`lab.name(...)`), tags it, and
+  refuses to change anything whose name lacks the prefix;
+- records every creation in a **ledger** on disk, and saves every resource policy before a
+  call that may change it;
+- cleans up from the ledger on `close()`, after an error and after an interrupt, and puts
+  every saved policy back **byte for byte**, with retries (clean-up is idempotent);
 - in phase 2 removes **only the lab's own entry** from the shared policy (or, under the
-  current behaviour, the lab's own log-group-level policy), never an entry that covers
-  someone else's log group;
-- refuses to start, with a message, when the account already has 10 resource policies, when
-  it cannot read or restore them, or when there are no credentials;
-- can print every call it would make (a dry run) before making any.
+  current behaviour, the lab's own log-group-level policy), and refuses when a wildcard entry
+  also covers other groups;
+- does not attach AdministratorAccess (the article's phase 2 did): the role's permissions do
+  not change delivery, as [01_the_article](01_the_article.ipynb) showed, so the real run
+  leaves that risk out.
 
-Here is the phase-2 rule on a policy like the ones real accounts have, where the article's
-group shares the policy with an API Gateway group:
+Here is the phase-2 rule on a policy like the ones real accounts have, where the lab's group
+shares the policy with an API Gateway group:
 
 %% code
-shared = {"Version": "2012-10-17", "Statement": [{"Sid": "AWSLogDeliveryWrite", "Effect": "Allow",
-          "Principal": {"Service": "delivery.logs.amazonaws.com"}, "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-          "Resource": ["arn:aws:logs:us-east-1:123456789012:log-group:API-Gateway-Execution-Logs_abc/prod:log-stream:*",
-                       "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs:log-stream:*"]}]}
+entries = [f"arn:aws:logs:us-east-1:123456789012:log-group:{g}:log-stream:*"
+           for g in ("API-Gateway-Execution-Logs_abc/prod", "/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs")]
+shared = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
+          "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": entries}]}
 safety.foreign_coverage(shared)
 
 %% code
@@ -1525,71 +1544,142 @@ json.loads(after)["Statement"][0]["Resource"]
 
 %% md
 The API Gateway entry stays; only the lab's entry goes. Deleting the whole policy, as the
-article did, would have dropped the first entry too:
+article did, would have dropped the other team's entry:
 
 %% code
 safety.dropped_coverage(shared, {"Version": "2012-10-17", "Statement": []})
 
 %% md
+## Run the article
+
+The article's steps with the lab's names. The role and log group:
+
+%% code
+iam, logs, sfn = lab.client("iam"), lab.client("logs"), lab.client("stepfunctions")
+role, group = lab.name(article.ROLE_NAME), lab.name(article.LOG_GROUP_NAME)
+role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(article.TRUST_POLICY))["Role"]["Arn"]
+iam.put_role_policy(RoleName=role, PolicyName="log-delivery", PolicyDocument=json.dumps(article.ROLE_POLICY))
+role_arn
+
+%% code
+logs.create_log_group(logGroupName=group)
+group_arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["arn"]
+machine_arn = sfn.create_state_machine(name=lab.name(article.STATE_MACHINE_NAME), definition=article.definition(),
+                                      roleArn=role_arn, loggingConfiguration=article.logging_configuration(group_arn))["stateMachineArn"]
+machine_arn
+
+%% md
+A small helper runs one execution and counts the log messages it left. On a real account it
+first waits with `lab.settle()`, which polls the execution, then the log group until delivery
+is quiet (AWS promises no delivery time: "best-effort"); the dry run's simulation delivers
+as soon as it is read.
+
+%% code
+def run(name):
+    arn = sfn.start_execution(stateMachineArn=machine_arn, name=name)["executionArn"]
+    if opted_in:
+        lab.settle(timeout=300)
+    events = logs.filter_log_events(logGroupName=group, filterPattern=f'"{arn}"')["events"]
+    return sfn.describe_execution(executionArn=arn)["status"], len(events)
+
+%% code
+run("phase-1")
+
+%% md
+**Phase 2**, safely: remove only the lab's entry.
+
+%% code
+changes = remove_lab_statement(lab, group)
+[(change["scope"], change["name"], "deleted" if change["after"] is None else "entry removed") for change in changes]
+
+%% code
+run("phase-2")
+
+%% md
+**Phase 3**: put the lab's entry back.
+
+%% code
+restore_lab_statement(lab, group)
+run("phase-3")
+
+%% md
+The same three results as the article: logs, no logs, logs again. (In the dry run the account
+was empty, so the lab's entry was the whole policy and removing it meant deleting the policy;
+on a shared account only the entry goes.)
+
 ## Diagnose a state machine
 
 `labkit.doctor(world, state_machine_arn)` is read-only. It reads the machine's
 `loggingConfiguration`, its role's policies and boundary, the log group, and the account-level
 and log-group-level resource policies, and says whether logs will be delivered, at which
 level, with or without execution data; if not, why, and which change fixes it. The same
-diagnosis runs from a shell: `python -m labkit doctor --state-machine ARN` (exit code
-non-zero when delivery is broken).
-
-Offline, set up the article's machine and ask:
+diagnosis runs from a shell: `python -m labkit doctor --state-machine ARN` (non-zero exit
+code when delivery is broken). Point it at your own state machine: it changes nothing.
 
 %% code
-machine_arn = article.setup(world)
-report = labkit.doctor(world, machine_arn)
+report = labkit.doctor(lab, machine_arn)
 report.delivers
 
 %% code
-print(report)
+print(report.headline)
 
 %% md
-**Predict.** Now remove the delivery statement, as in the article's phase 2. What will the
-doctor say, and what fix will it propose?
+**Predict.** Remove the lab's entry again, as in phase 2. What will the doctor say, and what
+fix will it propose?
 
 %% code
-article.remove_delivery_policy(world)
-report = labkit.doctor(world, machine_arn)
-print(report)
+remove_lab_statement(lab, group)
+print(labkit.doctor(lab, machine_arn))
 
 %% md
-**Explain.** The doctor asks the same question the delivery service asks at run time: may
+**Explain.** The doctor asks the question the delivery service asks at run time: may
 `delivery.logs.amazonaws.com` call `logs:CreateLogStream` and `logs:PutLogEvents` on the log
-group's streams? It answers with the evaluator's explanation, not a guess. On a real account
-it reads the same things through read-only calls (`DescribeStateMachine`, IAM `Get*`/`List*`,
-`DescribeLogGroups`, `DescribeResourcePolicies`), so you can point it at your own state
-machine.
+group's streams? It answers with the IAM evaluator's explanation, notes that the role's own
+`logs:PutLogEvents` does not help, and prints the statement to add. On a real account it
+reads the same things through read-only calls (`DescribeStateMachine`, IAM `Get*`/`List*`,
+`DescribeLogGroups`, `DescribeResourcePolicies`).
 
-## Run the article on your account
+## Clean up
 
-With `LABKIT_MODE=aws` the cells below run the article's three phases on your account with
-the safeguards above; offline they run the same phases in the simulated account. Either way
-the world is closed at the end, which on a real account cleans up everything in the ledger
-and restores the saved policies.
+`close()` deletes what the ledger says the lab created, latest first, and restores every
+saved resource policy byte for byte.
 
 %% code
-phases = article.run_phases(world)
-phases
-
-%% code
+lab.close()
 world.close()
+frame = lab.ledger.to_frame()
+frame["event"].value_counts()
+
+%% md
+The two resource-policy keys the lab saved before touching them, and what clean-up did with
+each (in the dry run neither existed before, so restoring means deleting what set-up
+created):
+
+%% code
+frame.loc[frame["event"].isin(["policy-saved", "restored"]), ["event", "key", "existed"]]
+
+%% md
+Nothing is left for a later clean-up. (If a kernel dies mid-run,
+`labkit.world.real.resume_cleanup(ledger_path)` finishes the clean-up from the ledger file.)
+
+%% code
+lab.ledger.pending()
+
+%% md
+In the dry run, `calls` holds every call the lab would have sent, clean-up included:
+
+%% code
+[line.split("(")[0].removeprefix("DRY RUN  ") for line in calls[2:]][-12:]
 
 %% md
 ## Summary
 
-One environment variable, `LABKIT_MODE=aws`, moves every lesson to a real account; nothing
-else changes. On a real account the lab states its cost (well under a cent), prefixes, tags
-and records what it creates, restores resource policies byte for byte, and in phase 2
-removes only its own entry instead of deleting the shared `AWSLogDeliveryWrite20150319`
-policy. `labkit.doctor` reads a state machine's logging set-up and says whether, and why
-not, its logs are delivered, offline and on a real account.
+One environment variable, `LABKIT_MODE=aws`, moves the lessons to a real account; without it
+this lesson runs as a dry run that prints every call. On a real account the lab states its
+cost (well under a cent), prefixes, tags and records what it creates, restores resource
+policies byte for byte, and in phase 2 removes only its own entry instead of deleting the
+shared `AWSLogDeliveryWrite20150319` policy. `labkit.doctor` reads a state machine's logging
+set-up and says whether, and why not, its logs are delivered, with the fix.
 
 ### What's next?
 
@@ -1600,9 +1690,10 @@ feedback, and a bug hunt in broken policies.
 
 - Amazon CloudWatch Logs User Guide, [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)
 - [AWS Step Functions pricing](https://aws.amazon.com/step-functions/pricing/), [Amazon CloudWatch pricing](https://aws.amazon.com/cloudwatch/pricing/)
-- boto3, [Credentials](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/credentials.html) and [service-specific endpoints](https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html) (`AWS_ENDPOINT_URL`)
+- boto3, [Credentials](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/credentials.html); AWS SDKs, [service-specific endpoints](https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html) (`AWS_ENDPOINT_URL`)
 - Reports of entries piling up in the shared policy: [serverless-step-functions #334](https://github.com/serverless-operations/serverless-step-functions/issues/334), [sst #125](https://github.com/anomalyco/sst/issues/125)
 """
+
 
 NOTEBOOKS_SOURCE = {
     "00_start_here": NB_00,
