@@ -32,13 +32,22 @@ def test_two_worlds_same_account_disjoint_state() -> None:
 
 
 def test_nothing_left_patched_after_exit() -> None:
+    """Leaving the block restores moto's globals exactly, whatever other code had put there."""
     import moto.logs.models as logs_models
 
+    before = {service: dict(get_backend(service)) for service in SERVICES}
     with labkit.offline() as world:
         world.client("logs").create_log_group(logGroupName="g")
+        world.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
     assert logs_models.utcnow is utcnow
     for service in SERVICES:
-        assert world.account_id not in dict(get_backend(service))
+        after = dict(get_backend(service))
+        assert after.keys() == before[service].keys()
+        assert all(after[k] is before[service][k] for k in after)
+    # Another test's mock_aws may have used the same account id: it must not see this world's group.
+    global_logs = dict.get(dict(get_backend("logs")), world.account_id) or {}
+    regional = dict.get(global_logs, world.region)
+    assert regional is None or "g" not in regional.groups
 
 
 def test_moto_timestamps_come_from_the_virtual_clock() -> None:
