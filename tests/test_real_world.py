@@ -243,6 +243,8 @@ def test_clients_use_aws_endpoint_url_from_botocore(account, server):
         ]
         assert "/aws/vendedlogs/states/labkit-x" in seen  # it went to the moto server
         assert world.mode == "aws" and world.account_id == ACCOUNT and world.region == REGION
+        assert world.profile == "current"  # AWS's behaviour today, as offline profiles name it
+        assert logs.labkit_name("/aws/vendedlogs/states/x") == "/aws/vendedlogs/states/labkit-x"
 
 
 # ---------------------------------------------------------------- the full lab and clean-up
@@ -597,7 +599,11 @@ def test_deliveries_matches_history_with_delivered_log_events(account):
         mine = rows[rows["execution_arn"] == arn].sort_values("event_id")
         assert list(mine["status"]) == ["delivered", "delivered", "dropped", "dropped"]
         assert list(mine["log_stream"])[:2] == [stream, stream]
-        assert (mine["latency_ms"].iloc[:2] >= 0).all()
+        assert (mine["latency_ms"].iloc[:2] >= 0).all() and mine["latency_ms"].isna().sum() == 2
+        assert (
+            str(rows["delivered_at"].dtype).startswith("datetime64")
+            and rows["event_id"].dtype == "int64"
+        )
         from labkit.world.offline import DELIVERY_COLUMNS
 
         assert list(rows.columns) == list(DELIVERY_COLUMNS)

@@ -19,6 +19,11 @@ handlers on the world's clients, so notebook code stays plain boto3:
   would stop delivery to log groups that are not the lab's.
 * ``after-call``: records each successful create in the ledger (:mod:`labkit.ledger`).
 
+Names: the world refuses to create anything without the lab prefix. ``world.name(base)``
+(also ``client.labkit_name(base)`` on every guarded client) gives the lab's name, e.g.
+``/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs``: the ``/aws/vendedlogs/`` prefix is
+kept so CloudWatch Logs' size-saving wildcard applies as for the article's own name.
+
 Clean-up (:meth:`RealWorld.cleanup`, also on ``close()``, ``with`` exit, ``atexit`` and
 after a KeyboardInterrupt in a notebook cell) reads only the ledger: it deletes what the
 lab created, latest first, and puts every saved policy back byte for byte, with retries.
@@ -258,7 +263,10 @@ class RealWorld:
         self._session = session
         self.account_id = account_id
         self.region = region
-        self.profile = profile
+        self.aws_profile = profile
+        # The offline worlds' behaviour profile: AWS today creates log-group-level
+        # resource policies for new deliveries [DOC] CWL-UG (2026).
+        self.profile = "current"
         self.prefix = prefix
         self.dry_run = dry_run
         self.ledger = ledger
@@ -320,6 +328,7 @@ class RealWorld:
                     "before-parameter-build", self._print_call, unique_id=f"{tag}-print"
                 )
             if guarded:
+                client.labkit_name = self.name  # lets shared lesson code name lab resources
                 events.register(
                     "before-parameter-build",
                     lambda params, model, context, **_: self._before(
@@ -540,6 +549,8 @@ class RealWorld:
                 running = still
                 if running:
                     time.sleep(poll)
+        if running:
+            self._out(f"labkit: {len(running)} execution(s) still RUNNING after {timeout:g} s")
         expected = self._expected()
         total = sum(len(v) for v in expected.values())
         with tqdm(
@@ -677,7 +688,12 @@ class RealWorld:
                         "explanation": None,
                     }
                 )
-        return pd.DataFrame(rows, columns=COLUMNS)
+        frame = pd.DataFrame(rows, columns=COLUMNS)
+        frame["event_id"] = frame["event_id"].astype("int64")
+        frame["event_time"] = pd.to_datetime(frame["event_time"], utc=True)
+        frame["delivered_at"] = pd.to_datetime(frame["delivered_at"], utc=True)
+        frame["latency_ms"] = frame["latency_ms"].astype("Int64")
+        return frame
 
     def register_lambda(self, name: str, handler: Any) -> None:
         """Offline only: real AWS runs real Lambda functions."""
