@@ -646,3 +646,62 @@ def test_dry_run_sends_nothing(account):
     assert text.startswith("DRY RUN")
     assert "DRY RUN  iam.CreateRole(" in text and "DRY RUN  logs.CreateLogGroup(" in text
     assert "DRY RUN  logs.DeleteLogGroup(" in text  # clean-up's calls are printed too
+
+
+def test_doctor_reads_a_real_world(account):
+    from labkit.doctor import doctor
+
+    with open_world() as world:
+        iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+        role = iam.create_role(RoleName=world.name("r"), AssumeRolePolicyDocument=TRUST)["Role"][
+            "Arn"
+        ]
+        group = world.name("/aws/vendedlogs/states/doc")
+        logs.create_log_group(logGroupName=group)
+        arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["arn"]
+        machine = sfn.create_state_machine(
+            name=world.name("doc"),
+            definition=PASS,
+            roleArn=role,
+            loggingConfiguration={
+                "level": "ALL",
+                "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": arn}}],
+            },
+        )["stateMachineArn"]
+        assert doctor(world, machine).status == "not-delivered"
+        aws_appends_lab_entry(account, world, group)
+        assert doctor(world, machine).delivers
+        real.remove_lab_statement(world, group)
+        assert not doctor(world, machine).delivers
+        real.restore_lab_statement(world, group)
+        assert doctor(world, machine).delivers
+    assert inventory(account)["policies"]["AWSLogDeliveryWrite20150319"] == SHARED
+
+
+def test_keyboard_interrupt_in_a_notebook_cell_cleans_up(account, monkeypatch):
+    import sys
+    import types
+
+    class Events:
+        def __init__(self):
+            self.hooks = []
+
+        def register(self, name, fn):
+            self.hooks.append(fn)
+
+        def unregister(self, name, fn):
+            self.hooks.remove(fn)
+
+    shell = types.SimpleNamespace(events=Events())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    before = inventory(account)
+    world = open_world()
+    world.client("logs").create_log_group(logGroupName=world.name("/aws/vendedlogs/states/cell"))
+    (hook,) = shell.events.hooks
+    hook(types.SimpleNamespace(error_in_exec=ValueError("a typo")))  # ordinary errors: keep going
+    assert inventory(account) != before
+    hook(types.SimpleNamespace(error_in_exec=KeyboardInterrupt()))
+    assert inventory(account) == before
+    assert "the lab was interrupted in notebook cell: KeyboardInterrupt" in world.ledger.explain()
+    world.close()
+    assert shell.events.hooks == []
