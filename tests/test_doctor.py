@@ -217,3 +217,22 @@ def test_package_level_doctor_works_after_the_submodule_is_imported():
         machine = lab(world)
         report = labkit.doctor(world, machine)
         assert report.delivers and isinstance(report, labkit.doctor.DoctorReport)
+
+
+def test_permissions_boundary_without_logs_blocks_set_up():
+    boundary = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "states:*", "Resource": "*"}],
+    }
+    with labkit.offline() as world:
+        machine = lab(world)
+        iam = world.client("iam")
+        arn = iam.create_policy(PolicyName="StatesOnly", PolicyDocument=json.dumps(boundary))[
+            "Policy"
+        ]["Arn"]
+        iam.put_role_permissions_boundary(RoleName=article.ROLE_NAME, PermissionsBoundary=arn)
+        report = doctor(world, machine)
+        assert report.delivers  # delivery does not involve the role
+        (warning,) = [f for f in report.findings if f.severity == "warning"]
+        assert "logs:CreateLogDelivery" in warning.message
+        assert "boundary" in warning.decision.reason.lower()
