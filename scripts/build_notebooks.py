@@ -525,6 +525,9 @@ world.settle()
 sfn.describe_execution(executionArn=run3)["status"]
 
 %% code
+history(run3).tail(3)
+
+%% code
 messages(run3).head()
 
 %% code
@@ -550,8 +553,15 @@ pd.DataFrame({phase: {"status": sfn.describe_execution(executionArn=arn)["status
                       "history events": len(history(arn)), "log messages": len(messages(arn))}
               for phase, arn in runs.items()}).T
 
+%% md
+And for every history event of the three runs, the offline world's record of what the
+delivery service was allowed to do, and why:
+
 %% code
-world.deliveries().groupby(["execution_arn", "status", "decision"]).size()
+for phase, arn in runs.items():
+    rows = world.deliveries().query("execution_arn == @arn")
+    print(f"{phase}: {rows['status'].value_counts().to_dict()}, {rows['decision'].iloc[0]}")
+    print(f"    {rows['reason'].iloc[0]}")
 
 %% code
 world.close()
@@ -1050,8 +1060,9 @@ json.loads(started["details"]["input"])
 %% md
 ## Find one execution's events
 
-Executions of one state machine write to shared streams named
-`states/<machine>/<YYYY-MM-DD-HH-MM>/<hex>`, so "the stream of my execution" does not exist.
+Executions of one state machine write to shared streams (recorded against AWS), named
+`states/<machine>/<YYYY-MM-DD-HH-MM>/<hex>` (a pattern *inferred* from one public sample),
+so "the stream of my execution" does not exist.
 Filter by the execution ARN instead. A **term** pattern in double quotes matches messages
 that contain the exact phrase:
 
@@ -1181,7 +1192,7 @@ def shared_policy():
 
 %% md
 **Predict.** Teams create log groups named after their application, `team-00-app-logs`,
-`team-01-app-logs`, and so on, each with a state machine. Each name adds about 90 characters
+`team-01-app-logs`, and so on, each with a state machine. Each name adds about 80 characters
 to the policy. After how many does CreateStateMachine fail, and with which error?
 
 %% code
