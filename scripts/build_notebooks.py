@@ -129,12 +129,10 @@ This page covers:
 ## Imports
 
 %% code
-import importlib.metadata
 import os
 
-from packaging.version import Version
-
 import labkit
+from labkit.envcheck import check_env
 
 %% md
 ## Who the lab is for
@@ -158,21 +156,17 @@ AWS. Where the lab had to infer a behaviour, the lesson says so.
 %% md
 ## Check your environment
 
-The next cell asks Python which packages are installed, and says in plain words what is
-missing. Every line should end in `ok`.
+The next cell checks the Python version and every package the lessons import
+(`labkit.envcheck`), and says in plain words what is missing. Every line should end in `ok`.
 
 %% code
-NEEDED = {"boto3": "1.44", "moto": "5.2", "pandas": "2.2", "matplotlib": "3.9", "ipywidgets": "8.1"}
-for name, minimum in NEEDED.items():
-    try:
-        ok = Version(importlib.metadata.version(name)) >= Version(minimum)
-        print(f"{name} >= {minimum}:", "ok" if ok else "too old, upgrade it")
-    except importlib.metadata.PackageNotFoundError:
-        print(f"{name} >= {minimum}: missing, install it")
+for finding in check_env(out=None):
+    print(f"{finding.name} {finding.required}:", "ok" if finding.ok else finding.message)
 
 %% md
-If a line says *missing* or *too old*, install the lab's pinned packages
-(`pip install -r binder/requirements.txt`) and restart the kernel. On Binder and on the
+If a line does not end in `ok`, it says what to do: usually install the lab's pinned
+packages (`python -m pip install -r requirements.txt`) and restart the kernel. The same check
+runs from a shell: `python -m labkit.envcheck`. On Binder and on the
 workshop hub everything is already installed.
 
 %% md
@@ -558,8 +552,9 @@ And for every history event of the three runs, the offline world's record of wha
 delivery service was allowed to do, and why:
 
 %% code
+deliveries = world.deliveries()
 for phase, arn in runs.items():
-    rows = world.deliveries().query("execution_arn == @arn")
+    rows = deliveries[deliveries["execution_arn"] == arn]
     print(f"{phase}: {rows['status'].value_counts().to_dict()}, {rows['decision'].iloc[0]}")
     print(f"    {rows['reason'].iloc[0]}")
 
@@ -1019,7 +1014,8 @@ disappear?
 
 %% code
 lean = run(machine("ALL", data=False), "lean", FAILING)
-keys = lambda arn: {m["type"]: ", ".join(sorted(m["details"])) for m in delivered(arn)}
+def keys(arn):
+    return {m["type"]: ", ".join(sorted(m["details"])) for m in delivered(arn)}
 pd.DataFrame({"includeExecutionData: true": keys(failed["ALL"]), "false": keys(lean)})
 
 %% md
