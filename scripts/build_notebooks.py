@@ -1227,7 +1227,7 @@ to the resource policy" ([bp-cwl](https://docs.aws.amazon.com/step-functions/lat
 and the CloudWatch Logs guide says that near the limit "CloudWatch Logs automatically enables
 `/aws/vendedlogs/*` in the resource policy".
 
-**Predict.** In a fresh account, sixty teams follow the advice and name their groups
+**Predict.** In a fresh account, forty-five teams follow the advice and name their groups
 `/aws/vendedlogs/states/team-NN-app-logs`. How long does the policy get?
 
 %% code
@@ -1237,7 +1237,7 @@ iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfu
 role_arn = article.create_role(iam)
 
 %% code
-for n in range(60):
+for n in range(45):
     logs.create_log_group(logGroupName=f"/aws/vendedlogs/states/team-{n:02d}-app-logs")
     machine(f"/aws/vendedlogs/states/team-{n:02d}-app-logs", f"team-{n:02d}")
 text = shared_policy()
@@ -1247,7 +1247,7 @@ print(len(text), "characters,", len(json.loads(text)["Statement"][0]["Resource"]
 json.loads(text)["Statement"][0]["Resource"][-2:]
 
 %% md
-**Explain.** All sixty machines were created. Each prefixed group still added its own entry
+**Explain.** All forty-five machines were created. Each prefixed group still added its own entry
 while there was room; once the policy approached the limit, CloudWatch Logs added one
 wildcard entry, `...:log-group:/aws/vendedlogs/*`, that covers every group under the prefix,
 and from then on new prefixed groups added nothing. That is why the console creates Step
