@@ -307,9 +307,9 @@ world = labkit.connect()
 iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
 
 %% md
-Three small helpers turn boto3's answers into the tables the article showed: the execution
-history (event id, the event it follows, its type, seconds since the start), the delivered
-log events, and the number of messages an execution left in the log group.
+Three small helpers turn boto3's answers into what the article showed: the execution
+history (event id, the event it follows, its type, seconds since the start), the log
+messages one execution left in the log group (parsed), and the timeline of the two.
 
 %% code
 def history(arn):
@@ -411,7 +411,8 @@ sfn.describe_execution(executionArn=run1)["status"]
 %% md
 `world.settle()` runs the started executions to their end and lets the log delivery happen,
 in virtual time (on a real account it polls until delivery is quiet). The history has the
-20 events of the Hello World v2 template:
+20 events of the Hello World v2 template; the `Wait 3 sec` state is the 3-second gap between
+events 8 and 9:
 
 %% code
 history(run1)
