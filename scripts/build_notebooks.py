@@ -45,6 +45,10 @@ def parse(text: str) -> list:
         if kind == "md":
             cell = nbformat.v4.new_markdown_cell(source)
         else:
+            if re.search(r"^#{1,3} \S", source, flags=re.MULTILINE):
+                raise ValueError(
+                    f"a markdown heading inside a code cell (missing '%% md'?):\n{source}"
+                )
             cell = nbformat.v4.new_code_cell(source)
         if tags:
             cell.metadata["tags"] = list(tags)
@@ -703,8 +707,12 @@ sfn.update_state_machine(stateMachineArn=bare, loggingConfiguration=LOGGING)
 
 %% md
 **Explain.** Yes: any call that sets up log delivery checks the role, and the machine keeps
-its previous configuration.
+its previous configuration:
 
+%% code
+sfn.describe_state_machine(stateMachineArn=bare)["loggingConfiguration"]
+
+%% md
 ## Give the role the documented permissions
 
 Attach the log-delivery statement from the Step Functions guide (the 2022 edition's nine
