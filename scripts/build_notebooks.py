@@ -45,7 +45,7 @@ def parse(text: str) -> list:
         if kind == "md":
             cell = nbformat.v4.new_markdown_cell(source)
         else:
-            if re.search(r"^#{1,3} \S", source, flags=re.MULTILINE):
+            if re.search(r"^#{2,3} \S", source, flags=re.MULTILINE):
                 raise ValueError(
                     f"a markdown heading inside a code cell (missing '%% md'?):\n{source}"
                 )
