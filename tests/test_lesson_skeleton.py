@@ -227,3 +227,15 @@ def test_checker_flags_unexecuted_cells_and_missing_time_to_learn():
     cells = _good_cells()
     cells[2] = nbformat.v4.new_markdown_cell("## Prerequisites\nNone.")
     assert "'Prerequisites' must state 'Time to learn'" in skeleton_problems(_nb(*cells))
+
+
+def test_built_lessons_match_their_readable_source():
+    """Lessons written in scripts/build_notebooks.py are stored exactly as written there."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_notebooks", NOTEBOOKS.parent / "scripts" / "build_notebooks.py"
+    )
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    assert builder.main(["--check"]) == 0
