@@ -283,8 +283,9 @@ by side.
 | [Identity-based vs resource-based policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_identity-vs-resource.html) | Helpful | the heart of the lesson |
 
 - **Time to learn**: 25 minutes.
-- **System requirements**: none (offline). To run it on a real account see
-  [06_real_aws](06_real_aws.ipynb).
+- **System requirements**: none (offline). This page uses the article's exact names and
+  deletes the account-level policy, which the lab's guards refuse on a real account
+  (`LABKIT_MODE=aws`); [06_real_aws](06_real_aws.ipynb) runs the same phases there safely.
 
 ---
 
@@ -627,7 +628,8 @@ permissions, and people who forget them get an error. This lesson shows when, an
 | [botocore `ClientError`](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/error-handling.html) | Helpful | reading `error.response["Error"]` |
 
 - **Time to learn**: 20 minutes.
-- **System requirements**: none (offline).
+- **System requirements**: none (offline). With `LABKIT_MODE=aws` the lab's guards refuse
+  the unprefixed names used here; [06_real_aws](06_real_aws.ipynb) is the real-account page.
 
 ---
 
@@ -912,7 +914,8 @@ console's first *Hello World* template (v1), whose Choice state sends
 | [Filter pattern syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html) | Helpful | term and JSON filter patterns |
 
 - **Time to learn**: 20 minutes.
-- **System requirements**: none (offline).
+- **System requirements**: none (offline). With `LABKIT_MODE=aws` the lab's guards refuse
+  the unprefixed names used here; [06_real_aws](06_real_aws.ipynb) is the real-account page.
 
 ---
 
