@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from moto.backends import get_backend
 from moto.core.utils import utcnow
 
@@ -112,3 +113,18 @@ def test_connect_picks_offline_by_default(monkeypatch) -> None:
         assert "LABKIT_MODE" in exc.message
     else:
         raise AssertionError("an unknown mode was accepted")
+
+
+def test_offline_clients_ignore_a_configured_endpoint(monkeypatch) -> None:
+    """AWS_ENDPOINT_URL points real-mode clients at, say, a moto server; offline ones stay offline."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    with labkit.offline() as world:
+        iam = world.client("iam")
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["r"]
+        assert world.client("logs").describe_log_groups()["logGroups"] == []
+
+
+def test_offline_clients_refuse_an_explicit_endpoint() -> None:
+    with labkit.offline() as world, pytest.raises(labkit.LabkitError, match="endpoint_url"):
+        world.client("logs", endpoint_url="http://127.0.0.1:9")

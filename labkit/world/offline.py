@@ -48,6 +48,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+from botocore.config import Config
+
 from labkit.clock import VirtualClock, seeded_start, to_ms
 from labkit.errors import LabkitError
 from labkit.world import authorize, delivery, log_setup, wire
@@ -193,7 +195,16 @@ class OfflineWorld:
             raise LabkitError(
                 f"offline worlds offer the clients {', '.join(CLIENTS)}, not {name!r}"
             )
+        if kwargs.get("endpoint_url"):
+            raise LabkitError(
+                "an offline world answers AWS's own endpoints itself; endpoint_url is for labkit.aws()"
+            )
         kwargs.setdefault("region_name", self.region)
+        # AWS_ENDPOINT_URL (and its per-service forms) configure real-mode endpoints such as a
+        # moto server; an offline client must keep AWS's hosts, which its handler routes on.
+        offline_config = Config(ignore_configured_endpoint_urls=True)
+        given = kwargs.get("config")
+        kwargs["config"] = given.merge(offline_config) if given else offline_config
         with _SESSION_LOCK:
             client = _session().client(name, **kwargs)
         client.meta.events.register("before-send", self._handle)
