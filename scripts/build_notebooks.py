@@ -1199,15 +1199,15 @@ def shared_policy():
     return next(p["policyDocument"] for p in policies if p["policyName"] == "AWSLogDeliveryWrite20150319")
 
 %% md
-**Predict.** Teams create log groups named after their application, `team-00-app-logs`,
-`team-01-app-logs`, and so on, each with a state machine. Each name adds about 80 characters
-to the policy. After how many does CreateStateMachine fail, and with which error?
+**Predict.** Teams create log groups named after their service,
+`team-00-payments-reconciliation-service-logs`, `team-01-...`, and so on, each with a state
+machine. Each name adds an entry of about 105 characters to the policy. After how many does CreateStateMachine fail, and with which error?
 
 %% code
 for n in range(100):
-    logs.create_log_group(logGroupName=f"team-{n:02d}-app-logs")
+    logs.create_log_group(logGroupName=f"team-{n:02d}-payments-reconciliation-service-logs")
     try:
-        machine(f"team-{n:02d}-app-logs", f"team-{n:02d}")
+        machine(f"team-{n:02d}-payments-reconciliation-service-logs", f"team-{n:02d}")
     except ClientError as error:
         print(f"team-{n:02d}:", error.response["Error"]["Code"])
         print(error.response["Error"]["Message"])
