@@ -276,3 +276,29 @@ def test_streams_shared_by_executions() -> None:
         ]
         assert len(streams) == 1 and streams[0].startswith("states/LookingIntoLogging/")
         assert all(len(article.log_events(logs, r)) == 20 for r in runs)
+
+
+def test_describe_state_machine_for_execution_reports_what_the_execution_started_with() -> None:
+    """[DOC] the execution keeps the definition, role and logging captured at its start."""
+    with labkit.offline(seed=3) as world:
+        iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+        role_arn = article.create_role(iam)
+        group_arn = article.create_log_group(logs)
+        machine = article.create_state_machine(sfn, role_arn, group_arn, level="ALL")
+        run = article.start_execution(sfn, machine, name="before-update")
+        sfn.update_state_machine(
+            stateMachineArn=machine,
+            loggingConfiguration=article.logging_configuration(group_arn, level="ERROR"),
+        )
+        started_with = sfn.describe_state_machine_for_execution(executionArn=run)
+        assert started_with["stateMachineArn"] == machine
+        assert started_with["loggingConfiguration"]["level"] == "ALL"
+        assert (
+            sfn.describe_state_machine(stateMachineArn=machine)["loggingConfiguration"]["level"]
+            == "ERROR"
+        )
+        with pytest.raises(ClientError) as err:
+            sfn.describe_state_machine_for_execution(
+                executionArn=run.replace("before-update", "nope")
+            )
+        assert err.value.response["Error"]["Code"] == "ExecutionDoesNotExist"

@@ -65,6 +65,7 @@ _SFN_OPS = {
     "CreateStateMachine": "create_state_machine",
     "UpdateStateMachine": "update_state_machine",
     "DescribeStateMachine": "describe_state_machine",
+    "DescribeStateMachineForExecution": "describe_state_machine_for_execution",
     "ListStateMachines": "list_state_machines",
     "DeleteStateMachine": "delete_state_machine",
     "StartExecution": "start_execution",

@@ -237,6 +237,29 @@ class StepFunctionsService:
             out["revisionId"] = m.revision_id
         return out
 
+    def describe_state_machine_for_execution(self, p: dict[str, Any]) -> dict[str, Any]:
+        """The definition, role and logging the execution started with, not the machine's latest.
+
+        [DOC] DescribeStateMachineForExecution "Provides information about a state machine's
+        definition, its execution role ARN, and configuration" used by the execution;
+        UpdateStateMachine: "Running executions will continue to use the previous definition
+        and roleArn". https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachineForExecution.html
+        """
+        e = self._get_execution(p.get("executionArn"))
+        m = e.machine
+        out = {
+            "stateMachineArn": m.arn,
+            "name": m.name,
+            "definition": e.definition,
+            "roleArn": e.role_arn,
+            "updateDate": m.created,
+            "loggingConfiguration": e.logging,
+            "tracingConfiguration": {"enabled": False},
+        }
+        if m.revision_id:
+            out["revisionId"] = m.revision_id
+        return out
+
     def list_state_machines(self, p: dict[str, Any]) -> dict[str, Any]:
         items = [
             {"stateMachineArn": m.arn, "name": m.name, "type": m.type, "creationDate": m.created}
