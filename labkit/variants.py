@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.iam.examples import SFN_LOGGING_ACTIONS_CURRENT
+
 __all__ = [
     "Variant",
     "RoleSetup",
@@ -47,19 +49,8 @@ OTHER_ACCOUNT = "111122223333"
 OTHER_LOG_GROUP = "/aws/vendedlogs/states/SomeOtherMachine-Logs"
 INLINE_POLICY_NAME = "LabRolePolicy"
 
-#: The documented role permissions for log delivery (current 10-action list). [DOC] cw-logs.html
-LOG_DELIVERY_ACTIONS = (
-    "logs:CreateLogDelivery",
-    "logs:CreateLogStream",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutLogEvents",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-)
+#: The documented role permissions for log delivery (the current 10-action list).
+LOG_DELIVERY_ACTIONS = SFN_LOGGING_ACTIONS_CURRENT
 
 
 @dataclass(frozen=True)

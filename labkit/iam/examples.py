@@ -15,16 +15,26 @@ from collections.abc import Iterable
 
 DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 DELIVERY_SID = "AWSLogDeliveryWrite20150319"
-SFN_LOGGING_ACTIONS = (
+#: The execution-role actions for logging, as the Step Functions guide listed them in 2022
+#: (nine, on ``"*"``) [DOC] https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+SFN_LOGGING_ACTIONS_2022 = (
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",
     "logs:DeleteLogDelivery",
     "logs:ListLogDeliveries",
+    "logs:PutLogEvents",
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 )
+#: The current guide's list: the 2022 nine plus ``logs:CreateLogStream`` [DOC] (quoted in
+#: terraform-aws-modules/terraform-aws-step-functions #76).
+SFN_LOGGING_ACTIONS_CURRENT = (*SFN_LOGGING_ACTIONS_2022, "logs:CreateLogStream")
+#: What set-up actually needs: the nine minus ``logs:PutLogEvents``, which delivery never uses
+#: (the role does not write the logs). AWS CDK grants exactly these to a state machine role
+#: (aws/aws-cdk packages/aws-cdk-lib/aws-stepfunctions/lib/state-machine.ts) [ISSUE].
+SFN_LOGGING_ACTIONS = tuple(a for a in SFN_LOGGING_ACTIONS_2022 if a != "logs:PutLogEvents")
 
 
 def delivery_policy(region: str, account: str, log_groups: str | Iterable[str]) -> dict:

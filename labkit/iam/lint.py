@@ -24,23 +24,12 @@ from typing import Any
 
 from labkit.errors import LabkitError
 from labkit.iam.document import Policy, Statement
+from labkit.iam.examples import SFN_LOGGING_ACTIONS
 from labkit.iam.match import arn_segments
 
 DELIVERY_SERVICE = "delivery.logs.amazonaws.com"
 WRITE_ACTIONS = ("logs:createlogstream", "logs:putlogevents")
-SETUP_ACTIONS = tuple(
-    a.lower()
-    for a in (
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-    )
-)
+SETUP_ACTIONS = tuple(a.lower() for a in SFN_LOGGING_ACTIONS)
 
 
 @dataclass(frozen=True)
