@@ -14,6 +14,9 @@ browser download is never used.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import os
 import re
 import secrets
@@ -80,7 +83,10 @@ def start_lab(root: Path, tmp: Path) -> tuple[subprocess.Popen, str, str]:
     # Start the notebook's own kernel without asking ("Always start the preferred kernel").
     tracker = tmp / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True, exist_ok=True)
-    (tracker / "tracker.jupyterlab-settings").write_text('{"autoStartDefaultKernel": true}')
+    # ... and render every cell (no windowing), so off-screen widgets have their text.
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        '{"autoStartDefaultKernel": true, "windowingMode": "none"}'
+    )
     # Never write the served notebook back (it is a copy anyway).
     docmanager = tmp / "settings" / "@jupyterlab" / "docmanager-extension"
     docmanager.mkdir(parents=True, exist_ok=True)
@@ -155,29 +161,53 @@ def wait_idle(page, timeout_ms: int = 240_000) -> None:
 
 def panel_state(cell) -> tuple[int, int, str]:
     """(delivered, total, timeline image src) shown by the lab panel in ``cell``."""
+    cell.scroll_into_view_if_needed()
     verdict = cell.locator(".widget-html-content", has_text=VERDICT).first
     verdict.wait_for(timeout=60_000)
-    match = VERDICT.search(verdict.inner_text())
+    text = verdict.text_content() or ""
+    match = VERDICT.search(text)
+    assert match, f"no verdict in {text!r}"
     image = cell.locator(".widget-output img").last
     image.wait_for(timeout=60_000)
-    return int(match.group(1)), int(match.group(2)), image.get_attribute("src")
+    return int(match.group(1)), int(match.group(2)), image.get_attribute("src") or ""
+
+
+def png_bytes(src: str) -> bytes:
+    """The PNG a ``data:`` URL carries; fails unless the browser really has a PNG to show."""
+    prefix = "data:image/png;base64,"
+    assert src.startswith(prefix), f"the timeline is not a PNG data URL: {src[:80]!r}"
+    try:
+        data = base64.b64decode(src.removeprefix(prefix), validate=True)
+    except binascii.Error:
+        data = b""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n"), (
+        f"not PNG data: {src[:80]!r} (image/png shown in an Output widget must be base64 text)"
+    )
+    return data
 
 
 def choose_and_run(page, cell, policy: str, previous_src: str) -> tuple[int, int, str]:
+    """Pick ``policy`` in the panel, press Run, wait for the kernel, read the panel."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     cell.locator(".widget-dropdown", has_text="Resource policy").locator("select").select_option(
         label=policy
     )
     cell.locator("button.widget-button", has_text=re.compile(r"^\s*Run\s*$")).click()
-    page.wait_for_function(
-        """([cellIndex, before]) => {
-            const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
-            const imgs = cell ? cell.querySelectorAll('.widget-output img') : [];
-            return imgs.length > 0 && imgs[imgs.length - 1].getAttribute('src') !== before;
-        }""",
-        arg=[cell_index(page, cell), previous_src],
-        timeout=120_000,
-    )
+    page.wait_for_timeout(500)
     wait_idle(page)
+    # The new picture arrives by a widget message after the kernel is idle; if it never
+    # does, the assertions on the returned src say what is wrong.
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            """([cellIndex, before]) => {
+                const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
+                const imgs = cell ? cell.querySelectorAll('.widget-output img') : [];
+                return imgs.length > 0 && imgs[imgs.length - 1].getAttribute('src') !== before;
+            }""",
+            arg=[cell_index(page, cell), previous_src],
+            timeout=30_000,
+        )
     return panel_state(cell)
 
 
@@ -243,8 +273,8 @@ def test_policy_lab_in_a_real_browser(tmp_path):
     delivered, total, src_none = states["none"]
     assert total > 0
     assert delivered == 0, f"with no resource policy the verdict says {delivered} of {total}"
-    assert src_none != states["initial"][2], "the timeline picture did not change"
+    assert png_bytes(src_none) != png_bytes(states["initial"][2]), "the picture did not change"
 
     delivered, total, src_back = states["auto-created"]
     assert delivered == total > 0, f"after restoring the policy: {delivered} of {total}"
-    assert src_back != src_none
+    assert png_bytes(src_back) != png_bytes(src_none), "the picture did not change back"
