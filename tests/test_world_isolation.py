@@ -128,3 +128,9 @@ def test_offline_clients_ignore_a_configured_endpoint(monkeypatch) -> None:
 def test_offline_clients_refuse_an_explicit_endpoint() -> None:
     with labkit.offline() as world, pytest.raises(labkit.LabkitError, match="endpoint_url"):
         world.client("logs", endpoint_url="http://127.0.0.1:9")
+
+
+def test_offline_clients_accept_aws_own_endpoint() -> None:
+    with labkit.offline() as world:
+        logs = world.client("logs", endpoint_url="https://logs.us-east-1.amazonaws.com")
+        assert logs.describe_log_groups()["logGroups"] == []

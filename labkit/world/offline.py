@@ -196,9 +196,11 @@ class OfflineWorld:
             raise LabkitError(
                 f"offline worlds offer the clients {', '.join(CLIENTS)}, not {name!r}"
             )
-        if kwargs.get("endpoint_url"):
+        endpoint = kwargs.get("endpoint_url")
+        if endpoint and not urlparse(endpoint).netloc.endswith(".amazonaws.com"):
             raise LabkitError(
-                "an offline world answers AWS's own endpoints itself; endpoint_url is for labkit.aws()"
+                f"an offline world answers AWS's own endpoints itself, not {endpoint}; "
+                "other endpoints are for labkit.aws()"
             )
         kwargs.setdefault("region_name", self.region)
         # AWS_ENDPOINT_URL (and its per-service forms) configure real-mode endpoints such as a
