@@ -199,7 +199,7 @@ class OfflineWorld:
         endpoint = kwargs.get("endpoint_url")
         if endpoint and not urlparse(endpoint).netloc.endswith(".amazonaws.com"):
             raise LabkitError(
-                f"an offline world answers AWS's own endpoints itself, not {endpoint}; "
+                f"an offline world answers AWS's own endpoints itself, not endpoint_url={endpoint}; "
                 "other endpoints are for labkit.aws()"
             )
         kwargs.setdefault("region_name", self.region)
