@@ -4,7 +4,9 @@ The experiment: a Step Functions state machine logs to CloudWatch Logs (phase 1)
 the resource policy ``AWSLogDeliveryWrite20150319`` is deleted and the role made an
 administrator: executions still succeed but no logs arrive (phase 2); the policy is
 put back and logs arrive again (phase 3). Every function takes plain boto3 clients,
-so the same steps run on ``labkit.offline()`` and ``labkit.aws()``.
+so the same steps run on ``labkit.offline()`` and ``labkit.aws()``: there the names below
+are read in the lab's namespace (``labkit-LookingIntoLogging``, see :mod:`labkit.world.real`)
+and the functions take the real names from AWS's responses (ARNs, listed groups).
 
 The role's log-delivery policy is the one the Step Functions Developer Guide documents
 (2022 edition, nine actions on ``*``) [DOC]
@@ -77,8 +79,24 @@ def create_role(iam: Any) -> str:
 def create_log_group(logs: Any) -> str:
     """Create the log group; return the ARN Step Functions wants (ending in ``:*``)."""
     logs.create_log_group(logGroupName=LOG_GROUP_NAME)
+    group = _article_group(logs)
+    if group is None:  # not listed yet: CloudWatch Logs lists new groups at once in practice
+        raise LookupError(f"log group {LOG_GROUP_NAME} not found after creating it")
+    return group["arn"]
+
+
+def _article_group(logs: Any) -> dict[str, Any] | None:
+    """The article's log group as ``DescribeLogGroups`` lists it, or ``None``.
+
+    The name comes from the response, not the constant: a prefix query lists every group
+    whose name starts with the prefix as sent, so the group named exactly by it is the
+    shortest listed. On ``labkit.aws()`` the prefix is sent in the lab's namespace
+    (``/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs``), and so is the group.
+    """
     groups = logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP_NAME)["logGroups"]
-    return next(g["arn"] for g in groups if g["logGroupName"] == LOG_GROUP_NAME)
+    last = LOG_GROUP_NAME.rsplit("/", 1)[-1]
+    named = [g for g in groups if g["logGroupName"].rsplit("/", 1)[-1].endswith(last)]
+    return min(named, key=lambda g: len(g["logGroupName"]), default=None)
 
 
 def logging_configuration(
@@ -144,8 +162,8 @@ def log_events(logs: Any, execution_arn: str | None = None) -> list[dict[str, An
 
 
 def _group_arn(logs: Any) -> str | None:
-    groups = logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP_NAME)["logGroups"]
-    return next((g["logGroupArn"] for g in groups if g["logGroupName"] == LOG_GROUP_NAME), None)
+    group = _article_group(logs)
+    return None if group is None else group["logGroupArn"]
 
 
 def saved_policy(logs: Any) -> dict[str, str] | None:

@@ -408,12 +408,28 @@ def test_resume_cleanup_from_ledger_file(account):
 # ---------------------------------------------------------------- guards
 
 
-def test_refuses_to_delete_a_policy_covering_other_log_groups(account):
-    with open_world() as world:
-        with pytest.raises(SafetyError, match="remove_lab_statement"):
-            world.client("logs").delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
+def test_deleting_a_policy_covering_other_log_groups_keeps_it(account):
+    printed = []
+    with open_world(out=printed.append) as world:
+        answer = world.client("logs").delete_resource_policy(
+            policyName="AWSLogDeliveryWrite20150319"
+        )
+        assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
         assert inventory(account)["policies"]["AWSLogDeliveryWrite20150319"] == SHARED
-        assert any(e["event"] == "refused" for e in world.ledger.entries())
+        assert not any(e["event"] == "refused" for e in world.ledger.entries())
+    notice = [line for line in printed if "is shared with" in line]
+    assert notice == [
+        "labkit: AWSLogDeliveryWrite20150319 is shared with 1 other log group or entry "
+        f"({OTHER_GROUP}): it has no entry of the lab's, so it is left unchanged; "
+        "the original is restored at clean-up"
+    ]
+    assert notice[0].removeprefix("labkit: ") in world.ledger.explain()
+
+
+def test_deleting_a_policy_that_does_not_exist_is_aws_s_own_error(account):
+    with open_world() as world, pytest.raises(ClientError) as info:
+        world.client("logs").delete_resource_policy(policyName="NoSuchPolicy")
+    assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
 def test_refuses_to_overwrite_a_policy_dropping_other_log_groups(account):
@@ -429,27 +445,76 @@ def test_refuses_to_overwrite_a_policy_dropping_other_log_groups(account):
     ("service", "call", "kwargs"),
     [
         (
-            "iam",
-            "attach_role_policy",
-            {
-                "RoleName": "OtherTeamRole",
-                "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
-            },
-        ),
-        ("logs", "delete_log_group", {"logGroupName": OTHER_GROUP}),
-        (
             "stepfunctions",
             "delete_state_machine",
             {"stateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:OtherTeamMachine"},
         ),
         ("iam", "create_user", {"UserName": "labkit-someone"}),
-        ("logs", "create_log_group", {"logGroupName": "/aws/vendedlogs/states/NoPrefix"}),
+        (
+            "logs",
+            "put_resource_policy",
+            {
+                "policyName": "x",
+                "policyDocument": ROUTE53,
+                "resourceArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{OTHER_GROUP}",
+            },
+        ),
     ],
 )
 def test_refuses_writes_outside_the_lab(account, service, call, kwargs):
     before = inventory(account)
     with open_world() as world, pytest.raises(SafetyError, match="refusing|does not send"):
         getattr(world.client(service), call)(**kwargs)
+    assert inventory(account) == before
+
+
+@pytest.mark.parametrize(
+    ("service", "call", "kwargs", "code"),
+    [
+        (
+            "iam",
+            "attach_role_policy",
+            {
+                "RoleName": "OtherTeamRole",
+                "PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/TeamAdministratorAccess",
+            },
+            "NoSuchEntity",
+        ),
+        ("logs", "delete_log_group", {"logGroupName": OTHER_GROUP}, "ResourceNotFoundException"),
+    ],
+)
+def test_writes_by_name_address_the_lab_namespace(account, service, call, kwargs, code):
+    """Another team's name, written to, is read as the lab's: their resource is untouched."""
+    before = inventory(account)
+    with open_world() as world, pytest.raises(ClientError) as info:
+        getattr(world.client(service), call)(**kwargs)
+    assert info.value.response["Error"]["Code"] == code
+    name = next(iter(kwargs.values()))
+    lab = name.replace("OtherTeamRole", "labkit-OtherTeamRole").replace("Other-", "labkit-Other-")
+    assert f"{name} is {lab} in this account" in world.ledger.explain()
+    assert inventory(account) == before
+
+
+def test_a_create_by_a_plain_name_lands_in_the_lab_namespace(account):
+    before = inventory(account)
+    printed = []
+    with open_world(out=printed.append) as world:
+        logs = world.client("logs")
+        logs.create_log_group(logGroupName="/aws/vendedlogs/states/NoPrefix")
+        lab = "/aws/vendedlogs/states/labkit-NoPrefix"
+        assert lab in inventory(account)["groups"]
+        assert "/aws/vendedlogs/states/NoPrefix" not in inventory(account)["groups"]
+        # a read of the name the lab created sees the lab's group; other names are as they are
+        listed = logs.describe_log_groups(logGroupNamePrefix="/aws/vendedlogs/states/NoPrefix")
+        assert [g["logGroupName"] for g in listed["logGroups"]] == [lab]
+        others = logs.describe_log_groups(logGroupNamePrefix=OTHER_GROUP)["logGroups"]
+        assert [g["logGroupName"] for g in others] == [OTHER_GROUP]
+    assert (
+        printed.count(
+            f"labkit: /aws/vendedlogs/states/NoPrefix is {lab} in this account (the lab's namespace)"
+        )
+        == 1
+    )
     assert inventory(account) == before
 
 

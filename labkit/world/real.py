@@ -63,6 +63,7 @@ from labkit.safety import (
     covers_group,
     dropped_coverage,
     foreign_coverage,
+    group_of,
     is_lab_name,
     lab_name,
     lab_tags,
@@ -122,6 +123,18 @@ _WRITES: dict[tuple[str, str], str] = {
     ("stepfunctions", "TagResource"): "resourceArn",
     ("logs", "PutResourcePolicy"): "",  # guarded by coverage, see _guard_policy_write
     ("logs", "DeleteResourcePolicy"): "",
+}
+
+# The lab namespace: parameters holding a name the lab reads as ``<prefix><name>``.
+# IAM inline policy names (PutRolePolicy) live inside the lab's role and stay as given;
+# CloudWatch Logs resource policy names are AWS's (AWSLogDeliveryWrite20150319) and stay too.
+_NAME_PARAMS: dict[str, tuple[str, ...]] = {
+    "iam": ("RoleName",),
+    "logs": ("logGroupName", "logGroupNamePrefix", "logGroupIdentifier"),
+}
+_CREATE_NAMES: dict[tuple[str, str], str] = {
+    ("iam", "CreatePolicy"): "PolicyName",
+    ("stepfunctions", "CreateStateMachine"): "name",
 }
 
 # after-call: operation -> (event, kind, how to get the id from (params, parsed))
@@ -239,6 +252,11 @@ class _State:
     executions: list[str] = field(default_factory=list)
     log_events: dict[tuple[str, int], _LogEvent] = field(default_factory=dict)
     removed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    lab_names: set[str] = field(default_factory=set)  # names this run created
+    lab_groups: list[str] = field(default_factory=list)  # log groups this run created
+    mapped: set[tuple[str, str]] = field(default_factory=set)  # (base, lab name) announced
+    # account policy name -> what a DeleteResourcePolicy on it removed instead (phase 2)
+    instead: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class RealWorld:
@@ -323,10 +341,6 @@ class RealWorld:
             events = client.meta.events
             service = client.meta.service_model.service_name
             tag = f"labkit-{id(self)}-{guarded}"
-            if self.dry_run:
-                events.register(
-                    "before-parameter-build", self._print_call, unique_id=f"{tag}-print"
-                )
             if guarded:
                 client.labkit_name = self.name  # lets shared lesson code name lab resources
                 events.register(
@@ -337,11 +351,20 @@ class RealWorld:
                     unique_id=f"{tag}-before",
                 )
                 events.register(
+                    "before-call",
+                    lambda context, **_: context.pop("labkit_answer", None),
+                    unique_id=f"{tag}-answer",
+                )
+                events.register(
                     "after-call",
                     lambda http_response, parsed, model, context, **_: self._after(
                         service, model.name, http_response, parsed, context
                     ),
                     unique_id=f"{tag}-after",
+                )
+            if self.dry_run:  # after the guard: print the call as it would be sent
+                events.register(
+                    "before-parameter-build", self._print_call, unique_id=f"{tag}-print"
                 )
             if not kwargs or self._backing is not None:
                 self._clients[key] = client
@@ -361,8 +384,10 @@ class RealWorld:
     def _before(
         self, service: str, op: str, params: dict[str, Any], context: dict[str, Any]
     ) -> None:
+        read = op.startswith(READ_ONLY) or (service, op) == ("sts", "GetCallerIdentity")
+        self._namespace(service, op, params, write=not read)
         context["labkit_params"] = copy.deepcopy(params)
-        if op.startswith(READ_ONLY) or (service, op) == ("sts", "GetCallerIdentity"):
+        if read:
             return
         target = _WRITES.get((service, op))
         where = f"{service}.{op}"
@@ -378,12 +403,63 @@ class RealWorld:
                 )
         self._add_tags(service, op, params)
         if (service, op) in {("logs", "PutResourcePolicy"), ("logs", "DeleteResourcePolicy")}:
-            self._guard_policy_write(op, params)
+            self._guard_policy_write(op, params, context)
         if (service, op) in {
             ("stepfunctions", "CreateStateMachine"),
             ("stepfunctions", "UpdateStateMachine"),
         }:
             self._snapshot_for_logging(params)
+
+    # -------------------------------------------------------------- the lab namespace
+
+    def _namespace(self, service: str, op: str, params: dict[str, Any], *, write: bool) -> None:
+        """Read the names of a call in the lab namespace ``<prefix><name>`` (see module doc).
+
+        A write always addresses the lab's name; a read does when this run created that
+        name, so reads of other resources (``labkit.doctor``) see the account as it is.
+        Names already prefixed, ARNs and AWS-owned names are left alone.
+        """
+        keys = list(_NAME_PARAMS.get(service, ()))
+        if (service, op) in _CREATE_NAMES:
+            keys.append(_CREATE_NAMES[(service, op)])
+        for key in keys:
+            value = params.get(key)
+            if not isinstance(value, str) or not value or value.startswith("arn:"):
+                continue
+            if value.endswith("/") or is_lab_name(value, self.prefix):
+                continue
+            mapped = self.name(value)
+            if write or self._created(mapped, prefix=key == "logGroupNamePrefix"):
+                params[key] = mapped
+                self._announce(value, mapped)
+        config = params.get("loggingConfiguration")
+        if write and isinstance(config, dict):
+            for dest in config.get("destinations") or ():
+                group = (dest or {}).get("cloudWatchLogsLogGroup") or {}
+                arn = group.get("logGroupArn")
+                if (
+                    isinstance(arn, str)
+                    and group_of(arn)
+                    and not is_lab_name(group_of(arn), self.prefix)
+                ):
+                    name = group_of(arn)
+                    mapped = self.name(name)
+                    group["logGroupArn"] = arn.replace(
+                        f":log-group:{name}", f":log-group:{mapped}", 1
+                    )
+                    self._announce(name, mapped)
+
+    def _created(self, name: str, *, prefix: bool = False) -> bool:
+        names = self._state.lab_names
+        return any(n.startswith(name) for n in names) if prefix else name in names
+
+    def _announce(self, base: str, mapped: str) -> None:
+        if (base, mapped) in self._state.mapped:
+            return
+        self._state.mapped.add((base, mapped))
+        text = f"{base} is {mapped} in this account (the lab's namespace)"
+        self.ledger.record("note", text=text)
+        self._out(f"labkit: {text}")
 
     def _add_tags(self, service: str, op: str, params: dict[str, Any]) -> None:
         tags = lab_tags(self.run_id)
@@ -417,7 +493,7 @@ class RealWorld:
             revision_id=None if current is None else current.get("revisionId"),
         )
 
-    def _guard_policy_write(self, op: str, params: dict[str, Any]) -> None:
+    def _guard_policy_write(self, op: str, params: dict[str, Any], context: dict) -> None:
         logs = self.cleanup_client("logs")
         name = str(params.get("policyName", ""))
         resource_arn = params.get("resourceArn")
@@ -436,16 +512,16 @@ class RealWorld:
             return
         if resource_arn and not is_lab_name(arn_name(str(resource_arn)), self.prefix):
             self._refuse(where, f"refusing {where} on {resource_arn}: not a lab log group")
-        if op == "DeleteResourcePolicy" and current is not None:
-            foreign = foreign_coverage(current.get("policyDocument", ""), self.prefix)
-            if foreign:
-                self._refuse(
-                    where,
-                    f"refusing to delete resource policy {name!r}: it also covers "
-                    f"{', '.join(foreign)}; deleting it would stop their logs. Use "
-                    "labkit.world.real.remove_lab_statement(world, LOG_GROUP) to remove "
-                    "only the lab's entry",
-                )
+        if op == "DeleteResourcePolicy" and not resource_arn:
+            foreign = (
+                foreign_coverage(current.get("policyDocument", ""), self.prefix) if current else []
+            )
+            if current is None or foreign:
+                if current is not None:
+                    self._save_policy(scope, name, None, current)
+                if self._delete_instead(name, current, foreign):
+                    context["labkit_answer"] = _empty_answer(self.run_id)
+                return
         if op == "PutResourcePolicy" and current is not None:
             try:
                 dropped = dropped_coverage(
@@ -462,6 +538,76 @@ class RealWorld:
                     "only the lab's entry",
                 )
         self._save_policy(scope, name, resource_arn, current)
+
+    def _delete_instead(self, name: str, current: dict | None, foreign: list[str]) -> bool:
+        """Phase 2 on a shared account: remove only the lab's part of what ``name`` grants.
+
+        Deleting an account-level policy that also covers other log groups (or services)
+        would stop their logs, so the lab removes only its own ``Resource`` entries from it
+        and, under the 2026 behaviour, its own groups' log-group-level policies (what the
+        article's delete stands for there). Returns whether the delete is answered here
+        (``False``: nothing of the lab's and no such policy, so AWS gives its own error).
+        """
+        groups = [g for g in coverage(current["policyDocument"]).groups] if current else []
+        groups = [g for g in groups if is_lab_name(g, self.prefix)]
+        groups += [g for g in self._state.lab_groups if g not in groups]
+        changes: list[dict[str, Any]] = []
+        for group in groups:
+            changes += _remove_lab_entries(self, group, policy_name=name)
+        self._state.instead.setdefault(name, []).extend(changes)
+        if current is None and not changes:
+            return False
+        mine = ", ".join(dict.fromkeys(c["group"] for c in changes)) or "none"
+        if current is None:
+            text = (
+                f"{name} is not an account-level policy here: deleted the lab's "
+                f"log-group-level policies instead ({mine}); they are put back with {name}"
+            )
+        else:
+            n = len(foreign)
+            shown = ", ".join(foreign[:3]) + (", ..." if n > 3 else "")
+            what = (
+                f"removed only the lab's entry for {mine}"
+                if changes
+                else "it has no entry of the lab's, so it is left unchanged"
+            )
+            text = (
+                f"{name} is shared with {n} other log group{'s' if n != 1 else ''} or "
+                f"entr{'ies' if n != 1 else 'y'} ({shown}): {what}; the original is restored "
+                "at clean-up"
+            )
+        self.ledger.record("note", text=f"phase 2: {text}")
+        self._out(f"labkit: {text}")
+        return True
+
+    def _after_put_back(self, name: str, params: Mapping[str, Any]) -> None:
+        """After the lab puts account policy ``name`` back (phase 3).
+
+        Re-puts the log-group-level policies a phase-2 delete of ``name`` removed, and
+        records a restore when the document put back is the saved pre-lab original.
+        """
+        logs = self.cleanup_client("logs")
+        for change in self._state.instead.pop(name, []):
+            if change["scope"] == "RESOURCE":
+                logs.put_resource_policy(
+                    policyName=change["name"],
+                    policyDocument=change["before"],
+                    resourceArn=change["resource_arn"],
+                )
+                self.ledger.record(
+                    "note", text=f"phase 3: put back the lab's policy for {change['group']}"
+                )
+        key = ledger_mod.policy_key("ACCOUNT", name, None)
+        for item in self.ledger.pending():
+            original = item.event.get("document") if item.event.get("existed") else None
+            if (
+                item.key == key
+                and original is not None
+                and original == params.get("policyDocument")
+            ):
+                self.ledger.record(
+                    "restored", key=key, action="put back by the lab (the original)", attempts=1
+                )
 
     def _snapshot_for_logging(self, params: dict[str, Any]) -> None:
         config = params.get("loggingConfiguration") or {}
@@ -506,6 +652,12 @@ class RealWorld:
             )
             if kind == "execution":
                 self._state.executions.append(value)
+            elif kind in {"role", "log-group", "state-machine", "policy"}:
+                self._state.lab_names.add(arn_name(value))
+                if kind == "log-group" and value not in self._state.lab_groups:
+                    self._state.lab_groups.append(value)
+        elif (service, op) == ("logs", "PutResourcePolicy") and not params.get("resourceArn"):
+            self._after_put_back(str(params.get("policyName", "")), params)
         elif (service, op) in _DELETES:
             kind, ident = _DELETES[(service, op)]
             value = ident(params)
@@ -925,6 +1077,20 @@ class RealWorld:
         self.close()
 
 
+def _empty_answer(run_id: str) -> tuple[Any, dict[str, Any]]:
+    """An ``(http_response, parsed)`` pair for botocore's ``before-call``: the call succeeded
+    with an empty output (DeleteResourcePolicy returns none [DOC] API model ``logs``)."""
+    from botocore.awsrequest import AWSResponse
+
+    meta = {
+        "RequestId": f"labkit-{run_id}",
+        "HTTPStatusCode": 200,
+        "HTTPHeaders": {},
+        "RetryAttempts": 0,
+    }
+    return AWSResponse("", 200, {}, None), {"ResponseMetadata": meta}
+
+
 def _aws_endpoint(service: str, region: str) -> str:
     if service == "iam":
         return "https://iam.amazonaws.com"
@@ -986,12 +1152,33 @@ def remove_lab_statement(world: RealWorld, log_group_name: str) -> list[dict[str
     ``AWSLogDeliveryWrite20150319``). Refuses, changing nothing, when a wildcard entry
     (``/aws/vendedlogs/*``) also grants the lab group: removing it would stop other groups.
     Returns what was changed (also kept for :func:`restore_lab_statement`).
+    A guarded ``logs.delete_resource_policy(policyName=...)`` does the same for that policy.
     """
+    changes = _remove_lab_entries(world, log_group_name)
+    if changes:
+        world._state.removed.setdefault(log_group_name, []).extend(changes)
+    world.ledger.record(
+        "note",
+        text=f"phase 2: removed the lab's entries for {log_group_name}: "
+        + (", ".join(c["name"] for c in changes) or "none found"),
+    )
+    return changes
+
+
+def _remove_lab_entries(
+    world: RealWorld, log_group_name: str, *, policy_name: str | None = None
+) -> list[dict[str, Any]]:
+    """Remove what grants delivery to one lab group (optionally only in account policy
+    ``policy_name``); refuse when a wildcard there also grants it (see above)."""
     if not is_lab_name(log_group_name, world.prefix):
         raise SafetyError(f"{log_group_name!r} is not a lab log group (prefix {world.prefix!r})")
     logs = world.client("logs")
     group_arn = log_group_arn(world.region, world.account_id, log_group_name)
-    account = read_resource_policies(logs)
+    account = [
+        p
+        for p in read_resource_policies(logs)
+        if policy_name is None or p.get("policyName") == policy_name
+    ]
     stream = f"{group_arn}:log-stream:states/x"
     wild = [
         f"{p['policyName']}: {pattern}"
@@ -1013,6 +1200,7 @@ def remove_lab_statement(world: RealWorld, log_group_name: str) -> list[dict[str
             {
                 "scope": "RESOURCE",
                 "name": p["policyName"],
+                "group": log_group_name,
                 "resource_arn": group_arn,
                 "before": p["policyDocument"],
                 "after": None,
@@ -1031,17 +1219,12 @@ def remove_lab_statement(world: RealWorld, log_group_name: str) -> list[dict[str
             {
                 "scope": "ACCOUNT",
                 "name": p["policyName"],
+                "group": log_group_name,
                 "resource_arn": None,
                 "before": doc,
                 "after": new,
             }
         )
-    world._state.removed[log_group_name] = changes
-    world.ledger.record(
-        "note",
-        text=f"phase 2: removed the lab's entries for {log_group_name}: "
-        + (", ".join(c["name"] for c in changes) or "none found"),
-    )
     return changes
 
 
