@@ -1,0 +1,302 @@
+"""Lesson 01's code, unchanged, on ``labkit.aws()`` against a moto server on loopback.
+
+The lessons switch worlds with ``LABKIT_MODE=aws`` and no other edit: the guarded
+clients read the article's plain names in the lab namespace (``labkit-...``) and answer
+phase 2's ``delete_resource_policy`` on the shared ``AWSLogDeliveryWrite20150319`` by
+removing only the lab's entry. The server holds another team's entry in that policy.
+
+moto (5.2.5) never delivers Step Functions logs and never changes resource policies at
+CreateStateMachine, so Step Functions' own append of the lab's entry is played by an
+admin client, as AWS makes it [DOC] CloudWatch Logs User Guide, "Logging that requires
+additional permissions". AWS managed policies (AdministratorAccess, phase 2) are loaded
+only when ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` at the server's reset (moto settings).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_real_world import (  # the shared-account fixtures of the real-world tests
+    OTHER_GROUP,
+    REGION,
+    ROUTE53,
+    SHARED,
+    account,  # noqa: F401 - fixture
+    aws_appends_lab_entry,
+    inventory,
+    open_world,
+    server,  # noqa: F401 - fixture
+)
+
+import labkit
+from labkit import article
+from labkit.safety import is_lab_name
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "01_the_article.ipynb"
+SHARED_NAME = "AWSLogDeliveryWrite20150319"
+
+
+@pytest.fixture
+def shared(monkeypatch, request):
+    """The shared account of the real-world tests, with AWS managed policies loaded."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    return request.getfixturevalue("account")
+
+
+def _resources(policy: str) -> list[str]:
+    return [r for s in json.loads(policy)["Statement"] for r in s["Resource"]]
+
+
+def _entry(group: str) -> str:
+    return f"arn:aws:logs:{REGION}:123456789012:log-group:{group}:log-stream:*"
+
+
+def _tags(admin, group: str, role: str, machine: str) -> list[dict[str, str]]:
+    iam, logs, sfn = admin.client("iam"), admin.client("logs"), admin.client("stepfunctions")
+    return [
+        logs.list_tags_log_group(logGroupName=group)["tags"],
+        {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]},
+        {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=machine)["tags"]},
+    ]
+
+
+def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from labkit.timeline import timeline
+
+    monkeypatch.setenv("LABKIT_MODE", "aws")
+    assert labkit.connect.__module__ == "labkit.world"  # the lessons' switch
+    before = inventory(shared)
+    printed: list[str] = []
+
+    # ---- the cells of notebooks/01_the_article.ipynb, in order (world opened faster)
+    world = open_world(out=printed.append)
+    iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+
+    def history(arn):
+        events = pd.DataFrame(article.history(sfn, arn))
+        events["seconds"] = (events["timestamp"] - events["timestamp"].iloc[0]).dt.total_seconds()
+        return events[["id", "previousEventId", "type", "seconds"]]
+
+    def messages(arn):
+        rows = [e["record"] for e in article.log_events(logs, arn)]
+        return pd.DataFrame(rows, columns=["id", "type", "previous_event_id", "redrive_count"])
+
+    def draw(arn, reason=None):
+        return timeline(article.history(sfn, arn), article.log_events(logs, arn), reason=reason)
+
+    role_arn = article.create_role(iam)
+    log_group_arn = article.create_log_group(logs)
+    logs.describe_resource_policies()["resourcePolicies"]
+    machine_arn = article.create_state_machine(sfn, role_arn, log_group_arn, level="ALL")
+    sfn.describe_state_machine(stateMachineArn=machine_arn)["loggingConfiguration"]
+
+    lab_group = log_group_arn.split(":log-group:")[1].removesuffix(":*")
+    aws_appends_lab_entry(shared, world, lab_group)  # what Step Functions does on AWS
+
+    policies = logs.describe_resource_policies()["resourcePolicies"]
+    original_policy = article.resource_policy(logs)
+    run1 = article.start_execution(sfn, machine_arn, name="phase-1")
+    world.settle()
+    assert sfn.describe_execution(executionArn=run1)["status"] == "SUCCEEDED"
+    history(run1)
+    messages(run1)
+    draw(run1)
+
+    logs.delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
+    after_delete = {
+        p["policyName"]: p["policyDocument"]
+        for p in logs.describe_resource_policies()["resourcePolicies"]
+    }
+    iam.attach_role_policy(RoleName=article.ROLE_NAME, PolicyArn=article.ADMIN_POLICY_ARN)
+    assert article.role_policies(iam) == [article.ROLE_POLICY_NAME, "AdministratorAccess"]
+
+    run2 = article.start_execution(sfn, machine_arn, name="phase-2")
+    world.settle()
+    assert sfn.describe_execution(executionArn=run2)["status"] == "SUCCEEDED"
+    history(run2).tail(3)
+    messages(run2)
+    dropped = world.deliveries().query("execution_arn == @run2")
+    dropped[["event_id", "event_type", "status", "decision"]].head(3)
+    draw(run2, reason=dropped["reason"].iloc[0])
+
+    logs.put_resource_policy(
+        policyName="AWSLogDeliveryWrite20150319", policyDocument=original_policy
+    )
+    after_put = {
+        p["policyName"]: p["policyDocument"]
+        for p in logs.describe_resource_policies()["resourcePolicies"]
+    }
+    run3 = article.start_execution(sfn, machine_arn, name="phase-3")
+    world.settle()
+    history(run3).tail(3)
+    messages(run3).head()
+    draw(run3)
+    during = inventory(shared)
+    tags = _tags(shared, lab_group, "labkit-StepFunctions-LookingIntoLogging-role", machine_arn)
+    world.close()
+    # ---- end of the lesson's cells
+
+    entries = world.ledger.entries()
+    assert not [e for e in entries if e["event"] == "refused"]
+
+    # every created resource is in the lab namespace, tagged, and in the ledger
+    assert lab_group == "/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs"
+    assert role_arn.endswith(":role/service-role/labkit-StepFunctions-LookingIntoLogging-role")
+    assert machine_arn.endswith(":stateMachine:labkit-LookingIntoLogging")
+    new = {
+        "groups": set(during["groups"]) - set(before["groups"]),
+        "roles": set(during["roles"]) - set(before["roles"]),
+        "machines": set(during["machines"]) - set(before["machines"]),
+    }
+    assert new == {
+        "groups": {lab_group},
+        "roles": {"labkit-StepFunctions-LookingIntoLogging-role"},
+        "machines": {"labkit-LookingIntoLogging"},
+    }
+    assert all(is_lab_name(n) for names in new.values() for n in names)
+    created = {e["id"] for e in entries if e["event"] == "created"}
+    assert {lab_group, "labkit-StepFunctions-LookingIntoLogging-role", machine_arn} <= created
+    assert {run1, run2, run3} <= created
+    assert (
+        "labkit-StepFunctions-LookingIntoLogging-role|arn:aws:iam::aws:policy/AdministratorAccess"
+        in created
+    )
+    assert tags == [{"labkit:lab": "true", "labkit:run": world.run_id}] * 3
+    text = "\n".join(printed)
+    for base, lab in [
+        (article.ROLE_NAME, "labkit-StepFunctions-LookingIntoLogging-role"),
+        (article.LOG_GROUP_NAME, lab_group),
+        (article.STATE_MACHINE_NAME, "labkit-LookingIntoLogging"),
+    ]:
+        assert f"labkit: {base} is {lab} in this account (the lab's namespace)" in text
+        assert text.count(f"labkit: {base} is ") == 1  # said once
+
+    # phase 1: the lab's entry was appended to the other team's policy
+    assert [p["policyName"] for p in policies if p["policyName"] == SHARED_NAME]
+    assert _resources(original_policy) == [_entry(OTHER_GROUP), _entry(lab_group)]
+    # phase 2: only the lab's entry went; the other team's entry and Route 53's policy stayed
+    assert _resources(after_delete[SHARED_NAME]) == [_entry(OTHER_GROUP)]
+    assert after_delete["Route53QueryLogs"] == ROUTE53
+    assert (
+        f"labkit: {SHARED_NAME} is shared with 1 other log group or entry ({OTHER_GROUP}): "
+        f"removed only the lab's entry for {lab_group}; the original is restored at clean-up"
+    ) in printed
+    # phase 3: the learner's own document went back in
+    assert after_put[SHARED_NAME] == original_policy
+
+    # clean-up: nothing of the lab's is left, the original is back byte for byte
+    after = inventory(shared)
+    assert after == before
+    assert after["policies"][SHARED_NAME] == SHARED
+    assert entries[-1]["event"] == "cleanup-finished" and entries[-1]["leftovers"] == []
+
+
+def test_phase_three_putting_back_the_pre_lab_original_is_a_restore(shared):
+    """On an endpoint that never appends the lab's entry, the learner's put-back is the original."""
+    with open_world() as world:
+        logs = world.client("logs")
+        article.create_log_group(logs)
+        original_policy = article.resource_policy(logs)
+        assert original_policy == SHARED
+        logs.delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
+        logs.put_resource_policy(
+            policyName="AWSLogDeliveryWrite20150319", policyDocument=original_policy
+        )
+        restored = [e for e in world.ledger.entries() if e["event"] == "restored"]
+        assert restored[-1]["key"] == "logs:resource-policy:ACCOUNT:AWSLogDeliveryWrite20150319"
+        assert restored[-1]["action"] == "put back by the lab (the original)"
+    assert inventory(shared)["policies"][SHARED_NAME] == SHARED
+
+
+def test_phase_two_delete_of_a_lab_only_policy_is_sent(shared):
+    """A policy covering only the lab's group is really deleted, then restored at clean-up."""
+    admin_logs = shared.client("logs")
+    admin_logs.delete_resource_policy(policyName=SHARED_NAME)
+    with open_world() as world:
+        logs = world.client("logs")
+        arn = article.create_log_group(logs)
+        group = arn.split(":log-group:")[1].removesuffix(":*")
+        lab_only = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": [_entry(group)],
+                    }
+                ],
+            }
+        )
+        logs.put_resource_policy(policyName=SHARED_NAME, policyDocument=lab_only)
+        logs.delete_resource_policy(policyName=SHARED_NAME)
+        names = [
+            p["policyName"] for p in admin_logs.describe_resource_policies()["resourcePolicies"]
+        ]
+        assert SHARED_NAME not in names
+    assert SHARED_NAME not in inventory(shared)["policies"]  # it did not exist before the lab
+
+
+def test_phase_two_refuses_when_the_shared_policy_grants_the_lab_by_wildcard(shared):
+    wildcard = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/vendedlogs/*",
+                }
+            ],
+        }
+    )
+    shared.client("logs").put_resource_policy(policyName=SHARED_NAME, policyDocument=wildcard)
+    from labkit.safety import SafetyError
+
+    with open_world() as world:
+        logs = world.client("logs")
+        article.create_log_group(logs)
+        with pytest.raises(SafetyError, match="also covers other log groups"):
+            logs.delete_resource_policy(policyName=SHARED_NAME)
+    assert inventory(shared)["policies"][SHARED_NAME] == wildcard
+
+
+@pytest.mark.slow
+def test_notebook_01_runs_unchanged_with_labkit_mode_aws(shared, monkeypatch, tmp_path):
+    """The stored lesson, executed in a kernel with LABKIT_MODE=aws and AWS_ENDPOINT_URL."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("LABKIT_MODE", "aws")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    before = inventory(shared)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    )
+    client.execute()  # raises CellExecutionError on the first failing cell
+    outputs = "\n".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
+    assert "labkit on AWS account 123456789012" in outputs
+    assert f"{SHARED_NAME} is shared with 1 other log group or entry" in outputs
+    assert inventory(shared) == before  # the last cell's world.close() cleaned up
+    ledgers = list((tmp_path / "ledger").glob("*"))
+    assert ledgers
