@@ -9,20 +9,48 @@ https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html .
 Safety (the account is shared; see :mod:`labkit.safety`) is enforced with botocore event
 handlers on the world's clients, so notebook code stays plain boto3:
 
-* ``before-parameter-build``: refuses any write the lab does not need, and any write to a
-  resource whose name lacks the lab prefix; adds the tags ``labkit:lab=true`` and
-  ``labkit:run=<id>`` to every create; saves the original text of a CloudWatch Logs
-  resource policy to the ledger before ``PutResourcePolicy``/``DeleteResourcePolicy``,
-  and before ``CreateStateMachine``/``UpdateStateMachine`` with logging (Step Functions
-  then changes the resource policy on the lab's behalf [DOC] CloudWatch Logs User Guide,
-  "Logging that requires additional permissions"); refuses a delete, or a put, that
-  would stop delivery to log groups that are not the lab's.
+* ``before-parameter-build``: reads the call's names in the lab namespace (below);
+  refuses any write the lab does not need, and any write through an ARN that is not the
+  lab's; adds the tags ``labkit:lab=true`` and ``labkit:run=<id>`` to every create; saves
+  the original text of a CloudWatch Logs resource policy to the ledger before
+  ``PutResourcePolicy``/``DeleteResourcePolicy``, and before
+  ``CreateStateMachine``/``UpdateStateMachine`` with logging (Step Functions then changes
+  the resource policy on the lab's behalf [DOC] CloudWatch Logs User Guide, "Logging that
+  requires additional permissions"); refuses a put that would stop delivery to log groups
+  that are not the lab's.
+* ``before-call``: answers a ``DeleteResourcePolicy`` the lab carried out safely itself
+  (below) with DeleteResourcePolicy's normal, empty response; botocore's
+  ``_make_api_call`` sends nothing when a ``before-call`` handler returns
+  ``(http_response, parsed)``.
 * ``after-call``: records each successful create in the ledger (:mod:`labkit.ledger`).
 
-Names: the world refuses to create anything without the lab prefix. ``world.name(base)``
-(also ``client.labkit_name(base)`` on every guarded client) gives the lab's name, e.g.
-``/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs``: the ``/aws/vendedlogs/`` prefix is
-kept so CloudWatch Logs' size-saving wildcard applies as for the article's own name.
+The lab namespace, so lesson code runs unchanged (``LABKIT_MODE=aws``): every name a lab
+call creates or writes to is read as ``<prefix><name>`` on its last ``/`` segment, e.g.
+``StepFunctions-LookingIntoLogging-role`` -> ``labkit-StepFunctions-LookingIntoLogging-role``
+and ``/aws/vendedlogs/states/LookingIntoLogging-Logs`` ->
+``/aws/vendedlogs/states/labkit-LookingIntoLogging-Logs`` (the ``/aws/vendedlogs/`` prefix is
+kept so CloudWatch Logs' size-saving wildcard applies as for the article's own name; this is
+also :func:`labkit.safety.is_lab_name`'s rule). The parameters: IAM ``RoleName``, the
+``PolicyName`` of ``CreatePolicy``; CloudWatch Logs ``logGroupName``/``logGroupNamePrefix``/
+``logGroupIdentifier``; Step Functions ``CreateStateMachine`` ``name`` and the log group in
+``loggingConfiguration``. A *read* uses the lab's name only when this run created it, so
+reads of anything else (``labkit.doctor``) see the account as it is. Not mapped: names
+already prefixed, ARNs (the lab's come back prefixed from its creates), IAM inline policy
+names (they live in the lab's role) and resource policy names
+(``AWSLogDeliveryWrite20150319`` is AWS's). Each mapping is printed and noted in the ledger
+the first time. ``world.name(base)`` (also ``client.labkit_name(base)``) gives the same name.
+
+Phase 2 on a shared account: ``logs.delete_resource_policy(policyName=N)`` on an
+account-level policy that also covers other log groups (or services) would stop their
+logs. The guarded client removes only the lab's ``Resource`` entries from ``N`` (and,
+under the 2026 behaviour, the lab groups' own log-group-level policies), prints one
+notice, notes it in the ledger and answers as a successful delete; a wildcard in ``N``
+granting the lab's group is refused (no safe way to remove only the lab's access). A
+policy covering only lab groups is really deleted. Either way the original is saved
+first and restored byte for byte at clean-up. Phase 3's ``put_resource_policy(N, ...)``
+with a document that still covers the others is sent; it also puts back the
+log-group-level policies phase 2 removed, and putting back the saved pre-lab original is
+recorded as that policy's restore.
 
 Clean-up (:meth:`RealWorld.cleanup`, also on ``close()``, ``with`` exit, ``atexit`` and
 after a KeyboardInterrupt in a notebook cell) reads only the ledger: it deletes what the
