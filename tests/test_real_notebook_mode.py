@@ -300,3 +300,50 @@ def test_notebook_01_runs_unchanged_with_labkit_mode_aws(shared, monkeypatch, tm
     assert inventory(shared) == before  # the last cell's world.close() cleaned up
     ledgers = list((tmp_path / "ledger").glob("*"))
     assert ledgers
+
+
+def test_phase_two_and_three_under_the_current_behaviour(tmp_path):
+    """Log-group-level policies (2026): the lesson's delete removes the lab group's own
+    policy, its put-back puts it back, clean-up leaves nothing. moto ignores ``resourceArn``,
+    so the real world's guarded clients are answered by an offline world in that profile."""
+    from labkit import ledger as ledger_mod
+    from labkit.world import real
+    from labkit.world.offline import offline
+
+    backing = offline(profile="current")
+    printed: list[str] = []
+    world = real.RealWorld(
+        None,
+        account_id=backing.account_id,
+        region=backing.region,
+        ledger=ledger_mod.Ledger(str(tmp_path / "ledger.jsonl")),
+        dry_run=True,
+        backing=backing,
+        out=printed.append,
+    )
+    iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+    role_arn = article.create_role(iam)
+    log_group_arn = article.create_log_group(logs)
+    article.create_state_machine(sfn, role_arn, log_group_arn, level="ALL")
+    group_arn = log_group_arn.removesuffix(":*")
+
+    def scoped():
+        found = logs.describe_resource_policies(policyScope="RESOURCE", resourceArn=group_arn)
+        return [p["policyDocument"] for p in found["resourcePolicies"]]
+
+    (original_policy,) = scoped()
+    assert article.resource_policy(logs) == original_policy
+    logs.delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
+    assert scoped() == []
+    assert any("deleted the lab's log-group-level policies instead" in line for line in printed)
+    logs.put_resource_policy(
+        policyName="AWSLogDeliveryWrite20150319", policyDocument=original_policy
+    )
+    assert scoped() == [original_policy]
+    assert world.cleanup() == []
+    admin = backing.client("logs")
+    assert admin.describe_resource_policies()["resourcePolicies"] == []
+    left = admin.describe_resource_policies(policyScope="RESOURCE", resourceArn=group_arn)
+    assert left["resourcePolicies"] == []
+    assert admin.describe_log_groups()["logGroups"] == []
+    world.close()
