@@ -24,6 +24,7 @@ construction is deterministic so the panel's ``text/plain`` repr is stable.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 from collections.abc import Mapping
@@ -448,8 +449,25 @@ class PolicyLab:
         self.verdict.value = line
         self.figure.outputs = ()
         if result.timeline is not None:
-            self.figure.append_display_data(result.timeline)
+            self.figure.outputs = (_display_output(result.timeline),)
         self.explanation.value = _explain_html(result)
+
+
+def _display_output(timeline: Any) -> dict[str, Any]:
+    """A display_data output for an Output widget, with the PNG base64-encoded.
+
+    ``Output.append_display_data`` keeps ``_repr_png_``'s raw bytes, which the widget comm
+    sends as a binary buffer: a browser then shows "[object Object]" instead of the picture.
+    The notebook format stores ``image/png`` as base64 text, which every front end renders.
+    """
+    return {
+        "output_type": "display_data",
+        "data": {
+            "image/png": base64.b64encode(timeline.png()).decode("ascii"),
+            "text/plain": repr(timeline),
+        },
+        "metadata": {},
+    }
 
 
 def _judge(result: LabResult, prediction: str) -> LabResult:

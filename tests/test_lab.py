@@ -7,6 +7,7 @@ the role is checked at CreateStateMachine/UpdateStateMachine [ISSUE] qiita tmiki
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -37,6 +38,9 @@ def test_auto_created_delivers_everything(lab):
     assert lab.verdict.value.count(result.verdict) == 1
     (shown,) = lab.figure.outputs
     assert "image/png" in shown["data"] and shown["data"]["text/plain"] == repr(result.timeline)
+    # a browser renders image/png only as base64 text; raw bytes arrive as "[object Object]"
+    png = shown["data"]["image/png"]
+    assert isinstance(png, str) and base64.b64decode(png).startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_no_resource_policy_delivers_nothing_and_names_create_log_stream(lab):
