@@ -283,9 +283,10 @@ by side.
 | [Identity-based vs resource-based policies](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_identity-vs-resource.html) | Helpful | the heart of the lesson |
 
 - **Time to learn**: 25 minutes.
-- **System requirements**: none (offline). This page uses the article's exact names and
-  deletes the account-level policy, which the lab's guards refuse on a real account
-  (`LABKIT_MODE=aws`); [06_real_aws](06_real_aws.ipynb) runs the same phases there safely.
+- **System requirements**: none (offline). The same cells run unchanged on a real account
+  with `LABKIT_MODE=aws`: there the lab reads every name it creates as `labkit-<name>`, and
+  phase 2's delete of a shared policy removes only the lab's own entry
+  (see [06_real_aws](06_real_aws.ipynb) for the safeguards).
 
 ---
 
@@ -628,8 +629,9 @@ permissions, and people who forget them get an error. This lesson shows when, an
 | [botocore `ClientError`](https://boto3.amazonaws.com/v1/documentation/api/latest/guide/error-handling.html) | Helpful | reading `error.response["Error"]` |
 
 - **Time to learn**: 20 minutes.
-- **System requirements**: none (offline). With `LABKIT_MODE=aws` the lab's guards refuse
-  the unprefixed names used here; [06_real_aws](06_real_aws.ipynb) is the real-account page.
+- **System requirements**: none (offline). With `LABKIT_MODE=aws` the names used here are
+  read as `labkit-<name>` in your account; [06_real_aws](06_real_aws.ipynb) explains the
+  safeguards.
 
 ---
 
@@ -914,8 +916,9 @@ console's first *Hello World* template (v1), whose Choice state sends
 | [Filter pattern syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html) | Helpful | term and JSON filter patterns |
 
 - **Time to learn**: 20 minutes.
-- **System requirements**: none (offline). With `LABKIT_MODE=aws` the lab's guards refuse
-  the unprefixed names used here; [06_real_aws](06_real_aws.ipynb) is the real-account page.
+- **System requirements**: none (offline). With `LABKIT_MODE=aws` the names used here are
+  read as `labkit-<name>` in your account; [06_real_aws](06_real_aws.ipynb) explains the
+  safeguards.
 
 ---
 
@@ -1534,15 +1537,15 @@ for every log group that any service delivers to, API Gateway and Amazon MSK as 
 Step Functions ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
 Deleting it can silently stop other teams' logs. So on a real account the lab:
 
-- names everything it creates with the prefix `labkit-` (`lab.name(...)`), tags it, and
-  refuses to change anything whose name lacks the prefix;
+- reads every name a lab call creates or writes as `labkit-<name>` (so the lesson code runs
+  unchanged), tags what it creates, and refuses to write to anything outside that namespace;
 - records every creation in a **ledger** on disk, and saves every resource policy before a
   call that may change it;
 - cleans up from the ledger on `close()`, after an error and after an interrupt, and puts
   every saved policy back **byte for byte**, with retries (clean-up is idempotent);
-- in phase 2 removes **only the lab's own entry** from the shared policy (or, under the
-  current behaviour, the lab's own log-group-level policy), and refuses when a wildcard entry
-  also covers other groups;
+- answers phase 2's `delete_resource_policy` on a shared policy by removing **only the lab's
+  own entry** (or, under the current behaviour, the lab's own log-group-level policy), says so,
+  and refuses when a wildcard entry also covers other groups;
 - does not attach AdministratorAccess (the article's phase 2 did): the role's permissions do
   not change delivery, as [01_the_article](01_the_article.ipynb) showed, so the real run
   leaves that risk out.
