@@ -37,6 +37,22 @@ from typing import Any
 
 from labkit.clock import to_ms
 
+#: The columns of ``world.deliveries()``, one row per execution history event, in every world.
+DELIVERY_COLUMNS = (
+    "execution_arn",
+    "event_id",
+    "event_type",
+    "event_time",
+    "status",
+    "delivered_at",
+    "latency_ms",
+    "log_group",
+    "log_stream",
+    "decision",
+    "reason",
+    "explanation",
+)
+
 LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
 
 FATAL_EVENTS = frozenset({"ExecutionAborted", "ExecutionFailed", "ExecutionTimedOut"})

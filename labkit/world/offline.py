@@ -53,6 +53,7 @@ from botocore.config import Config
 from labkit.clock import VirtualClock, seeded_start, to_ms
 from labkit.errors import LabkitError
 from labkit.world import authorize, delivery, log_setup, wire
+from labkit.world.delivery import DELIVERY_COLUMNS
 from labkit.world.moto_store import MotoAccount
 from labkit.world.resource_policies import ResourcePolicyStore
 from labkit.world.stepfunctions import Execution, StepFunctionsService
@@ -74,21 +75,6 @@ _SFN_OPS = {
     "GetExecutionHistory": "get_execution_history",
     "StopExecution": "stop_execution",
 }
-
-DELIVERY_COLUMNS = (
-    "execution_arn",
-    "event_id",
-    "event_type",
-    "event_time",
-    "status",
-    "delivered_at",
-    "latency_ms",
-    "log_group",
-    "log_stream",
-    "decision",
-    "reason",
-    "explanation",
-)
 
 
 @dataclass

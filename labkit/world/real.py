@@ -99,21 +99,9 @@ from labkit.safety import (
     redact,
     without_group,
 )
+from labkit.world.delivery import DELIVERY_COLUMNS
 
-COLUMNS = [
-    "execution_arn",
-    "event_id",
-    "event_type",
-    "event_time",
-    "status",
-    "delivered_at",
-    "latency_ms",
-    "log_group",
-    "log_stream",
-    "decision",
-    "reason",
-    "explanation",
-]
+COLUMNS = list(DELIVERY_COLUMNS)
 
 NO_AUDIT = "real AWS exposes no audit of delivery decisions: inferred from the log events"
 
