@@ -55,6 +55,10 @@ def draw(out: Path = OUT, *, seed: int = 0) -> Path:
                 ax=ax,
             )
             ax.set_title(f"{label}\n{tl.verdict}", loc="left", fontsize=10)
+    # one time scale for the three phases, so their latencies and gaps compare at a glance
+    right = max(ax.get_xlim()[1] for ax in axes)
+    for ax in axes:
+        ax.set_xlim(ax.get_xlim()[0], right)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100, metadata={"Software": None})
     plt.close(fig)
