@@ -12,9 +12,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
+import socket
 import subprocess
+import sys
+import time
 import tomllib
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -59,7 +66,53 @@ def test_readme_lab_command_sets_up_and_opens_the_first_lesson_offline():
     command = command_after("lab-command")
     assert command.startswith(SETUP + " && ")
     assert "LABKIT_MODE=offline" in command
-    assert command.endswith(".venv/bin/jupyter lab notebooks/00_start_here.ipynb")
+    assert command.endswith(".venv/bin/jupyter lab --allow-root notebooks/00_start_here.ipynb")
+
+
+def test_readme_lab_command_really_starts_jupyterlab_on_the_first_lesson(tmp_path):
+    """Run the README's launch step (after set-up) as written, in this test's environment.
+
+    Catches what reading the text cannot, e.g. JupyterLab refusing to start as root.
+    """
+    launch = command_after("lab-command").split(" && ")[-1]
+    launch = launch.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
+    port, token = _free_port(), "readme-test"
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path)}
+    options = f" --no-browser --port={port} --ServerApp.token={token}"
+    server = subprocess.Popen(
+        ["bash", "-c", f"{launch}{options}"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, f"JupyterLab exited: {server.stderr.read()[-2000:]}"
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "JupyterLab did not answer within 90 s"
+                time.sleep(0.5)
+        # given a file, JupyterLab serves from that file's folder and opens the file in it
+        url = f"{base}/api/contents/00_start_here.ipynb?content=0&token={token}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert json.load(response)["type"] == "notebook"
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)  # bash and the server it started
+        server.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_readme_test_command_is_what_ci_runs():
