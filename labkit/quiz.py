@@ -97,8 +97,10 @@ BANK: tuple[Question, ...] = (
         ("All 20 log events", "No log events, and the execution succeeds",
          "Only ExecutionStarted", "Nothing: the execution fails with AccessDeniedException"),
         1,
-        "The execution is unaffected, but nothing is delivered: delivery.logs.amazonaws.com writes "
-        "the logs, and only the resource policy can allow it. The role is not used at delivery.",
+        "The execution is unaffected (AWS: publishing logs doesn't block executions), but nothing "
+        "is delivered: delivery.logs.amazonaws.com writes the logs, and only the resource policy can "
+        "allow it. The role is not used at delivery. (The silent drop is what the article observed; "
+        "AWS documents only best-effort delivery.)",
         lab={"resource_policy": "none", "role": "AdministratorAccess", "level": "ALL", "apply": "now"},
         expect_delivered=0,
     ),
@@ -136,7 +138,9 @@ BANK: tuple[Question, ...] = (
          "Only PutLogEvents succeeds, so nothing"),
         0,
         "A * in a resource ARN also matches ':' and '/', so the wildcard covers "
-        f"{_GROUP}:log-stream:… . AWS switches to this form near the 5,120-character limit.",
+        f"{_GROUP}:log-stream:… . In the classic account-level policy, CloudWatch Logs adds this "
+        "entry as the policy approaches its 5,120-character limit; since about March 2026 new "
+        "set-ups get a log-group-level policy instead, unless such a wildcard already covers the group.",
         lab={"resource_policy": "vendedlogs-wildcard", "role": "log-delivery", "level": "ALL", "apply": "now"},
         expect_delivered=20,
     ),
@@ -196,7 +200,8 @@ BANK: tuple[Question, ...] = (
          "It fails with AccessDeniedException", "It works, but no logs arrive"),
         1,
         "The API requires logGroupArn to end with ':*'; Step Functions rejects the configuration "
-        "before any set-up happens.",
+        "before any set-up happens. (The exact message, \u201cLog Group ARN must be provided with "
+        "'*' qualifier\u201d, comes from user reports, not from the AWS documentation.)",
         code=('{"level": "ALL", "includeExecutionData": true,\n "destinations": [{"cloudWatchLogsLogGroup": '
               f'{{"logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:{_GROUP}"}}}}]}}'),
     ),
@@ -205,11 +210,13 @@ BANK: tuple[Question, ...] = (
         f"CreateStateMachine fails with \u201c{_ROLE_MSG}\u201d. The role has the documented "
         "log-delivery policy. What could be at fault?",
         ("Nothing else: the message proves the role lacks permissions",
-         "The CloudWatch Logs resource policy: when it is full, the same message appears",
+         "The CloudWatch Logs resource policy: when it cannot be written, the same message can appear",
          "The log group does not exist", "The state machine's name"),
         1,
-        "The same AccessDeniedException is reported when set-up cannot update a full resource "
-        "policy (reported since 2020). A missing log group gives InvalidLoggingConfiguration instead.",
+        "Users report the same AccessDeniedException when the resource policy, not the role, is at "
+        "fault, e.g. a full account-level policy in 2020 (a full classic policy now gives an "
+        "InvalidLoggingConfiguration size error). A missing log group gives InvalidLoggingConfiguration "
+        "instead.",
     ),
     Question(
         "misconception-best-effort", "misconception",
