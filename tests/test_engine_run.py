@@ -348,6 +348,17 @@ def test_execution_timeout_seconds_ends_in_execution_timed_out():
     )
 
 
+def test_service_cap_does_not_lengthen_a_shorter_machine_timeout():
+    """The service's cap (Express 5 min, Standard 1 year [DOC]) and the machine's own
+    ``TimeoutSeconds`` both apply: the earlier one ends the execution."""
+    machine = {"TimeoutSeconds": 5, **one({"Type": "Wait", "Seconds": 60, "End": True})}
+    result = go(machine, timeout_seconds=300)
+    assert result.status == "TIMED_OUT"
+    assert result.stop - result.start == timedelta(seconds=5)
+    capped = go(one({"Type": "Wait", "Seconds": 600, "End": True}), timeout_seconds=300)
+    assert (capped.status, capped.stop - capped.start) == ("TIMED_OUT", timedelta(seconds=300))
+
+
 def test_history_limit_makes_event_25000_execution_failed():
     machine = one(
         {

@@ -546,6 +546,10 @@ def run(
 ) -> ExecutionResult:
     """Run ``definition`` on ``input_text`` in virtual time; never sleeps, never raises for ASL failures.
 
+    ``timeout_seconds`` is the service's cap on the execution (Express 5 minutes, Standard
+    1 year [DOC] https://docs.aws.amazon.com/step-functions/latest/dg/limits-overview.html );
+    the definition's ``TimeoutSeconds`` also applies, whichever ends first.
+
     ``handlers`` maps a Lambda function name or ARN (or any Task resource string) to a
     Python callable; ``rng`` drives everything random (event spacing, UUIDs, jitter).
     """
@@ -558,7 +562,9 @@ def run(
         raise
     rng = rng if rng is not None else random.Random(0)
     clock = VirtualClock(start)
-    timeout = timeout_seconds if timeout_seconds is not None else definition.timeout_seconds
+    # The service's cap and the machine's TimeoutSeconds both apply; the earlier wins.
+    limits = [t for t in (timeout_seconds, definition.timeout_seconds) if t is not None]
+    timeout = min(limits) if limits else None
     deadline = None
     if timeout is not None:
         from datetime import timedelta
