@@ -66,3 +66,16 @@ def test_level_outside_enum() -> None:
 def test_valid_config_kept() -> None:
     config = {"level": "ALL", "includeExecutionData": True, "destinations": [dest(GROUP)]}
     assert check(config) == config
+
+
+def test_log_group_arn_longer_than_256_characters() -> None:
+    """[DOC] API model: logGroupArn is 1-256 characters, though a group name may be 512."""
+    prefix = "arn:aws:logs:us-east-1:123456789012:log-group:"
+    fits = prefix + "g" * (256 - len(prefix) - 2) + ":*"
+    assert len(fits) == 256
+    assert check({"level": "ALL", "destinations": [dest(fits)]})["level"] == "ALL"
+    too_long = prefix + "g" * (257 - len(prefix) - 2) + ":*"
+    with pytest.raises(LabkitError) as info:
+        check({"level": "ALL", "destinations": [dest(too_long)]})
+    assert info.value.code == "ValidationException"
+    assert "less than or equal to 256" in info.value.message

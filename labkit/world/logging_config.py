@@ -11,7 +11,8 @@ Facts modelled:
   ``tests/aws/services/stepfunctions/v2/test_sfn_api_logs.py``).
 * An ARN without the ``:*`` qualifier -> "Invalid Logging Configuration: Log Group ARN
   must be provided with '*' qualifier." [ISSUE] hashicorp/terraform-provider-aws#17682.
-* An unknown level -> AWS's generic request-validation message [INFER: not recorded].
+* An unknown level, or a ``logGroupArn`` longer than the model's 256 characters, ->
+  ``ValidationException`` in AWS's generic request-validation wording [INFER: not recorded].
 * OFF with a destination is accepted and echoed; the ARN is echoed exactly as sent;
   ``{}`` is described back as ``{"includeExecutionData": false, "level": "OFF"}`` [AWS-REC].
 """
@@ -30,6 +31,9 @@ PREFIX = "Invalid Logging Configuration: "
 ONE_DESTINATION = PREFIX + "Must specify exactly one Log Destination."
 NOT_FOUND = PREFIX + "Log Destination not found."
 NO_QUALIFIER = PREFIX + "Log Group ARN must be provided with '*' qualifier."
+
+#: ``logGroupArn`` "Length Constraints: Minimum length of 1. Maximum length of 256." [DOC]
+MAX_ARN_LENGTH = 256
 
 LOG_GROUP_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):logs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -91,6 +95,14 @@ def validate(
     arn = destination_arn(normal)
     if arn is None:
         raise LabkitError(ONE_DESTINATION, code=INVALID)
+    if len(arn) > MAX_ARN_LENGTH:
+        raise LabkitError(
+            f"1 validation error detected: Value '{arn}' at "
+            "'loggingConfiguration.destinations.1.member.cloudWatchLogsLogGroup.logGroupArn' "
+            f"failed to satisfy constraint: Member must have length less than or equal to "
+            f"{MAX_ARN_LENGTH}",
+            code="ValidationException",
+        )
     parts = parse_log_group_arn(arn)
     if parts is None:
         if parse_log_group_arn(arn + ":*") is not None:

@@ -52,8 +52,11 @@ _BAD_NAME_CHARS = (
     | {chr(i) for i in range(32)}
     | {chr(i) for i in range(127, 160)}
 )
-#: Express executions time out after 5 minutes [DOC]; Standard keeps 25,000 events [DOC].
+#: Express executions time out after 5 minutes, Standard ones after 1 year, with
+#: ``States.Timeout`` [DOC] https://docs.aws.amazon.com/step-functions/latest/dg/limits-overview.html
+#: (a year counted as 365 days [INFER]); Standard keeps 25,000 events [DOC].
 EXPRESS_TIMEOUT_S = 300
+STANDARD_TIMEOUT_S = 365 * 24 * 3600
 STANDARD_MAX_EVENTS = 25_000
 EXPRESS_MAX_EVENTS = 10**9
 
@@ -100,7 +103,12 @@ def _err(code: str, message: str) -> LabkitError:
 
 
 def check_name(name: Any) -> str:
-    """A state machine or execution name: 1-80 characters, none of AWS's forbidden ones."""
+    """A state machine or execution name: 1-80 characters, none of AWS's forbidden ones [DOC].
+
+    The API reference adds "To enable logging with CloudWatch Logs, the name should only
+    contain 0-9, A-Z, a-z, - and _." [DOC]; no rejection of other legal names with logging
+    on is recorded, so labkit accepts them [INFER].
+    """
     if not isinstance(name, str) or not (1 <= len(name) <= 80) or set(name) & _BAD_NAME_CHARS:
         raise _err("InvalidName", f"Invalid Name: '{name}'")
     return name
@@ -437,7 +445,7 @@ class StepFunctionsService:
                 handlers=dict(self.world.lambdas),
                 rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
                 max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
-                timeout_seconds=EXPRESS_TIMEOUT_S if express else None,
+                timeout_seconds=EXPRESS_TIMEOUT_S if express else STANDARD_TIMEOUT_S,
             )
             e.result = result
             e.events = tuple(result.events)
