@@ -601,6 +601,38 @@ def test_classic_size_error_then_vended_wildcard() -> None:
         assert len(policy["policyDocument"]) <= 5120
 
 
+def test_classic_setup_with_ten_other_policies_is_access_denied() -> None:
+    """[ISSUE] serverless-step-functions#334 (2020): a full set of resource policies made
+    CreateStateMachine fail with the role's AccessDenied message [INFER for today]."""
+    doc = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "es.amazonaws.com"},
+                    "Action": "logs:PutLogEvents",
+                    "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:es:*",
+                }
+            ],
+        }
+    )
+    with labkit.offline() as world:
+        _, logs, sfn, role, arn = setup(world)
+        for i in range(10):
+            logs.put_resource_policy(policyName=f"p{i}", policyDocument=doc)
+        with pytest.raises(ClientError) as info:
+            sfn.create_state_machine(
+                name="m", definition=PASS_ONLY, roleArn=role, loggingConfiguration=config(arn)
+            )
+        assert error(info)[:2] == (
+            "AccessDeniedException",
+            "The state machine IAM Role is not authorized to access the Log Destination",
+        )
+        assert len(logs.describe_resource_policies()["resourcePolicies"]) == 10
+        assert sfn.list_state_machines()["stateMachines"] == []
+
+
 # -- §4.4 current profile ----------------------------------------------------------------
 
 
@@ -618,6 +650,28 @@ def test_current_profile_log_group_policy() -> None:
         assert policy["policyScope"] == "RESOURCE"
         assert policy["resourceArn"] == group_arn
         assert policy["revisionId"]
+
+
+def test_current_profile_one_policy_per_log_group() -> None:
+    """[DOC] API model "one per LogGroup resourceARN"; [ISSUE] terraform-provider-aws PR
+    #47111 "a log group can have only one policy attached to it"."""
+    with labkit.offline(profile="current") as world:
+        _, logs, sfn, role, arn = setup(world)
+        sfn.create_state_machine(
+            name="m", definition=PASS_ONLY, roleArn=role, loggingConfiguration=config(arn)
+        )
+        logs.create_log_group(logGroupName="/aws/vendedlogs/states/other")
+        sfn.create_state_machine(
+            name="n", definition=PASS_ONLY, roleArn=role,
+            loggingConfiguration=config(arn.replace("LookingIntoLogging-Logs", "other")),
+        )  # fmt: skip
+        found = logs.describe_resource_policies(policyScope="RESOURCE")["resourcePolicies"]
+        assert sorted(p["resourceArn"] for p in found) == sorted(
+            [arn[:-2], arn[:-2].replace("LookingIntoLogging-Logs", "other")]
+        )
+        (mine,) = logs.describe_resource_policies(resourceArn=arn[:-2])["resourcePolicies"]
+        statement = json.loads(mine["policyDocument"])["Statement"]
+        assert [s["Resource"] for s in statement] == [[arn[:-2] + ":log-stream:*"]]
 
 
 def test_current_profile_size_limit_is_51200_bytes() -> None:

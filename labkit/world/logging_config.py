@@ -14,7 +14,9 @@ Facts modelled:
 * An unknown level, or a ``logGroupArn`` longer than the model's 256 characters, ->
   ``ValidationException`` in AWS's generic request-validation wording [INFER: not recorded].
 * OFF with a destination is accepted and echoed; the ARN is echoed exactly as sent;
-  ``{}`` is described back as ``{"includeExecutionData": false, "level": "OFF"}`` [AWS-REC].
+  ``{}`` is described back as ``{"includeExecutionData": false, "level": "OFF"}`` and
+  ``destinations: []`` is echoed [AWS-REC] (LocalStack ``test_incomplete_logging_configuration``).
+  Default level OFF [DOC] CloudFormation ``AWS::StepFunctions::StateMachine LoggingConfiguration``.
 """
 
 from __future__ import annotations
