@@ -133,3 +133,18 @@ def test_batches_span_at_most_24_hours() -> None:
 
 def test_flush_groups() -> None:
     assert delivery.group_by_flush([0, 10, 3000, 3005], flush_ms=1000) == [[0, 1], [2, 3]]
+
+
+def test_details_keys_are_alphabetical_as_in_every_recorded_message() -> None:
+    """[AWS-REC] ExecutionFailed details read {"cause": ..., "error": ...}; top level is not sorted."""
+    from labkit.world.delivery import log_details
+
+    failed = log_details({"error": "SomeFailure", "cause": "boom"}, include_execution_data=True)
+    assert list(failed) == ["cause", "error"]
+    started = {"roleArn": "arn:r", "inputDetails": {"truncated": False}, "input": "{}"}
+    assert list(log_details(started, include_execution_data=True)) == [
+        "input",
+        "inputDetails",
+        "roleArn",
+    ]
+    assert list(log_details(started, include_execution_data=False)) == ["roleArn"]

@@ -158,17 +158,26 @@ def truncate_payload(text: str, limit: int = TRUNCATE_BYTES) -> tuple[str, bool]
 
 
 def log_details(details: Mapping[str, Any], *, include_execution_data: bool) -> dict[str, Any]:
-    """The ``details`` object of a log message: stripped or truncated as AWS does."""
+    """The ``details`` object of a log message: stripped or truncated as AWS does.
+
+    Its keys come in alphabetical order: every recorded message has them so
+    (``input, inputDetails, roleArn``; ``name, output, outputDetails``; ``cause, error``),
+    while the same recordings keep the top-level keys in AWS's non-alphabetical order, so
+    the sorting is AWS's, not the recording tool's [AWS-REC] (LocalStack ``test_logs.py``
+    fixtures; DataDog samples) [INFER for event types never recorded].
+    """
     if not include_execution_data:
-        return {k: v for k, v in details.items() if k not in DATA_KEYS}
-    out = dict(details)
-    for key in ("input", "output"):
-        if isinstance(out.get(key), str):
-            text, truncated = truncate_payload(out[key])
-            if truncated:
-                out[key] = text
-                out[f"{key}Details"] = {**dict(out.get(f"{key}Details") or {}), "truncated": True}
-    return out
+        out = {k: v for k, v in details.items() if k not in DATA_KEYS}
+    else:
+        out = dict(details)
+        for key in ("input", "output"):
+            if isinstance(out.get(key), str):
+                text, truncated = truncate_payload(out[key])
+                if truncated:
+                    out[key] = text
+                    previous = dict(out.get(f"{key}Details") or {})
+                    out[f"{key}Details"] = {**previous, "truncated": True}
+    return dict(sorted(out.items()))
 
 
 def log_message(
