@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from labkit.iam.examples import SFN_LOGGING_ACTIONS_2022
+
 STATE_MACHINE_NAME = "LookingIntoLogging"
 LOG_GROUP_NAME = "/aws/vendedlogs/states/LookingIntoLogging-Logs"
 ROLE_NAME = "StepFunctions-LookingIntoLogging-role"
@@ -38,18 +40,8 @@ TRUST_POLICY = {
     ],
 }
 
-#: The nine actions of the 2022 Developer Guide, on "*" [DOC].
-LOG_DELIVERY_ACTIONS = (
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutLogEvents",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-)
+#: The nine actions of the 2022 Developer Guide, on "*" [DOC] (the article's era).
+LOG_DELIVERY_ACTIONS = SFN_LOGGING_ACTIONS_2022
 ROLE_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": list(LOG_DELIVERY_ACTIONS), "Resource": "*"}],
