@@ -340,6 +340,8 @@ def draw(arn, reason=None):
 from the console's *Hello World* template with logging at level `ALL`. The role gets the
 log-delivery permissions the Step Functions guide documents
 ([Logging in CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)):
+the nine actions of the 2022 edition, which the article used (the current page adds
+`logs:CreateLogStream`).
 
 `aws iam create-role --role-name StepFunctions-LookingIntoLogging-role --path /service-role/ --assume-role-policy-document file://trust.json`
 
@@ -400,10 +402,20 @@ policy that allows the principal `delivery.logs.amazonaws.com` to call
 ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
 Note the principal: it is the delivery service, not `states.amazonaws.com` and not the role.
 
-This is the **classic** behaviour: one account-level policy that lists each log group. Since
-about March 2026, AWS creates new policies at the **log-group level** instead
-(`policyScope` `RESOURCE`, one policy per log group); [05_limits_and_prefix](05_limits_and_prefix.ipynb)
-shows that profile. The experiment's result is the same under both.
+This is the **classic** behaviour, the one the article met: one **account-level** policy
+that lists each log group, at most 5,120 characters. The **current** behaviour differs: "For
+newly created subscriptions, resource policies are configured at the log group level and
+have a maximum size of 51,200 bytes. If an existing account-level resource policy already
+grants permissions through wildcards, a separate log group level policy would not be
+created" ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
+Such a policy has `policyScope` `RESOURCE` and names its log group in `resourceArn`, one per
+log group ([PutResourcePolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html));
+the change dates from about March 2026
+([terraform-provider-aws #47111](https://github.com/hashicorp/terraform-provider-aws/pull/47111)).
+The offline world here runs the classic profile; [05_limits_and_prefix](05_limits_and_prefix.ipynb)
+shows the current one. That phase 2 ends the same way when the deleted policy is the log
+group's own is *inferred* (AWS has published no such experiment); the lab reproduces it
+under both profiles.
 
 **1-2.** Run the machine once.
 
@@ -544,7 +556,8 @@ changed between phase 2 and phase 3: only the resource policy did.
 The article's conclusion: **Step Functions logs are written to CloudWatch Logs by the
 log-delivery service under the CloudWatch Logs resource policy, not by the state machine's
 IAM role.** The role's log permissions are used only to set up the delivery when the state
-machine is created or updated ([03_role_at_setup_time](03_role_at_setup_time.ipynb)).
+machine is created or updated; [03_role_at_setup_time](03_role_at_setup_time.ipynb) shows
+that part.
 
 The three phases, side by side:
 
@@ -564,6 +577,13 @@ for phase, arn in runs.items():
     rows = deliveries[deliveries["execution_arn"] == arn]
     print(f"{phase}: {rows['status'].value_counts().to_dict()}, {rows['decision'].iloc[0]}")
     print(f"    {rows['reason'].iloc[0]}")
+
+%% md
+**Explain.** Read the conclusion off these two outputs. The machine, its definition and its
+20 history events are the same in all three rows. Rows 2 and 3 have the same role, with
+AdministratorAccess, yet 0 and 20 log messages: the role's permissions did not decide
+delivery. Rows 1 and 3 have the resource policy, row 2 does not, and only row 2 lost its
+logs. Every decision is about the principal `delivery.logs.amazonaws.com`, never the role.
 
 %% code
 world.close()
@@ -801,10 +821,16 @@ So when you see this message, check both the role's log-delivery permissions **a
 whether the resource policy covers, or may be extended to cover, the log group. *(That AWS
 reports this case with exactly this message is inferred from the reports above.)*
 
-A last variant: the account already has the maximum of 10 account-level resource policies
-("Up to 10 CloudWatch Logs resource policies per Region per account",
+A last variant, in the **classic** behaviour this world runs: the account already has the
+maximum of 10 account-level resource policies ("Up to 10 CloudWatch Logs resource policies
+per Region per account",
 [CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)),
-and none of them is the delivery policy, so there is no room to create one. Delete the
+and none of them is the delivery policy, so there is no room to create one. (In the
+**current** behaviour, since about March 2026, a new log group gets its own log-group-level
+policy instead, and the API allows "a maximum of 10 policies without resourceARN and one per
+LogGroup resourceARN"
+([PutResourcePolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html));
+[05_limits_and_prefix](05_limits_and_prefix.ipynb) shows it.) Delete the
 delivery policy and let other services fill the ten places:
 
 %% code
@@ -1045,7 +1071,10 @@ hold secrets or personal data; you keep the shape of the run and lose its values
 ## Read one log message
 
 Here is the `ExecutionStarted` message of the failing run at level `ALL`, as CloudWatch Logs
-stores it (the `message` of a log event is one line of JSON):
+stores it (the `message` of a log event is one line of JSON).
+
+**Predict.** In `get_execution_history`, `id` is an integer and the timestamp a datetime.
+What types do `id`, `event_timestamp` and `details.input` have in the log message?
 
 %% code
 started = next(m for m in delivered(failed["ALL"]) if m["type"] == "ExecutionStarted")
@@ -1075,7 +1104,10 @@ Executions of one state machine write to shared streams (recorded against AWS), 
 `states/<machine>/<YYYY-MM-DD-HH-MM>/<hex>` (a pattern *inferred* from one public sample),
 so "the stream of my execution" does not exist.
 Filter by the execution ARN instead. A **term** pattern in double quotes matches messages
-that contain the exact phrase:
+that contain the exact phrase.
+
+**Predict.** The failing run at level `ALL` logged 7 events. In how many streams will the
+filter find them, and will the other machines' events be mixed in?
 
 `aws logs filter-log-events --log-group-name /aws/vendedlogs/states/LookingIntoLogging-Logs --filter-pattern '"arn:aws:states:...:execution:Levels-ALL-data:fail-ALL"'`
 
@@ -1084,8 +1116,10 @@ found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPatter
 len(found["events"]), sorted({e["logStreamName"] for e in found["events"]})
 
 %% md
-A term pattern works on the event type too. Every `ExecutionFailed` in the group, across
-all machines and levels:
+**Explain.** All 7 events, from one stream of the machine `Levels-ALL-data`, and no event of
+another execution: the ARN filter isolates the run, whatever else the stream holds. A term
+pattern works on
+the event type too. Every `ExecutionFailed` in the group, across all machines and levels:
 
 %% code
 found = logs.filter_log_events(logGroupName=article.LOG_GROUP_NAME, filterPattern='"ExecutionFailed"')
@@ -1317,10 +1351,37 @@ print(json.dumps(json.loads(found[0]["policyDocument"]), indent=2))
 
 %% md
 **Explain.** No account-level policy: each log group got its own `RESOURCE`-scope policy,
-and a log group has at most one. The 5,120-character race is gone for new set-ups, and so is
-the reason for the prefix, but accounts that already have the classic policy keep it, and the
-article's phase 2 now means deleting the log group's own policy. (How the two coexist in an
-account that has both is documented only in the sentence quoted above.)
+and a log group has at most one. For new set-ups in a new account the 5,120-character race
+is gone, and the article's phase 2 means deleting the log group's own policy.
+
+**Predict.** An older account already has the classic account-level policy, with the
+`/aws/vendedlogs/*` wildcard. A new machine logs to a new `/aws/vendedlogs/states/` group.
+Does that group get its own log-group-level policy?
+
+%% code
+wildcard = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"arn:aws:logs:us-east-1:{world.account_id}:log-group:/aws/vendedlogs/*"}]}
+logs.put_resource_policy(policyName="AWSLogDeliveryWrite20150319", policyDocument=json.dumps(wildcard))
+logs.create_log_group(logGroupName="/aws/vendedlogs/states/team-03-app-logs")
+team_03 = machine("/aws/vendedlogs/states/team-03-app-logs", "team-03")
+
+%% code
+found = logs.describe_resource_policies(policyScope="RESOURCE")["resourcePolicies"]
+[p["resourceArn"].split(":log-group:")[1] for p in found]
+
+%% code
+execution = article.start_execution(sfn, team_03, name="wildcard")
+world.settle()
+rows = world.deliveries().query("execution_arn == @execution")
+rows["status"].value_counts().to_dict(), rows["reason"].iloc[0]
+
+%% md
+**Explain.** No policy for `team-03`: as the guide says, when an existing account-level
+policy already grants permissions through wildcards, no log-group-level policy is created,
+and delivery runs under the old account-level policy. So on such an account, phase 2 of the
+article means deleting (or narrowing) that shared policy, which covers other groups too
+([06_real_aws](06_real_aws.ipynb) shows how the lab avoids that). How the two kinds coexist
+beyond that sentence is not documented; the rest of the lab's behaviour here is *inferred*.
 
 %% code
 world.close()
@@ -1416,7 +1477,8 @@ In the classic behaviour, one account-level policy lists every log group and sto
 5,120 characters; CreateStateMachine then fails with `InvalidLoggingConfiguration` and the
 advice to use `/aws/vendedlogs/states/`, whose wildcard entry covers every prefixed group.
 Since about March 2026 new set-ups get one 51,200-byte policy per log group
-(`policyScope` `RESOURCE`). Either way you can write your own policy: allow only
+(`policyScope` `RESOURCE`, named by `resourceArn`), unless an existing account-level
+wildcard already covers the group. Either way you can write your own policy: allow only
 `delivery.logs.amazonaws.com`, only `CreateLogStream` and `PutLogEvents`, only your group's
 streams, and add `aws:SourceAccount` plus an `arn:aws:logs:` `aws:SourceArn` condition.
 
@@ -1532,10 +1594,16 @@ lab's own arithmetic, not a quote: check the pricing pages for your Region.
 ## Know the safeguards
 
 The article deletes `AWSLogDeliveryWrite20150319` in phase 2. On a shared account that is
-dangerous: the classic policy is **account-wide**, and CloudWatch Logs appends an entry to it
-for every log group that any service delivers to, API Gateway and Amazon MSK as much as
-Step Functions ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
-Deleting it can silently stop other teams' logs. So on a real account the lab:
+dangerous. In the **classic** behaviour the policy is **account-wide** (`policyScope`
+`ACCOUNT`): CloudWatch Logs appends an entry to it for every log group that a vended-log
+service delivers to, not only Step Functions, or covers them all with a `/aws/vendedlogs/*`
+wildcard ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
+In the **current** behaviour (since about March 2026) "for newly created subscriptions,
+resource policies are configured at the log group level" (`policyScope` `RESOURCE`, one per
+log group, up to 51,200 bytes), but "if an existing account-level resource policy already
+grants permissions through wildcards, a separate log group level policy would not be
+created" (same page). So an older account keeps its shared policy, and even a new log group
+may depend on it. Deleting it can silently stop other teams' logs. So on a real account the lab:
 
 - reads every name a lab call creates or writes as `labkit-<name>` (so the lesson code runs
   unchanged), tags what it creates, and refuses to write to anything outside that namespace;
