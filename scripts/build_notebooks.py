@@ -417,7 +417,8 @@ shows the current one. That phase 2 ends the same way when the deleted policy is
 group's own is *inferred* (AWS has published no such experiment); the lab reproduces it
 under both profiles.
 
-**1-2.** Run the machine once.
+**1-2.** Run the machine once. **Predict.** The history will have 20 events. How many log
+messages will this execution leave in the log group?
 
 `aws stepfunctions start-execution --state-machine-arn arn:aws:states:...:stateMachine:LookingIntoLogging`
 
@@ -1307,9 +1308,12 @@ of unprefixed names has no room left even for the wildcard (so the fix for a ful
 to remove stale entries, which AWS never removes by itself). The stored form of the wildcard
 follows a public report ([sst #125](https://github.com/anomalyco/sst/issues/125)).
 
-One more classic limit: at most 10 resource policies per Region and account; an 11th
-`PutResourcePolicy` fails with `LimitExceededException: Resource limit exceeded.`
-([aws-cdk #22307](https://github.com/aws/aws-cdk/issues/22307)).
+One more classic limit: "Up to 10 CloudWatch Logs resource policies per Region per account"
+([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html));
+an 11th `PutResourcePolicy` fails with `LimitExceededException: Resource limit exceeded.`
+([aws-cdk #22307](https://github.com/aws/aws-cdk/issues/22307)). Since the 2026 change the
+API counts "a maximum of 10 policies without resourceARN and one per LogGroup resourceARN"
+([PutResourcePolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html)).
 
 %% code
 world.close()
