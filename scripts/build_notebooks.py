@@ -1600,8 +1600,8 @@ lab's own arithmetic, not a quote: check the pricing pages for your Region.
 The article deletes `AWSLogDeliveryWrite20150319` in phase 2. On a shared account that is
 dangerous. In the **classic** behaviour the policy is **account-wide** (`policyScope`
 `ACCOUNT`): CloudWatch Logs appends an entry to it for every log group that a vended-log
-service delivers to, not only Step Functions, or covers them all with a `/aws/vendedlogs/*`
-wildcard ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
+service delivers to, not only Step Functions, and near its size limit adds a
+`/aws/vendedlogs/*` wildcard that covers every group under that prefix ([CWL-UG](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)).
 In the **current** behaviour (since about March 2026) "for newly created subscriptions,
 resource policies are configured at the log group level" (`policyScope` `RESOURCE`, one per
 log group, up to 51,200 bytes), but "if an existing account-level resource policy already
