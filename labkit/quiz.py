@@ -16,8 +16,10 @@ AWS facts the items rest on:
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html
 * The role's log permissions are checked at CreateStateMachine/UpdateStateMachine; the error
   ``AccessDeniedException: The state machine IAM Role is not authorized to access the Log
-  Destination`` also appears when the resource policy is full. [ISSUE]
-  qiita.com/tmiki/items/1ad26ca38f8b68e00df1, serverless-operations/serverless-step-functions#334
+  Destination`` has also been reported when the resource policy, not the role, was at fault
+  (a full policy in 2020; a full policy now gives ``InvalidLoggingConfiguration`` "... size
+  was exceeded ..."). [ISSUE] qiita.com/tmiki/items/1ad26ca38f8b68e00df1,
+  serverless-operations/serverless-step-functions#334, aws/aws-cdk#28900
 * Logs are "delivered on a best-effort basis". [DOC]
   https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
 * ``logGroupArn`` "must end with ``:*``". [DOC] Step Functions API ``CloudWatchLogsLogGroup``.
