@@ -1,4 +1,4 @@
-"""Build the lesson notebooks 00, 01, 03, 04, 05 and 06 from the readable source in this file.
+"""Build every lesson notebook (00 to 07) from the readable source in this file.
 
 Each lesson is written below as plain text: ``%% md`` starts a markdown cell, ``%% code``
 a code cell, and ``%% code [tag, tag]`` a code cell with cell tags (for example
@@ -8,7 +8,7 @@ by executing the notebook (``python scripts/regenerate_notebooks.py``), never by
 
 Usage::
 
-    python scripts/build_notebooks.py            # write all six notebooks (outputs cleared)
+    python scripts/build_notebooks.py            # write all eight notebooks (outputs cleared)
     python scripts/build_notebooks.py 01 04      # only these lessons
     python scripts/build_notebooks.py --check    # exit 1 if a notebook's sources differ
     python scripts/build_notebooks.py --execute  # build, then store outputs (regenerate_notebooks.py)
@@ -86,8 +86,11 @@ def execute(paths: list[Path]) -> int:
     return subprocess.call(command, cwd=ROOT)
 
 
-def _sources(nb) -> list[tuple[str, str, list]]:
-    return [(c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
+def _sources(nb) -> list[tuple[str, str | None, str, list]]:
+    """What ``--check`` compares: cell type, id (stored outputs stay with it), source, tags."""
+    return [
+        (c.cell_type, c.get("id"), c.source, list(c.metadata.get("tags", []))) for c in nb.cells
+    ]
 
 
 # ============================================================================ 00 start here
@@ -615,6 +618,176 @@ role does matter.
   [FilterLogEvents](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html)
 - AWS CLI: [`aws logs`](https://docs.aws.amazon.com/cli/latest/reference/logs/) and
   [`aws stepfunctions`](https://docs.aws.amazon.com/cli/latest/reference/stepfunctions/)
+"""
+
+# ============================================================================ 02 policy lab
+
+NB_02 = r"""
+%% md
+# Toggle the policies and watch which logs arrive
+
+**What you'll do:** switch the CloudWatch Logs resource policy and the state machine's role between a dozen variants, predict each outcome, run one execution, and see which log events arrive.
+
+**What you'll learn:**
+
+* that `delivery.logs.amazonaws.com` writes Step Functions logs, allowed only by the log group's resource policy;
+* which defects in that policy stop delivery (principal, action, resource, conditions, an explicit Deny);
+* that the role's permissions are checked when the state machine is created or updated, not while it runs;
+* how to read the timeline of history events against delivered log events.
+
+---
+
+%% md
+## Overview
+
+1. Build the lab
+2. Run with the policy AWS created
+3. Delete the policy and give the role everything
+4. Break the policy one way at a time
+5. Update the state machine: where the role matters
+6. Use the panel yourself
+
+%% md
+## Prerequisites
+
+| Concepts | Importance | Notes |
+| --- | --- | --- |
+| The article's three phases (`01_the_article`) | Necessary | The experiment this lab generalises |
+| IAM policy documents (Effect, Principal, Action, Resource, Condition) | Helpful | [IAM JSON policy reference](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html) |
+
+* **Time to learn:** 30 minutes
+* **System requirements:** none. The lab runs offline in a simulated account; set `LABKIT_MODE=aws` to use a real one.
+
+---
+
+%% md
+## Imports
+
+%% code
+import labkit
+from labkit.lab import PolicyLab
+
+%% md
+## Build the lab
+
+`PolicyLab` creates the article's state machine (Hello World, logging level `ALL` to `/aws/vendedlogs/states/LookingIntoLogging-Logs`) in the world you connect to. Every change it makes is a plain boto3 call: `put_resource_policy`, `delete_resource_policy`, `attach_role_policy`, `put_role_policy`, `update_state_machine`.
+
+%% code
+world = labkit.connect()
+lab = PolicyLab(world)
+
+%% md
+This is the panel. The cells below drive it from code, and you can click it yourself at the end. Its verdict, timeline and explanation update after every run.
+
+%% code
+lab
+
+%% md
+## Run with the policy AWS created
+
+**Predict first.** The resource policy is the statement AWS created when logging was set up, and the role has the documented log-delivery permissions. How many of the execution's events arrive in the log group?
+
+%% code
+result = lab.run()
+print(result)
+
+%% md
+Every event the level `ALL` logs arrives. The timeline shows each history event (middle lane), its log event in CloudWatch Logs (bottom lane) and the delivery latency between them (grey arrows). AWS documents no delivery time, only "best-effort" delivery ([cw-logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)); the simulated latency is a setting of the lab, not a measurement. The numbers behind the picture are a table:
+
+%% code
+result.timeline
+
+%% code
+result.timeline.table.head(4)
+
+%% md
+## Delete the policy and give the role everything
+
+**Predict first.** This is the article's phase 2: the resource policy is deleted and the role gets `AdministratorAccess`. Does the execution succeed? Do any logs arrive?
+
+%% code
+result = lab.set(resource_policy="none", role="AdministratorAccess").run()
+print(result)
+
+%% md
+The execution succeeds ("Publishing logs doesn't block or slow down executions", [cw-logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)), yet nothing arrives. Each event was logged at level `ALL` but dropped, because the writer is `delivery.logs.amazonaws.com`, and no resource policy statement allows it to write to the log stream. The role is not consulted at delivery. (That the events are dropped silently is *inferred*: AWS documents only best-effort delivery; the article observed it.) The explanation names the deciding request:
+
+%% code
+print(result.decision)
+
+%% md
+## Break the policy one way at a time
+
+**Predict first.** Each variant below changes one thing in the auto-created statement. Which ones still deliver?
+
+| Variant | What changes |
+| --- | --- |
+| wrong principal | `states.amazonaws.com` instead of `delivery.logs.amazonaws.com` |
+| another log group | the Resource names a different group |
+| only PutLogEvents | `logs:CreateLogStream` is missing |
+| explicit Deny | a Deny statement for `logs:PutLogEvents` is added |
+| confused-deputy conditions | `aws:SourceAccount` right or wrong; `aws:SourceArn` naming the state machine |
+| `/aws/vendedlogs/*` | one wildcard statement for every vended log group |
+
+%% code
+from labkit.variants import RESOURCE_POLICY_VARIANTS
+
+for v in RESOURCE_POLICY_VARIANTS[2:-1]:
+    r = lab.set(resource_policy=v.key, role="log-delivery").run()
+    print(f"{v.label:44} {r.delivered:>2} of {r.logged} delivered")
+
+%% md
+Delivery needs all of: the right principal, the actions it calls, a Resource covering this group's log streams, conditions that match, and no Deny. A `*` in a resource ARN also matches `:` and `/`, so `…:log-group:/aws/vendedlogs/*` covers this group's streams ([IAM ARN wildcards](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html)). That wildcard is the **classic** account-level form, which CloudWatch Logs adds near the 5,120-character limit; since about March 2026 new set-ups get a log-group-level policy instead ([05_limits_and_prefix](05_limits_and_prefix.ipynb)). This lab runs the classic profile. The `aws:SourceArn` of a vended-log delivery is a CloudWatch Logs ARN, not the state machine's, so that condition never matches (an inference: AWS documents the logs ARN form only). *Only PutLogEvents* delivers here because the earlier runs already created the log stream, which executions share; a new stream (a new log group or machine) would also need `logs:CreateLogStream`.
+
+## Update the state machine: where the role matters
+
+**Predict first.** The role loses all its policies. What happens to the next execution of the existing machine, and what happens to an `UpdateStateMachine` call?
+
+%% code
+print(lab.set(resource_policy="auto-created", role="none", apply="now").run())
+
+%% code
+result = lab.set(apply="update").run()
+print(result.error)
+
+%% md
+The running machine keeps delivering, but the update re-runs the log-delivery set-up, which needs the role's `logs:CreateLogDelivery` and related permissions, and fails. The lab put the previous policies back. With the documented role, the update even re-creates a deleted resource policy, because set-up may call `logs:PutResourcePolicy` (AWS documents that set-up creates the policy when none exists; that an update of an existing machine does so again is *inferred*):
+
+%% code
+result = lab.set(resource_policy="none", role="log-delivery", apply="update").run()
+print(result)
+
+%% md
+## Use the panel yourself
+
+Scroll back to the panel, choose a variant, make a prediction, and press **Run**. The custom JSON editors accept any policy; a document AWS rejects shows AWS's error in the panel and leaves everything as it was. The next cell does the same from code:
+
+%% code
+lab.set(resource_policy="custom", resource_policy_json="{not json", apply="now")
+lab.button.click()
+print(lab.results[-1].verdict)
+
+%% code
+lab.set(resource_policy="auto-created", predict="all")
+lab.button.click()
+print(lab.results[-1].verdict, lab.results[-1].prediction_correct)
+
+%% md
+---
+## Summary
+
+Only the CloudWatch Logs resource policy decides whether Step Functions logs arrive: it must let `delivery.logs.amazonaws.com` call `logs:CreateLogStream` and `logs:PutLogEvents` on the group's log streams, with matching conditions and no Deny. The role can hold `AdministratorAccess` and still not make a single log event arrive; its log-delivery permissions matter only when the state machine is created or updated with logging.
+
+### What's next?
+
+`03_role_at_setup_time` looks closer at the set-up check and its misleading error message; `07_check_your_understanding` tests what you learned here.
+
+## Resources and references
+
+* AWS, [Logging Step Functions using CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html): the role's log-delivery permissions; "Publishing logs doesn't block or slow down executions"; best-effort delivery.
+* AWS, [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html): the `AWSLogDeliveryWrite20150319` statement, its confused-deputy conditions, the `/aws/vendedlogs/*` wildcard.
+* AWS, [Log levels for Step Functions](https://docs.aws.amazon.com/step-functions/latest/dg/cloudwatch-log-level.html).
+* AWS, [UpdateStateMachine](https://docs.aws.amazon.com/step-functions/latest/apireference/API_UpdateStateMachine.html) and [PutResourcePolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html) API references.
 """
 
 # ============================================================================ 03 role at setup time
@@ -1788,14 +1961,158 @@ feedback, and a bug hunt in broken policies.
 - Reports of entries piling up in the shared policy: [serverless-step-functions #334](https://github.com/serverless-operations/serverless-step-functions/issues/334), [sst #125](https://github.com/anomalyco/sst/issues/125)
 """
 
+# ============================================================================ 07 check your understanding
+
+NB_07 = r"""
+%% md
+# Check your understanding: who writes the logs?
+
+**What you'll do:** answer twelve questions with immediate feedback, then check the predictions against the lab.
+
+**What you'll learn:**
+
+* to predict what arrives in CloudWatch Logs for a given resource policy, role and log level;
+* to spot the classic defects in a log-delivery resource policy;
+* to tell the set-up check (the role) from delivery (the resource policy).
+
+---
+
+%% md
+## Overview
+
+1. Predict the outcome
+2. Check the predictions in the lab
+3. Hunt the bug
+4. Question the misconceptions
+
+%% md
+## Prerequisites
+
+| Concepts | Importance | Notes |
+| --- | --- | --- |
+| The article's three phases (`01_the_article`) | Necessary | |
+| The policy lab (`02_policy_lab`) | Necessary | The predict items use the same variants |
+| Log levels and the set-up check (`03`, `04`) | Helpful | |
+
+* **Time to learn:** 20 minutes
+* **System requirements:** none (offline).
+
+Choose an option and press **Check**. A second wrong answer reveals the answer and why. The answers live in `labkit.quiz`, not in this page; this is self-assessment, not grading.
+
+---
+
+%% md
+## Imports
+
+%% code
+import labkit
+from labkit.lab import PolicyLab
+from labkit.quiz import Quiz, bank
+
+%% md
+## Predict the outcome
+
+%% code
+predict = [Quiz(q) for q in bank("predict")]
+predict[0]
+
+%% code
+predict[1]
+
+%% code
+predict[2]
+
+%% code
+predict[3]
+
+%% code
+predict[4]
+
+%% md
+## Check the predictions in the lab
+
+Each prediction item carries the lab settings it describes. Run them all in a fresh offline world and compare with your answers:
+
+%% code
+lab = PolicyLab(labkit.connect())
+for quiz in predict:
+    result = lab.set(**quiz.question.lab).run()
+    print(f"{quiz.question.id:26} {result.error or result.verdict[:60]}")
+    lab.set(resource_policy="auto-created", role="log-delivery", level="ALL", apply="update").run()
+
+%% md
+## Hunt the bug
+
+Each policy below was meant to let the lab's logs arrive. Find the defect.
+
+%% code
+bugs = [Quiz(q) for q in bank("bug-hunt")]
+bugs[0]
+
+%% code
+bugs[1]
+
+%% code
+bugs[2]
+
+%% code
+bugs[3]
+
+%% md
+The first three are resource policies; try them in the lab, where the custom editor takes the same JSON:
+
+%% code
+for quiz in bugs[:3]:
+    result = lab.set(**quiz.question.lab).run()
+    print(f"{quiz.question.id:24} {result.delivered} of {result.logged} delivered")
+
+%% md
+## Question the misconceptions
+
+%% code
+myths = [Quiz(q) for q in bank("misconception")]
+myths[0]
+
+%% code
+myths[1]
+
+%% code
+myths[2]
+
+%% md
+Answers can be checked from code too, which is how this page is tested:
+
+%% code
+print(myths[2].check(0).correct, myths[2].check(2).correct)
+
+%% md
+---
+## Summary
+
+Logs reach CloudWatch Logs when the log group's resource policy lets `delivery.logs.amazonaws.com` create streams and put events there, whatever the role allows. The role matters when the state machine is created or updated with logging, and the error it raises then (`AccessDeniedException`, "The state machine IAM Role is not authorized to access the Log Destination") is also reported when the resource policy, not the role, is at fault. Delivery is best-effort.
+
+### What's next?
+
+Try the same experiments on a real account with `06_real_aws`, or go back to `02_policy_lab` and write your own least-privilege policy in the custom editor.
+
+## Resources and references
+
+* AWS, [Logging Step Functions using CloudWatch Logs](https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html): best-effort delivery; role permissions.
+* AWS, [Enabling logging from AWS services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html): the resource policy and its conditions.
+* AWS, [CloudWatchLogsLogGroup](https://docs.aws.amazon.com/step-functions/latest/apireference/API_CloudWatchLogsLogGroup.html): `logGroupArn` must end with `:*`.
+* jupyter4edu, [Teaching and Learning with Jupyter](https://jupyter4edu.github.io/jupyter-edu-book/), chapter 4: the predict, bug-hunt and misconception patterns used here.
+"""
+
 
 NOTEBOOKS_SOURCE = {
     "00_start_here": NB_00,
     "01_the_article": NB_01,
+    "02_policy_lab": NB_02,
     "03_role_at_setup_time": NB_03,
     "04_levels_and_data": NB_04,
     "05_limits_and_prefix": NB_05,
     "06_real_aws": NB_06,
+    "07_check_your_understanding": NB_07,
 }
 
 

@@ -230,7 +230,7 @@ def test_checker_flags_unexecuted_cells_and_missing_time_to_learn():
 
 
 def test_built_lessons_match_their_readable_source():
-    """Lessons written in scripts/build_notebooks.py are stored exactly as written there."""
+    """Every lesson is written in scripts/build_notebooks.py and stored exactly as written there."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -238,4 +238,5 @@ def test_built_lessons_match_their_readable_source():
     )
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
+    assert sorted(name[:2] for name in builder.NOTEBOOKS_SOURCE) == LESSON_NUMBERS
     assert builder.main(["--check"]) == 0
