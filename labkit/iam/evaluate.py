@@ -29,6 +29,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
+from labkit.i18n import N_, _
 from labkit.iam.document import Policy
 from labkit.iam.explain import (
     StatementResult,
@@ -61,9 +62,9 @@ _EXACT, _ROLE, _ANY, _ACCOUNT = (
 )
 _LAYER_ORDER = ("identity", "boundary", "resource")
 _LAYER_WORDS = {
-    "identity": "identity-based policy",
-    "boundary": "permissions boundary",
-    "resource": "resource policy",
+    "identity": N_("identity-based policy"),
+    "boundary": N_("permissions boundary"),
+    "resource": N_("resource policy"),
 }
 
 
@@ -113,19 +114,24 @@ class Decision:
         if self._decider is None:
             return None
         kind, pos, policy, st = self._decider
-        name = policy_display(policy, kind, pos)
-        for r in self.statements:
-            if r.kind == kind and r.policy == name and r.index == st.index:
-                return r
+        offset = 0  # statements are listed layer by layer, policy by policy (see .statements)
+        for layer, policies in self._layers:
+            for position, p in enumerate(policies, start=1):
+                if layer == kind and position == pos:
+                    return self.statements[offset + st.index - 1]
+                offset += len(p.statements)
         return None  # pragma: no cover - the decider is always among the statements
 
     @cached_property
     def reason(self) -> str:
         if self._decider is not None:
             kind, pos, policy, st = self._decider
-            label = st.sid or f"statement #{st.index}"
-            verb = "explicitly denied" if self.outcome is Outcome.EXPLICITLY_DENIED else "allowed"
-            text = f"{verb} by {label} in {policy_display(policy, kind, pos)}"
+            label = st.sid or _("statement #{index}").format(index=st.index)
+            if self.outcome is Outcome.EXPLICITLY_DENIED:
+                text = _("explicitly denied by {statement} in {policy}")
+            else:
+                text = _("allowed by {statement} in {policy}")
+            text = text.format(statement=label, policy=policy_display(policy, kind, pos))
             return f"{text} ({self._why})" if self._why else text
         return self._why
 
@@ -143,13 +149,18 @@ class Decision:
     def __str__(self) -> str:
         r = self.request
         lines = [
-            f"{self.outcome.value}: {r.principal} -> {r.action} on {r.resource}",
+            _("{outcome}: {principal} -> {action} on {resource}").format(
+                outcome=self.outcome.value,
+                principal=r.principal,
+                action=r.action,
+                resource=r.resource,
+            ),
             f"  {self.reason}",
         ]
         decided = self.decided_by
         for result in self.statements:
             lines.append("  " + statement_line(result, result is decided).replace("\n", "\n  "))
-        lines += [f"  note: {n}" for n in self.notes]
+        lines += ["  " + _("note: {note}").format(note=n) for n in self.notes]
         return "\n".join(lines)
 
     def to_frame(self) -> pandas.DataFrame:
@@ -158,7 +169,9 @@ class Decision:
 
     def _repr_html_(self) -> str:
         r = self.request
-        title = f"{self.outcome.value}: {r.principal} → {r.action} on {r.resource}"
+        title = _("{outcome}: {principal} → {action} on {resource}").format(
+            outcome=self.outcome.value, principal=r.principal, action=r.action, resource=r.resource
+        )
         return to_html(title, self.reason, self.to_frame())
 
 
@@ -209,7 +222,9 @@ def _scan(
 
 
 def _words(request: Request) -> str:
-    return f"{request.principal} to {request.action} on {request.resource}"
+    return _("{principal} to {action} on {resource}").format(
+        principal=request.principal, action=request.action, resource=request.resource
+    )
 
 
 def _resource_account(resource: str) -> str | None:
@@ -260,8 +275,10 @@ def evaluate(
     if ref.kind == "service":
         if identity or boundaries:
             notes.append(
-                "identity-based policies and permissions boundaries were ignored: they attach to "
-                "IAM users and roles, not to a service principal"
+                _(
+                    "identity-based policies and permissions boundaries were ignored: they "
+                    "attach to IAM users and roles, not to a service principal"
+                )
             )
         layers: tuple[tuple[str, tuple[Policy, ...]], ...] = (("resource", resource),)
         denies, allows = _scan("resource", resource, request)
@@ -271,9 +288,11 @@ def evaluate(
         if allows:
             a = allows[0]
             return Decision(Outcome.ALLOWED, request, layers, a[:4], "", tuple(notes))
-        why = f"no resource policy statement allows {_words(request)}"
-        if not resource:
-            why += " (no resource policy was given)"
+        if resource:
+            why = _("no resource policy statement allows {request}")
+        else:
+            why = _("no resource policy statement allows {request} (no resource policy was given)")
+        why = why.format(request=_words(request))
         return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
 
     layers = tuple(
@@ -292,7 +311,7 @@ def evaluate(
             request,
             layers,
             None,
-            "the account's root user is allowed unless explicitly denied",
+            _("the account's root user is allowed unless explicitly denied"),
             tuple(notes),
         )
     boundary_ok = not boundaries or bool(b_allows)
@@ -305,17 +324,25 @@ def evaluate(
                 request,
                 layers,
                 r_allows[0][:4],
-                f"cross-account: identity-based allow {id_allows[0][3].sid or '#' + str(id_allows[0][3].index)} too",
+                _("cross-account: identity-based allow {statement} too").format(
+                    statement=id_allows[0][3].sid or "#" + str(id_allows[0][3].index)
+                ),
                 tuple(notes),
             )
         missing = []
         if not (id_allows and boundary_ok):
-            missing.append("the identity's own policies" + ("" if boundary_ok else " and boundary"))
+            if boundary_ok:
+                missing.append(_("the identity's own policies"))
+            else:
+                missing.append(_("the identity's own policies and boundary"))
         if not r_allows:
-            missing.append("the resource policy")
-        why = (
-            f"cross-account request ({ref.account} -> {target_account}): "
-            f"{' and '.join(missing)} must allow {_words(request)}"
+            missing.append(_("the resource policy"))
+        who = missing[0] if len(missing) == 1 else _("{first} and {second}")
+        why = _("cross-account request ({source} -> {target}): {who} must allow {request}").format(
+            source=ref.account,
+            target=target_account,
+            who=who.format(first=missing[0], second=missing[-1]),
+            request=_words(request),
         )
         return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
 
@@ -340,15 +367,20 @@ def evaluate(
         granted = id_allows or [h for h in r_allows if h[4] is not _ACCOUNT]
         if granted:
             name = policy_display(boundaries[0], "boundary", 1)
-            why = f"the permissions boundary ({name}) does not allow {_words(request)}"
+            why = _("the permissions boundary ({name}) does not allow {request}").format(
+                name=name, request=_words(request)
+            )
             return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
-    given = [_LAYER_WORDS[k] for k, ps in layers if ps and k != "boundary"]
-    kinds = " or ".join(given) if given else "identity-based policy"
-    why = f"no {kinds} statement allows {_words(request)}"
+    given = [_(_LAYER_WORDS[k]) for k, ps in layers if ps and k != "boundary"]
+    if len(given) > 1:
+        kinds = _("{first} or {second}").format(first=given[0], second=given[1])
+    else:
+        kinds = given[0] if given else _(_LAYER_WORDS["identity"])
+    why = _("no {kinds} statement allows {request}").format(kinds=kinds, request=_words(request))
     if not (identity or resource):
-        why += " (no policies were given)"
+        why += _(" (no policies were given)")
     elif r_allows and not id_allows:
-        why += (
+        why += _(
             " (the resource policy names the whole account, so an identity-based allow is needed)"
         )
     return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
