@@ -111,7 +111,8 @@ def _arn_parts(text: str) -> list[str]:
     return text.split(":", 5)
 
 
-_SEGMENTS = ("arn", "partition", "service", "region", "account", "resource")
+#: names of the ARN's parts, in English (shown with ``_``)
+_SEGMENTS = ("arn", N_("partition"), N_("service"), N_("region"), N_("account"), N_("resource"))
 
 
 def resource_mismatch(pattern: str, value: str) -> str:
@@ -125,7 +126,7 @@ def resource_mismatch(pattern: str, value: str) -> str:
             seg = compile_tokens(tokenize(pp[i], variables=False), RESOURCE)
             if not seg.fullmatch(vp[i]):
                 return _("{part} {value!r} is not {pattern!r}").format(
-                    part=_SEGMENTS[i], value=vp[i], pattern=pp[i]
+                    part=_(_SEGMENTS[i]), value=vp[i], pattern=pp[i]
                 )
         pres, vres = pp[5], vp[5]
         if pres.startswith("log-group:") and vres.startswith("log-group:"):
