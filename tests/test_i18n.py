@@ -318,3 +318,68 @@ def test_doctor_report_in_korean_keeps_the_aws_error_in_english():
     assert "허용하는 리소스 정책 문이 없습니다" in headline
     assert "발견 사항:" in text and "해결 방법: 이 문을 CloudWatch Logs 리소스 정책에 추가" in text
     assert '"Sid": "AWSLogDeliveryWrite20150319"' in text  # the fix is JSON, untranslated
+
+
+# ----------------------------------------------------------------- README.ko.md and the glossary
+
+
+def _command_after(text: str, marker: str) -> str:
+    match = re.search(rf"<!-- {marker} -->\s*```bash\n(.*?)\n```", text, flags=re.S)
+    assert match, f"no ```bash block after <!-- {marker} -->"
+    assert "\n" not in match.group(1).strip()
+    return match.group(1).strip()
+
+
+def test_korean_readme_has_the_same_two_commands_opening_the_korean_lessons():
+    english = (REPO / "README.md").read_text(encoding="utf-8")
+    korean = (REPO / "README.ko.md").read_text(encoding="utf-8")
+    assert _command_after(korean, "test-command") == _command_after(english, "test-command")
+    lab = _command_after(korean, "lab-command")
+    assert lab == _command_after(english, "lab-command").replace(
+        "notebooks/00_start_here.ipynb", "notebooks/ko/00_start_here.ipynb"
+    )
+    assert lab.endswith(" notebooks/ko/00_start_here.ipynb")
+    assert "labpath=notebooks%2Fko%2F00_start_here.ipynb" in korean  # the Binder badge
+
+
+def test_the_readmes_link_to_each_other_and_the_glossary_exists():
+    english = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    korean = (REPO / "README.ko.md").read_text(encoding="utf-8")
+    assert any("](README.ko.md)" in line for line in english[:3])
+    assert "](README.md)" in korean.split("\n## ")[0]
+    assert "](docs/glossary.md)" in korean
+    # README.ko.md is Korean prose, not an English copy
+    prose = re.sub(r"```.*?```|`[^`]*`|\(http[^)]*\)", "", korean, flags=re.S)
+    assert len(HANGUL.findall(prose)) > 2000
+
+
+@pytest.mark.parametrize(
+    ("korean", "english"),
+    [
+        ("리소스 기반 정책", "resource-based policy"),
+        ("로그 전송", "log delivery"),
+        ("실행 기록", "execution history"),
+        ("로그 수준", "log level"),
+        ("상태 머신", "state machine"),
+        ("로그 그룹", "log group"),
+        ("로그 스트림", "log stream"),
+        ("실행 역할", "execution role"),
+        ("서비스 보안 주체", "service principal"),
+        ("권한 경계", "permissions boundary"),
+    ],
+)
+def test_the_glossary_pairs_the_console_terms(korean, english):
+    text = (REPO / "docs" / "glossary.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    assert any(
+        re.match(rf"\| {re.escape(korean)}(?: †)? \| {re.escape(english)}\b", row) for row in rows
+    ), (korean, english)
+
+
+def test_the_catalog_uses_the_glossary_terms():
+    """The messages say what the glossary says: one Korean word for each AWS term."""
+    with i18n.using_language("ko"):
+        assert i18n._("resource policy") == "리소스 정책"
+        assert i18n._("permissions boundary") == "권한 경계"
+        assert i18n._("identity-based policy") == "자격 증명 기반 정책"
+        assert i18n._("history events") == "실행 기록 이벤트"
