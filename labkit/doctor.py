@@ -104,6 +104,15 @@ _CREDENTIAL_CODES = {
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}
 
 
+#: severity -> its label in a report, in English (shown with ``_``)
+_SEVERITY_WORDS = {
+    "ok": N_("ok"),
+    "info": N_("info"),
+    "warning": N_("warning"),
+    "problem": N_("problem"),
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One observation: ``severity`` is ``ok``, ``info``, ``warning`` or ``problem``."""
@@ -113,7 +122,7 @@ class Finding:
     decision: Any = None  # a labkit.iam.Decision when an evaluation backs the finding
 
     def __str__(self) -> str:
-        return f"[{self.severity}] {self.message}"
+        return f"[{_(_SEVERITY_WORDS.get(self.severity, self.severity))}] {self.message}"
 
 
 @dataclass(frozen=True)

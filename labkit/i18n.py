@@ -23,7 +23,6 @@ Conventions for wrapped text:
 from __future__ import annotations
 
 import contextlib
-import functools
 import gettext
 import os
 import warnings
@@ -38,6 +37,7 @@ __all__ = [
     "gettext_",
     "ngettext",
     "normalize",
+    "refresh",
     "set_language",
     "using_language",
 ]
@@ -48,7 +48,8 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("en", "ko")
 ENV_VAR = "LABKIT_LANG"
 
-_chosen: str | None = None  # set_language's choice; None: LABKIT_LANG, else English
+_chosen: str | None = None  # set_language's choice; None: the environment decides
+_from_env: str | None = None  # the environment's answer, read once (see refresh)
 _catalogs: dict[str, gettext.NullTranslations] = {}
 _warned: set[str] = set()  # unusable LABKIT_LANG values already warned about
 
@@ -62,7 +63,7 @@ def normalize(language: str | None) -> str | None:
 
 
 def set_language(language: str | None) -> str:
-    """Speak ``language`` (``"en"`` or ``"ko"``) from now on; None goes back to ``LABKIT_LANG``.
+    """Speak ``language`` (``"en"`` or ``"ko"``) from now on; None: let the environment decide.
 
     Returns the language now in effect. Figures need a font for it too:
     ``labkit.connect`` and the timeline call :func:`labkit.fonts.configure`.
@@ -70,15 +71,26 @@ def set_language(language: str | None) -> str:
     global _chosen
     if language is None:
         _chosen = None
-    else:
-        code = normalize(language)
-        if code is None:
-            from labkit.errors import LabkitError
+        return refresh()
+    code = normalize(language)
+    if code is None:
+        from labkit.errors import LabkitError
 
-            raise LabkitError(
-                f"language must be one of {', '.join(map(repr, LANGUAGES))}, not {language!r}"
-            )
-        _chosen = code
+        raise LabkitError(
+            f"language must be one of {', '.join(map(repr, LANGUAGES))}, not {language!r}"
+        )
+    _chosen = code
+    return code
+
+
+def refresh() -> str:
+    """Read ``LABKIT_LANG`` and the notebook's folder again; return the language in effect.
+
+    The environment is read once, at the first message, because reading it for every message
+    would cost more than the message; ``labkit.connect()`` refreshes it.
+    """
+    global _from_env
+    _from_env = None
     return current_language()
 
 
@@ -93,22 +105,25 @@ def current_language() -> str:
        a Korean notebook speaks Korean with no setting;
     4. English.
     """
+    global _from_env
     if _chosen is not None:
         return _chosen
-    return _from_environment(os.environ.get(ENV_VAR, ""), os.environ.get("JPY_SESSION_NAME", ""))
+    if _from_env is None:
+        _from_env = _read_environment()
+    return _from_env
 
 
-@functools.lru_cache(maxsize=16)
-def _from_environment(raw: str, notebook: str) -> str:
+def _read_environment() -> str:
+    raw = os.environ.get(ENV_VAR, "")
     code = normalize(raw)
     if code is None and raw.strip() and raw not in _warned:
         _warned.add(raw)
         warnings.warn(
             f"{ENV_VAR}={raw!r} is not one of {', '.join(LANGUAGES)}: labkit speaks English",
-            stacklevel=3,
+            stacklevel=4,
         )
     if code is None and not raw.strip():
-        folder = Path(notebook).parent.name
+        folder = Path(os.environ.get("JPY_SESSION_NAME", "")).parent.name
         code = folder if folder in LANGUAGES else None
     return code or "en"
 
@@ -127,19 +142,19 @@ def using_language(language: str | None) -> Iterator[str]:
 def _catalog(language: str) -> gettext.NullTranslations:
     found = _catalogs.get(language)
     if found is None:
-        if language == "en":  # the source language: the message ids are the English text
-            found = gettext.NullTranslations()
-        else:
-            found = gettext.translation(
-                DOMAIN, localedir=str(LOCALE_DIR), languages=[language], fallback=True
-            )
+        found = gettext.translation(
+            DOMAIN, localedir=str(LOCALE_DIR), languages=[language], fallback=True
+        )
         _catalogs[language] = found
     return found
 
 
 def _(message: str) -> str:
     """``message`` (English) in the current language."""
-    return _catalog(current_language()).gettext(message)
+    language = _chosen or _from_env or current_language()
+    if language == "en":  # the source language: a message is its own English text
+        return message
+    return _catalog(language).gettext(message)
 
 
 gettext_ = _
@@ -147,7 +162,10 @@ gettext_ = _
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of ``singular``/``plural`` for count ``n``, in the current language."""
-    return _catalog(current_language()).ngettext(singular, plural, n)
+    language = _chosen or _from_env or current_language()
+    if language == "en":
+        return singular if n == 1 else plural
+    return _catalog(language).ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

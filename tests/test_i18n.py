@@ -43,6 +43,7 @@ def english_unless_asked(monkeypatch):
     monkeypatch.delenv("LABKIT_LANG", raising=False)
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     monkeypatch.setattr(i18n, "_chosen", None)
+    monkeypatch.setattr(i18n, "_from_env", None)  # the environment is read afresh
 
 
 # ----------------------------------------------------------------- the catalogs
@@ -146,17 +147,31 @@ def test_a_notebook_under_a_ko_folder_speaks_korean(monkeypatch):
     monkeypatch.setenv("JPY_SESSION_NAME", "/home/jovyan/labkit/notebooks/ko/01_the_article.ipynb")
     assert i18n.current_language() == "ko"
     monkeypatch.setenv("LABKIT_LANG", "en")  # an explicit setting wins
-    assert i18n.current_language() == "en"
+    assert i18n.refresh() == "en"
     monkeypatch.setenv("JPY_SESSION_NAME", "/home/jovyan/labkit/notebooks/01_the_article.ipynb")
     monkeypatch.delenv("LABKIT_LANG")
-    assert i18n.current_language() == "en"
+    assert i18n.refresh() == "en"
+
+
+def test_the_environment_is_read_once_until_refreshed(monkeypatch):
+    """Reading os.environ for every message would cost more than the message."""
+    assert i18n._("applies") == "applies"
+    monkeypatch.setenv("LABKIT_LANG", "ko")
+    assert i18n._("applies") == "applies"  # not yet
+    assert i18n.refresh() == "ko"
+    assert i18n._("applies") == "적용됨"
+    monkeypatch.setenv("LABKIT_LANG", "en")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        labkit.connect().close()  # connect() reads it again
+    assert i18n._("applies") == "applies"
 
 
 def test_set_language_wins_over_the_environment_and_rejects_unknown_languages(monkeypatch):
     monkeypatch.setenv("LABKIT_LANG", "ko")
     assert i18n.set_language("en") == "en"
     assert i18n._("applies") == "applies"
-    assert i18n.set_language(None) == "ko"  # back to the environment
+    assert i18n.set_language(None) == "ko"  # back to the environment, read again
     with pytest.raises(LabkitError, match="language must be one of 'en', 'ko'"):
         i18n.set_language("fr")
     assert i18n.current_language() == "ko"  # unchanged by the refused call
@@ -317,6 +332,7 @@ def test_doctor_report_in_korean_keeps_the_aws_error_in_english():
     assert headline.startswith("로그가 전달되지 않습니다: ")
     assert "허용하는 리소스 정책 문이 없습니다" in headline
     assert "발견 사항:" in text and "해결 방법: 이 문을 CloudWatch Logs 리소스 정책에 추가" in text
+    assert "  [문제] delivery.logs.amazonaws.com의 logs:PutLogEvents: " in text
     assert '"Sid": "AWSLogDeliveryWrite20150319"' in text  # the fix is JSON, untranslated
 
 

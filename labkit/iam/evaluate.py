@@ -24,8 +24,8 @@ Nothing else (SCPs, RCPs, session policies) is modelled; see the reference check
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from functools import cached_property
+from collections.abc import Callable, Sequence
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
@@ -87,7 +87,7 @@ class Decision:
         request: Request,
         layers: tuple[tuple[str, tuple[Policy, ...]], ...],
         decider: tuple[str, int, Policy, Any] | None,
-        why: str,
+        why: str | Callable[[], str],
         notes: tuple[str, ...],
     ) -> None:
         self.outcome = outcome
@@ -122,8 +122,10 @@ class Decision:
                 offset += len(p.statements)
         return None  # pragma: no cover - the decider is always among the statements
 
-    @cached_property
+    @property
     def reason(self) -> str:
+        """One line saying why, in the current language (written when read)."""
+        why = self._why() if callable(self._why) else self._why
         if self._decider is not None:
             kind, pos, policy, st = self._decider
             label = st.sid or _("statement #{index}").format(index=st.index)
@@ -132,8 +134,8 @@ class Decision:
             else:
                 text = _("allowed by {statement} in {policy}")
             text = text.format(statement=label, policy=policy_display(policy, kind, pos))
-            return f"{text} ({self._why})" if self._why else text
-        return self._why
+            return f"{text} ({why})" if why else text
+        return why
 
     @property
     def value(self) -> str:
@@ -288,11 +290,7 @@ def evaluate(
         if allows:
             a = allows[0]
             return Decision(Outcome.ALLOWED, request, layers, a[:4], "", tuple(notes))
-        if resource:
-            why = _("no resource policy statement allows {request}")
-        else:
-            why = _("no resource policy statement allows {request} (no resource policy was given)")
-        why = why.format(request=_words(request))
+        why = partial(_why_no_resource_allow, request, bool(resource))
         return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
 
     layers = tuple(
@@ -311,7 +309,7 @@ def evaluate(
             request,
             layers,
             None,
-            _("the account's root user is allowed unless explicitly denied"),
+            partial(_, _ROOT_ALLOWED),
             tuple(notes),
         )
     boundary_ok = not boundaries or bool(b_allows)
@@ -324,26 +322,15 @@ def evaluate(
                 request,
                 layers,
                 r_allows[0][:4],
-                _("cross-account: identity-based allow {statement} too").format(
-                    statement=id_allows[0][3].sid or "#" + str(id_allows[0][3].index)
-                ),
+                partial(_why_cross_account_allow, id_allows[0][3]),
                 tuple(notes),
             )
         missing = []
         if not (id_allows and boundary_ok):
-            if boundary_ok:
-                missing.append(_("the identity's own policies"))
-            else:
-                missing.append(_("the identity's own policies and boundary"))
+            missing.append(_IDENTITY_SIDE if boundary_ok else _IDENTITY_AND_BOUNDARY_SIDE)
         if not r_allows:
-            missing.append(_("the resource policy"))
-        who = missing[0] if len(missing) == 1 else _("{first} and {second}")
-        why = _("cross-account request ({source} -> {target}): {who} must allow {request}").format(
-            source=ref.account,
-            target=target_account,
-            who=who.format(first=missing[0], second=missing[-1]),
-            request=_words(request),
-        )
+            missing.append(_RESOURCE_SIDE)
+        why = partial(_why_cross_account_deny, request, target_account, tuple(missing))
         return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
 
     # same account
@@ -366,21 +353,73 @@ def evaluate(
     else:
         granted = id_allows or [h for h in r_allows if h[4] is not _ACCOUNT]
         if granted:
-            name = policy_display(boundaries[0], "boundary", 1)
-            why = _("the permissions boundary ({name}) does not allow {request}").format(
-                name=name, request=_words(request)
-            )
+            why = partial(_why_boundary, request, boundaries[0])
             return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
-    given = [_(_LAYER_WORDS[k]) for k, ps in layers if ps and k != "boundary"]
+    given = tuple(k for k, ps in layers if ps and k != "boundary")
+    why = partial(
+        _why_no_allow,
+        request,
+        given,
+        not (identity or resource),
+        bool(r_allows and not id_allows),
+    )
+    return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
+
+
+# The reasons of decisions that no single statement made. They are written when the reason
+# is read, not during evaluation: evaluating stays fast and the text is in the language of
+# the moment it is shown.
+
+_ROOT_ALLOWED = N_("the account's root user is allowed unless explicitly denied")
+_IDENTITY_SIDE = N_("the identity's own policies")
+_IDENTITY_AND_BOUNDARY_SIDE = N_("the identity's own policies and boundary")
+_RESOURCE_SIDE = N_("the resource policy")
+
+
+def _why_no_resource_allow(request: Request, given: bool) -> str:
+    if given:
+        text = _("no resource policy statement allows {request}")
+    else:
+        text = _("no resource policy statement allows {request} (no resource policy was given)")
+    return text.format(request=_words(request))
+
+
+def _why_cross_account_allow(statement: Any) -> str:
+    return _("cross-account: identity-based allow {statement} too").format(
+        statement=statement.sid or "#" + str(statement.index)
+    )
+
+
+def _why_cross_account_deny(request: Request, target: str, missing: tuple[str, ...]) -> str:
+    sides = [_(m) for m in missing]
+    who = sides[0] if len(sides) == 1 else _("{first} and {second}")
+    return _("cross-account request ({source} -> {target}): {who} must allow {request}").format(
+        source=request.principal_ref.account,
+        target=target,
+        who=who.format(first=sides[0], second=sides[-1]),
+        request=_words(request),
+    )
+
+
+def _why_boundary(request: Request, boundary: Policy) -> str:
+    return _("the permissions boundary ({name}) does not allow {request}").format(
+        name=policy_display(boundary, "boundary", 1), request=_words(request)
+    )
+
+
+def _why_no_allow(
+    request: Request, layers: tuple[str, ...], no_policies: bool, account_only: bool
+) -> str:
+    given = [_(_LAYER_WORDS[k]) for k in layers]
     if len(given) > 1:
         kinds = _("{first} or {second}").format(first=given[0], second=given[1])
     else:
         kinds = given[0] if given else _(_LAYER_WORDS["identity"])
     why = _("no {kinds} statement allows {request}").format(kinds=kinds, request=_words(request))
-    if not (identity or resource):
+    if no_policies:
         why += _(" (no policies were given)")
-    elif r_allows and not id_allows:
+    elif account_only:
         why += _(
             " (the resource policy names the whole account, so an identity-based allow is needed)"
         )
-    return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
+    return why

@@ -23,9 +23,8 @@ def connect(*, language: str | None = None, **kwargs: Any) -> Any:
     """
     from labkit import fonts, i18n
 
-    if language is not None:
-        i18n.set_language(language)
-    fonts.configure(i18n.current_language())
+    now = i18n.set_language(language) if language is not None else i18n.refresh()
+    fonts.configure(now)
     mode = os.environ.get("LABKIT_MODE", "offline").strip().lower() or "offline"
     if mode == "offline":
         return importlib.import_module("labkit.world.offline").offline(**kwargs)
