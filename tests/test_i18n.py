@@ -399,3 +399,42 @@ def test_the_catalog_uses_the_glossary_terms():
         assert i18n._("permissions boundary") == "권한 경계"
         assert i18n._("identity-based policy") == "자격 증명 기반 정책"
         assert i18n._("history events") == "실행 기록 이벤트"
+
+
+def test_an_explanation_read_in_english_then_korean_is_all_korean():
+    """Explanations are built once per language, not cached in the first one read."""
+    from labkit.iam import Policy, Request, evaluate
+
+    policy = Policy.load(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "S",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                    "Action": "logs:PutLogEvents",
+                    "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:other:*",
+                    "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:logs:*:*:*"}},
+                }
+            ],
+        },
+        kind="resource",
+        name="P",
+    )
+    request = Request(
+        "delivery.logs.amazonaws.com",
+        "logs:PutLogEvents",
+        "arn:aws:logs:us-east-1:123456789012:log-group:mine:log-stream:s",
+    )
+    decision = evaluate(request, resource=[policy])
+    english = str(decision)
+    assert "not applied" in english and "a missing key makes the condition false" in english
+    with i18n.using_language("ko"):
+        korean = str(decision)
+        lines = korean.splitlines()[1:]  # the first line is IAM's outcome and the request
+    assert "not applied" not in korean and "missing key" not in korean
+    assert "키가 없으면 조건은 false입니다" in korean
+    assert "패턴이 다른 로그 그룹(other)을 가리킵니다" in korean
+    assert all(HANGUL.search(line) for line in lines), lines
+    assert str(decision) == english  # and back

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from functools import cached_property, partial
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
-from labkit.i18n import N_, _
+from labkit.i18n import N_, _, current_language
 from labkit.iam.document import Policy
 from labkit.iam.explain import (
     StatementResult,
@@ -93,13 +93,27 @@ class Decision:
         self.outcome = outcome
         self.allowed = outcome is Outcome.ALLOWED
         self.request = request
-        self.notes = notes
+        self._notes = notes  # English message ids, shown with _()
         self._layers = layers
         self._decider = decider
         self._why = why
+        self._explained: dict[str, tuple[StatementResult, ...]] = {}  # by language
 
-    @cached_property
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Remarks on policies that were given but do not apply, in the current language."""
+        return tuple(_(n) for n in self._notes)
+
+    @property
     def statements(self) -> tuple[StatementResult, ...]:
+        """Every statement explained, in the current language (built once per language)."""
+        language = current_language()
+        found = self._explained.get(language)
+        if found is None:
+            found = self._explained[language] = self._explain()
+        return found
+
+    def _explain(self) -> tuple[StatementResult, ...]:
         out = []
         for kind, policies in self._layers:
             for pos, policy in enumerate(policies, start=1):
@@ -109,7 +123,7 @@ class Decision:
                 )
         return tuple(out)
 
-    @cached_property
+    @property
     def decided_by(self) -> StatementResult | None:
         if self._decider is None:
             return None
@@ -276,12 +290,7 @@ def evaluate(
 
     if ref.kind == "service":
         if identity or boundaries:
-            notes.append(
-                _(
-                    "identity-based policies and permissions boundaries were ignored: they "
-                    "attach to IAM users and roles, not to a service principal"
-                )
-            )
+            notes.append(_SERVICE_IGNORES_IDENTITY)
         layers: tuple[tuple[str, tuple[Policy, ...]], ...] = (("resource", resource),)
         denies, allows = _scan("resource", resource, request)
         if denies:
@@ -370,6 +379,10 @@ def evaluate(
 # is read, not during evaluation: evaluating stays fast and the text is in the language of
 # the moment it is shown.
 
+_SERVICE_IGNORES_IDENTITY = N_(
+    "identity-based policies and permissions boundaries were ignored: they "
+    "attach to IAM users and roles, not to a service principal"
+)
 _ROOT_ALLOWED = N_("the account's root user is allowed unless explicitly denied")
 _IDENTITY_SIDE = N_("the identity's own policies")
 _IDENTITY_AND_BOUNDARY_SIDE = N_("the identity's own policies and boundary")
