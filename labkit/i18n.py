@@ -2,7 +2,8 @@
 
 Choose it with ``labkit.connect(language="ko")``, ``labkit.i18n.set_language("ko")`` or the
 environment variable ``LABKIT_LANG=ko``; a notebook under a ``ko/`` folder speaks Korean by
-itself (see :func:`current_language`). Everything labkit itself says (verdicts, findings,
+itself (see :func:`current_language`; the environment is read at the first message and again
+by every ``labkit.connect()``). Everything labkit itself says (verdicts, findings,
 lint warnings, explanations, table headings) goes through :func:`_` / :func:`ngettext`, which
 look the English text up in ``labkit/locale/<lang>/LC_MESSAGES/labkit.mo`` at call time, so a
 switch takes effect on the next message. AWS's own error codes and messages are never
@@ -17,7 +18,10 @@ Conventions for wrapped text:
 * placeholders are ``str.format`` fields with names (``_("{group} does not exist")``), never
   f-strings inside ``_()`` (gettext looks up the text before substitution);
 * module-level tables are marked with :func:`N_` and translated where they are shown;
-* a whole sentence is one message: no sentences glued together from translated pieces.
+* a whole sentence is one message: no sentences glued together from translated pieces;
+* text that may be read later is written when read (``Decision.reason``), so it is in the
+  language of that moment, and hot paths pay nothing for it;
+* a ``# Translators:`` comment just before a message reaches the translator in the catalog.
 """
 
 from __future__ import annotations

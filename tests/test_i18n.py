@@ -153,6 +153,14 @@ def test_a_notebook_under_a_ko_folder_speaks_korean(monkeypatch):
     assert i18n.refresh() == "en"
 
 
+def test_jupyter_server_tells_the_kernel_its_notebook(monkeypatch):
+    """The contract the folder rule relies on, checked against the pinned Jupyter Server."""
+    sessionmanager = pytest.importorskip("jupyter_server.services.sessions.sessionmanager")
+    env = sessionmanager.SessionManager.get_kernel_env(None, "labkit/notebooks/ko/x.ipynb")
+    monkeypatch.setenv("JPY_SESSION_NAME", env["JPY_SESSION_NAME"])
+    assert i18n.refresh() == "ko"
+
+
 def test_the_environment_is_read_once_until_refreshed(monkeypatch):
     """Reading os.environ for every message would cost more than the message."""
     assert i18n._("applies") == "applies"
