@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from labkit.i18n import N_, _
 from labkit.safety import arn_name, parse_arn
 
 EXIT_CODES = {
@@ -70,17 +71,18 @@ EXIT_CODES = {
     "error": 9,
 }
 
+#: status -> meaning, in English (``_(EXIT_MEANINGS[s])`` in the current language)
 EXIT_MEANINGS = {
-    "delivers": "logs will be delivered",
-    "not-delivered": "logs will not be delivered: the resource policies do not allow it",
-    "usage": "bad command line",
-    "unknown-state-machine": "unknown state machine ARN",
-    "logging-off": "logging is OFF for this state machine",
-    "log-group-elsewhere": "the log group is in another Region (or account)",
-    "credentials": "AWS credentials are missing, expired or rejected",
-    "log-group-missing": "the log group does not exist",
-    "access-denied": "the caller may not read what the doctor needs",
-    "error": "any other failure (endpoint unreachable, unexpected error)",
+    "delivers": N_("logs will be delivered"),
+    "not-delivered": N_("logs will not be delivered: the resource policies do not allow it"),
+    "usage": N_("bad command line"),
+    "unknown-state-machine": N_("unknown state machine ARN"),
+    "logging-off": N_("logging is OFF for this state machine"),
+    "log-group-elsewhere": N_("the log group is in another Region (or account)"),
+    "credentials": N_("AWS credentials are missing, expired or rejected"),
+    "log-group-missing": N_("the log group does not exist"),
+    "access-denied": N_("the caller may not read what the doctor needs"),
+    "error": N_("any other failure (endpoint unreachable, unexpected error)"),
 }
 _VERDICTS = {"delivers", "not-delivered", "logging-off", "log-group-elsewhere", "log-group-missing"}
 
@@ -102,6 +104,15 @@ _CREDENTIAL_CODES = {
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}
 
 
+#: severity -> its label in a report, in English (shown with ``_``)
+_SEVERITY_WORDS = {
+    "ok": N_("ok"),
+    "info": N_("info"),
+    "warning": N_("warning"),
+    "problem": N_("problem"),
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One observation: ``severity`` is ``ok``, ``info``, ``warning`` or ``problem``."""
@@ -111,7 +122,7 @@ class Finding:
     decision: Any = None  # a labkit.iam.Decision when an evaluation backs the finding
 
     def __str__(self) -> str:
-        return f"[{self.severity}] {self.message}"
+        return f"[{_(_SEVERITY_WORDS.get(self.severity, self.severity))}] {self.message}"
 
 
 @dataclass(frozen=True)
@@ -138,24 +149,26 @@ class DoctorReport:
     def headline(self) -> str:
         """One line: the verdict."""
         if self.delivers:
-            data = "with" if self.include_execution_data else "without"
-            return (
-                f"logs WILL be delivered to {self.log_group} at level {self.level}, "
-                f"{data} execution data"
-            )
+            if self.include_execution_data:
+                text = _("logs WILL be delivered to {group} at level {level}, with execution data")
+            else:
+                text = _(
+                    "logs WILL be delivered to {group} at level {level}, without execution data"
+                )
+            return text.format(group=self.log_group, level=self.level)
         problems = [f.message for f in self.findings if f.severity == "problem"]
-        first = problems[0] if problems else EXIT_MEANINGS[self.status]
+        first = problems[0] if problems else _(EXIT_MEANINGS[self.status])
         if self.status in _VERDICTS:
-            return f"logs will NOT be delivered: {first}"
-        return f"cannot diagnose: {first}"
+            return _("logs will NOT be delivered: {reason}").format(reason=first)
+        return _("cannot diagnose: {reason}").format(reason=first)
 
     def __str__(self) -> str:
         lines = [f"labkit doctor: {self.state_machine_arn}", f"  {self.headline}"]
         if self.findings:
-            lines.append("findings:")
+            lines.append(_("findings:"))
             lines += [f"  {f}" for f in self.findings]
         if self.fix:
-            lines.append(f"fix: {self.fix_how}")
+            lines.append(_("fix: {how}").format(how=self.fix_how))
             lines += ["  " + line for line in self.fix.splitlines()]
         return "\n".join(lines)
 
@@ -309,7 +322,7 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
             arn,
             "unknown-state-machine",
             False,
-            findings=(Finding("problem", f"not a state machine ARN: {arn!r}"),),
+            findings=(Finding("problem", _("not a state machine ARN: {arn!r}").format(arn=arn)),),
         )
     region, machine = parts["region"], arn_name(arn)
     sfn = world.client("stepfunctions", region_name=region)
@@ -329,13 +342,15 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
             findings=(
                 Finding(
                     "problem",
-                    "logging is OFF: Step Functions sends no event to CloudWatch Logs [DOC]",
+                    _("logging is OFF: Step Functions sends no event to CloudWatch Logs [DOC]"),
                 ),
             ),
-            fix_how="enable logging: update_state_machine(stateMachineArn=..., "
-            "loggingConfiguration={'level': 'ALL', 'includeExecutionData': True, "
-            "'destinations': [{'cloudWatchLogsLogGroup': {'logGroupArn': "
-            "'arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*'}}]})",
+            fix_how=_(
+                "enable logging: update_state_machine(stateMachineArn=..., "
+                "loggingConfiguration={{'level': 'ALL', 'includeExecutionData': True, "
+                "'destinations': [{{'cloudWatchLogsLogGroup': {{'logGroupArn': "
+                "'arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*'}}}}]}})"
+            ).format(),
         )
     dest = destination_arn(config)
     group_parts = parse_log_group_arn(dest) or (parse_log_group_arn(dest + ":*") if dest else None)
@@ -345,12 +360,22 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
             "not-delivered",
             False,
             **base,
-            findings=(Finding("problem", f"level {level} but no usable destination: {dest!r}"),),
+            findings=(
+                Finding(
+                    "problem",
+                    _("level {level} but no usable destination: {destination!r}").format(
+                        level=level, destination=dest
+                    ),
+                ),
+            ),
         )
     group, g_region, g_account = group_parts["name"], group_parts["region"], group_parts["account"]
     base["log_group"] = group
     if g_region != region or g_account != parts["account"]:
-        where = f"Region {g_region}" if g_region != region else f"account {g_account}"
+        if g_region != region:
+            where = _("Region {region}").format(region=g_region)
+        else:
+            where = _("account {account}").format(account=g_account)
         return DoctorReport(
             arn,
             "log-group-elsewhere",
@@ -359,8 +384,10 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
             findings=(
                 Finding(
                     "problem",
-                    f"the log group {group} is in {where}, the state machine in "
-                    f"{region} / {parts['account']}: use a log group in the machine's Region and account",
+                    _(
+                        "the log group {group} is in {where}, the state machine in "
+                        "{region} / {account}: use a log group in the machine's Region and account"
+                    ).format(group=group, where=where, region=region, account=parts["account"]),
                 ),
             ),
         )
@@ -376,21 +403,27 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
             findings=(
                 Finding(
                     "problem",
-                    f"the log group {group} does not exist in {region}; executions still "
-                    "succeed and their events are lost [AWS-REC]",
+                    _(
+                        "the log group {group} does not exist in {region}; executions still "
+                        "succeed and their events are lost [AWS-REC]"
+                    ).format(group=group, region=region),
                 ),
             ),
-            fix_how=f"create it: logs.create_log_group(logGroupName={group!r})",
+            fix_how=_("create it: logs.create_log_group(logGroupName={group!r})").format(
+                group=group
+            ),
         )
-    findings.append(
-        Finding(
-            "ok", f"level {level}, {'with' if include else 'without'} execution data, to {group}"
-        )
-    )
+    if include:
+        configured = _("level {level}, with execution data, to {group}")
+    else:
+        configured = _("level {level}, without execution data, to {group}")
+    findings.append(Finding("ok", configured.format(level=level, group=group)))
 
     group_arn = authorize.log_group_arn(region, g_account, group)
-    raw = [(p, "account-level") for p in read_resource_policies(logs)]
-    raw += [(p, "log-group-level") for p in read_resource_policies(logs, resource_arn=group_arn)]
+    raw = [(p, N_("account-level")) for p in read_resource_policies(logs)]
+    raw += [
+        (p, N_("log-group-level")) for p in read_resource_policies(logs, resource_arn=group_arn)
+    ]
     from labkit.iam import Policy, PolicyError
 
     policies = []
@@ -401,13 +434,20 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
             )
         except PolicyError as exc:
             findings.append(
-                Finding("warning", f"{scope} policy {p['policyName']} is unreadable: {exc}")
+                Finding(
+                    "warning",
+                    _("{scope} policy {name} is unreadable: {error}").format(
+                        scope=_(scope), name=p["policyName"], error=exc
+                    ),
+                )
             )
     if not raw:
-        findings.append(Finding("info", "no CloudWatch Logs resource policy exists in this Region"))
+        findings.append(
+            Finding("info", _("no CloudWatch Logs resource policy exists in this Region"))
+        )
     else:
-        names = ", ".join(f"{p['policyName']} ({scope})" for p, scope in raw)
-        findings.append(Finding("info", f"resource policies read: {names}"))
+        names = ", ".join(f"{p['policyName']} ({_(scope)})" for p, scope in raw)
+        findings.append(Finding("info", _("resource policies read: {names}").format(names=names)))
 
     stream = _stream_name(logs, group, machine)
     resource = authorize.stream_arn(region, g_account, group, stream)
@@ -420,7 +460,13 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
     for d in decisions:
         sev = "ok" if d.allowed else "problem"
         findings.append(
-            Finding(sev, f"{d.request.action} as delivery.logs.amazonaws.com: {d.reason}", d)
+            Finding(
+                sev,
+                _("{action} as delivery.logs.amazonaws.com: {reason}").format(
+                    action=d.request.action, reason=d.reason
+                ),
+                d,
+            )
         )
 
     fix = fix_how = None
@@ -429,14 +475,16 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
         explicit = [d for d in denied if d.outcome.value == "ExplicitlyDenied" and d.decided_by]
         if explicit:
             by = explicit[0].decided_by
-            fix_how = f"remove the Deny statement that decides it: {by}"
+            fix_how = _("remove the Deny statement that decides it: {statement}").format(
+                statement=by
+            )
         else:
             fix = json.dumps(fix_statement(region, g_account, group), indent=2)
-            fix_how = (
+            fix_how = _(
                 "add this statement to a CloudWatch Logs resource policy (classic: the "
-                f"account-level AWSLogDeliveryWrite20150319; since 2026: a policy on {group_arn} "
+                "account-level AWSLogDeliveryWrite20150319; since 2026: a policy on {arn} "
                 "via put_resource_policy(resourceArn=...))"
-            )
+            ).format(arn=group_arn)
 
     role_arn = described.get("roleArn")
     if role_arn:
@@ -466,7 +514,12 @@ def _role_findings(world: Any, region: str, role_arn: str, delivers: bool) -> li
     except (ClientError, PolicyError) as exc:
         detail = _code(exc) or str(exc)
         return [
-            Finding("warning", f"could not read the role {role_arn} ({detail}): set-up not checked")
+            Finding(
+                "warning",
+                _("could not read the role {role} ({detail}): set-up not checked").format(
+                    role=role_arn, detail=detail
+                ),
+            )
         ]
     out = []
     create = authorize.role_decision(
@@ -475,15 +528,17 @@ def _role_findings(world: Any, region: str, role_arn: str, delivers: bool) -> li
     if create.allowed:
         out.append(
             Finding(
-                "ok", "the role may re-run log-delivery set-up (logs:CreateLogDelivery)", create
+                "ok", _("the role may re-run log-delivery set-up (logs:CreateLogDelivery)"), create
             )
         )
     else:
         out.append(
             Finding(
                 "warning",
-                f"the role lacks {authorize.CREATE_DELIVERY} ({create.reason}): the next "
-                f"UpdateStateMachine with logging fails with {SETUP_ERROR} [ISSUE]",
+                _(
+                    "the role lacks {action} ({reason}): the next "
+                    "UpdateStateMachine with logging fails with {error} [ISSUE]"
+                ).format(action=authorize.CREATE_DELIVERY, reason=create.reason, error=SETUP_ERROR),
                 create,
             )
         )
@@ -496,8 +551,10 @@ def _role_findings(world: Any, region: str, role_arn: str, delivers: bool) -> li
         out.append(
             Finding(
                 "info",
-                f"the role lacks {', '.join(missing)}: it cannot create or extend the resource "
-                "policy at set-up; fine while a policy already grants delivery [DOC]",
+                _(
+                    "the role lacks {actions}: it cannot create or extend the resource "
+                    "policy at set-up; fine while a policy already grants delivery [DOC]"
+                ).format(actions=", ".join(missing)),
             )
         )
     if not delivers:
@@ -508,8 +565,11 @@ def _role_findings(world: Any, region: str, role_arn: str, delivers: bool) -> li
             out.append(
                 Finding(
                     "info",
-                    "the role itself may call logs:PutLogEvents, but that does not help: "
-                    "delivery.logs.amazonaws.com writes the logs, under the resource policy only",
+                    _(
+                        "the role itself may call logs:PutLogEvents, but that does not help: "
+                        "delivery.logs.amazonaws.com writes the logs, under the resource "
+                        "policy only"
+                    ),
                 )
             )
     return out
@@ -529,11 +589,11 @@ class _SessionWorld:
 
 
 def _parser() -> argparse.ArgumentParser:
-    codes = "\n".join(f"  {EXIT_CODES[s]}  {m}" for s, m in EXIT_MEANINGS.items())
+    codes = "\n".join(f"  {EXIT_CODES[s]}  {_(m)}" for s, m in EXIT_MEANINGS.items())
     return argparse.ArgumentParser(
         prog="python -m labkit doctor",
-        description="Diagnose whether a state machine's logs reach CloudWatch Logs (read-only).",
-        epilog="exit codes:\n" + codes,
+        description=_("Diagnose whether a state machine's logs reach CloudWatch Logs (read-only)."),
+        epilog=_("exit codes:") + "\n" + codes,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
@@ -542,11 +602,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m labkit doctor --state-machine ARN [--profile P] [--region R]``."""
     parser = _parser()
     parser.add_argument(
-        "--state-machine", required=True, metavar="ARN", help="the state machine's ARN"
+        "--state-machine", required=True, metavar="ARN", help=_("the state machine's ARN")
     )
-    parser.add_argument("--profile", help="AWS profile to use")
+    parser.add_argument("--profile", help=_("AWS profile to use"))
     parser.add_argument(
-        "--region", help="AWS Region for the session (the ARN's Region is used for the machine)"
+        "--region",
+        help=_("AWS Region for the session (the ARN's Region is used for the machine)"),
     )
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TextIO
 
+from labkit.i18n import N_, _
+
 MIN_PYTHON = (3, 11)
 
 #: distribution name -> (minimum version, first version not supported or None)
@@ -32,7 +34,7 @@ PACKAGES: dict[str, tuple[str, str | None]] = {
     "tqdm": ("4.66", None),
 }
 
-FIX = "run `python -m pip install -r requirements.txt` in the lab's environment"
+FIX = N_("run `python -m pip install -r requirements.txt` in the lab's environment")
 
 
 @dataclass(frozen=True)
@@ -59,31 +61,44 @@ def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Find
     found = ".".join(map(str, version))
     need = ".".join(map(str, MIN_PYTHON))
     if tuple(version[:2]) >= MIN_PYTHON:
-        return Finding("Python", f">={need}", found, True, f"Found Python {found}")
+        return Finding(
+            "Python", f">={need}", found, True, _("Found Python {found}").format(found=found)
+        )
     return Finding(
         "Python",
         f">={need}",
         found,
         False,
-        f"Python {found} is too old for labkit, which needs Python {need} or newer: "
-        f"create the environment with `python{need} -m venv .venv` (see the README, "
-        "Troubleshooting).",
+        _(
+            "Python {found} is too old for labkit, which needs Python {need} or newer: "
+            "create the environment with `python{need} -m venv .venv` (see the README, "
+            "Troubleshooting)."
+        ).format(found=found, need=need),
     )
 
 
 def check_package(name: str, minimum: str, below: str | None, found: str | None) -> Finding:
     """Judge one installed version (``found`` None: not installed) against its range."""
     required = f">={minimum}" + (f",<{below}" if below else "")
+    fix = _(FIX)
     if found is None:
-        return Finding(name, required, None, False, f"Missing {name}: {FIX}.")
+        return Finding(
+            name, required, None, False, _("Missing {name}: {fix}.").format(name=name, fix=fix)
+        )
     have = _version_tuple(found)
     if have < _version_tuple(minimum):
-        message = f"{name} {found} is too old (labkit needs {required}): {FIX}."
+        message = _("{name} {found} is too old (labkit needs {required}): {fix}.").format(
+            name=name, found=found, required=required, fix=fix
+        )
         return Finding(name, required, found, False, message)
     if below is not None and have >= _version_tuple(below):
-        message = f"{name} {found} is too new (labkit needs {required}): {FIX}."
+        message = _("{name} {found} is too new (labkit needs {required}): {fix}.").format(
+            name=name, found=found, required=required, fix=fix
+        )
         return Finding(name, required, found, False, message)
-    return Finding(name, required, found, True, f"Found {name} {found}")
+    return Finding(
+        name, required, found, True, _("Found {name} {found}").format(name=name, found=found)
+    )
 
 
 def installed_version(name: str) -> str | None:
@@ -102,9 +117,9 @@ def check_env(*, out: TextIO | None = sys.stdout) -> list[Finding]:
         for finding in findings:
             print(finding.message, file=out)
         if all(f.ok for f in findings):
-            print("Your Python environment is ready for the lab.", file=out)
+            print(_("Your Python environment is ready for the lab."), file=out)
         else:
-            print("Fix the lines above, then restart the kernel and run this again.", file=out)
+            print(_("Fix the lines above, then restart the kernel and run this again."), file=out)
     return findings
 
 

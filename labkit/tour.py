@@ -12,20 +12,23 @@ For each phase it prints the boto3 calls made and one row of the summary table.
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from botocore import xform_name
 
 from labkit import article
+from labkit.i18n import N_, _
 
+#: the table's headings, in English (shown in the current language)
 COLUMNS = (
-    "phase",
-    "resource policy",
-    "role policies",
-    "execution status",
-    "history events",
-    "delivered log events",
+    N_("phase"),
+    N_("resource policy"),
+    N_("role policies"),
+    N_("execution status"),
+    N_("history events"),
+    N_("delivered log events"),
 )
 
 
@@ -89,7 +92,7 @@ def run_tour(*, seed: int = 0, profile: str = "classic") -> tuple[list[PhaseRow]
             status = sfn.describe_execution(executionArn=execution_arn)["status"]
             events = article.history(sfn, execution_arn)
             delivered = article.log_events(logs, execution_arn)
-            policy = "present" if article.resource_policy(logs) else "absent"
+            policy = _("present") if article.resource_policy(logs) else _("absent")
             roles = ", ".join(article.role_policies(iam))
             calls.append(rec.take())
             rows.append(PhaseRow(label, policy, roles, status, len(events), len(delivered)))
@@ -97,23 +100,32 @@ def run_tour(*, seed: int = 0, profile: str = "classic") -> tuple[list[PhaseRow]
         role_arn = article.create_role(iam)
         group_arn = article.create_log_group(logs)
         machine_arn = article.create_state_machine(sfn, role_arn, group_arn)
-        phase("1 create", machine_arn, "phase-1")
+        phase(_("1 create"), machine_arn, "phase-1")
 
         document = article.delete_resource_policy(logs)
         article.attach_admin(iam)
-        phase("2 delete policy, role admin", machine_arn, "phase-2")
+        phase(_("2 delete policy, role admin"), machine_arn, "phase-2")
 
         assert document is not None
         article.put_resource_policy(logs, document)
-        phase("3 put policy back", machine_arn, "phase-3")
+        phase(_("3 put policy back"), machine_arn, "phase-3")
     return rows, calls
 
 
+def _width(text: str) -> int:
+    """Terminal columns of ``text``: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def table(rows: list[PhaseRow]) -> str:
-    """A plain-text table of the phases."""
-    cells = [COLUMNS, *(r.cells() for r in rows)]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    """A plain-text table of the phases (headings in the current language)."""
+    cells = [tuple(_(c) for c in COLUMNS), *(r.cells() for r in rows)]
+    widths = [max(_width(c[i]) for c in cells) for i in range(len(COLUMNS))]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -128,11 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv or [])
     rows, calls = run_tour(seed=args.seed, profile=args.profile)
     for row, phase_calls in zip(rows, calls, strict=True):
-        print(f"Phase {row.phase}")
+        print(_("Phase {phase}").format(phase=row.phase))
         for call in phase_calls:
             print(f"  {call}")
         print(table([row]))
         print()
-    print("Summary")
+    print(_("Summary"))
     print(table(rows))
     return 0

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from labkit.i18n import _
 from labkit.iam.errors import SYNTAX, PolicyError, RequestError
 from labkit.iam.match import ARN, PLAIN, compile_tokens
 from labkit.iam.variables import Token, has_variables, literal_text, resolve, tokenize
@@ -263,20 +264,20 @@ class Condition:
         """Why a missing key gives the result it gives (for explanations)."""
         op = self.operator
         if op.family == "null":
-            return "Null tests whether the key is present"
+            return _("Null tests whether the key is present")
         if op.qualifier == FOR_ALL:
-            return "ForAllValues is true for a missing key"
+            return _("ForAllValues is true for a missing key")
         if op.qualifier == FOR_ANY:
             return (
-                "…IfExists is true for a missing key"
+                _("…IfExists is true for a missing key")
                 if op.if_exists
-                else "ForAnyValue is false for a missing key"
+                else _("ForAnyValue is false for a missing key")
             )
         if op.if_exists:
-            return "…IfExists is true for a missing key"
+            return _("…IfExists is true for a missing key")
         if op.negated:
-            return "a negated operator is true for a missing key"
-        return "a missing key makes the condition false"
+            return _("a negated operator is true for a missing key")
+        return _("a missing key makes the condition false")
 
 
 def _glob_tests(tokens_list: tuple[tuple[Token, ...], ...], mode: str) -> Callable[[str], bool]:

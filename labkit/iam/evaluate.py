@@ -24,11 +24,12 @@ Nothing else (SCPs, RCPs, session policies) is modelled; see the reference check
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from functools import cached_property
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
+from labkit.i18n import N_, _, current_language
 from labkit.iam.document import Policy
 from labkit.iam.explain import (
     StatementResult,
@@ -61,9 +62,9 @@ _EXACT, _ROLE, _ANY, _ACCOUNT = (
 )
 _LAYER_ORDER = ("identity", "boundary", "resource")
 _LAYER_WORDS = {
-    "identity": "identity-based policy",
-    "boundary": "permissions boundary",
-    "resource": "resource policy",
+    "identity": N_("identity-based policy"),
+    "boundary": N_("permissions boundary"),
+    "resource": N_("resource policy"),
 }
 
 
@@ -86,19 +87,33 @@ class Decision:
         request: Request,
         layers: tuple[tuple[str, tuple[Policy, ...]], ...],
         decider: tuple[str, int, Policy, Any] | None,
-        why: str,
+        why: str | Callable[[], str],
         notes: tuple[str, ...],
     ) -> None:
         self.outcome = outcome
         self.allowed = outcome is Outcome.ALLOWED
         self.request = request
-        self.notes = notes
+        self._notes = notes  # English message ids, shown with _()
         self._layers = layers
         self._decider = decider
         self._why = why
+        self._explained: dict[str, tuple[StatementResult, ...]] = {}  # by language
 
-    @cached_property
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Remarks on policies that were given but do not apply, in the current language."""
+        return tuple(_(n) for n in self._notes)
+
+    @property
     def statements(self) -> tuple[StatementResult, ...]:
+        """Every statement explained, in the current language (built once per language)."""
+        language = current_language()
+        found = self._explained.get(language)
+        if found is None:
+            found = self._explained[language] = self._explain()
+        return found
+
+    def _explain(self) -> tuple[StatementResult, ...]:
         out = []
         for kind, policies in self._layers:
             for pos, policy in enumerate(policies, start=1):
@@ -108,26 +123,33 @@ class Decision:
                 )
         return tuple(out)
 
-    @cached_property
+    @property
     def decided_by(self) -> StatementResult | None:
         if self._decider is None:
             return None
         kind, pos, policy, st = self._decider
-        name = policy_display(policy, kind, pos)
-        for r in self.statements:
-            if r.kind == kind and r.policy == name and r.index == st.index:
-                return r
+        offset = 0  # statements are listed layer by layer, policy by policy (see .statements)
+        for layer, policies in self._layers:
+            for position, p in enumerate(policies, start=1):
+                if layer == kind and position == pos:
+                    return self.statements[offset + st.index - 1]
+                offset += len(p.statements)
         return None  # pragma: no cover - the decider is always among the statements
 
-    @cached_property
+    @property
     def reason(self) -> str:
+        """One line saying why, in the current language (written when read)."""
+        why = self._why() if callable(self._why) else self._why
         if self._decider is not None:
             kind, pos, policy, st = self._decider
-            label = st.sid or f"statement #{st.index}"
-            verb = "explicitly denied" if self.outcome is Outcome.EXPLICITLY_DENIED else "allowed"
-            text = f"{verb} by {label} in {policy_display(policy, kind, pos)}"
-            return f"{text} ({self._why})" if self._why else text
-        return self._why
+            label = st.sid or _("statement #{index}").format(index=st.index)
+            if self.outcome is Outcome.EXPLICITLY_DENIED:
+                text = _("explicitly denied by {statement} in {policy}")
+            else:
+                text = _("allowed by {statement} in {policy}")
+            text = text.format(statement=label, policy=policy_display(policy, kind, pos))
+            return f"{text} ({why})" if why else text
+        return why
 
     @property
     def value(self) -> str:
@@ -143,13 +165,18 @@ class Decision:
     def __str__(self) -> str:
         r = self.request
         lines = [
-            f"{self.outcome.value}: {r.principal} -> {r.action} on {r.resource}",
+            _("{outcome}: {principal} -> {action} on {resource}").format(
+                outcome=self.outcome.value,
+                principal=r.principal,
+                action=r.action,
+                resource=r.resource,
+            ),
             f"  {self.reason}",
         ]
         decided = self.decided_by
         for result in self.statements:
             lines.append("  " + statement_line(result, result is decided).replace("\n", "\n  "))
-        lines += [f"  note: {n}" for n in self.notes]
+        lines += ["  " + _("note: {note}").format(note=n) for n in self.notes]
         return "\n".join(lines)
 
     def to_frame(self) -> pandas.DataFrame:
@@ -158,7 +185,9 @@ class Decision:
 
     def _repr_html_(self) -> str:
         r = self.request
-        title = f"{self.outcome.value}: {r.principal} → {r.action} on {r.resource}"
+        title = _("{outcome}: {principal} → {action} on {resource}").format(
+            outcome=self.outcome.value, principal=r.principal, action=r.action, resource=r.resource
+        )
         return to_html(title, self.reason, self.to_frame())
 
 
@@ -209,7 +238,9 @@ def _scan(
 
 
 def _words(request: Request) -> str:
-    return f"{request.principal} to {request.action} on {request.resource}"
+    return _("{principal} to {action} on {resource}").format(
+        principal=request.principal, action=request.action, resource=request.resource
+    )
 
 
 def _resource_account(resource: str) -> str | None:
@@ -259,10 +290,7 @@ def evaluate(
 
     if ref.kind == "service":
         if identity or boundaries:
-            notes.append(
-                "identity-based policies and permissions boundaries were ignored: they attach to "
-                "IAM users and roles, not to a service principal"
-            )
+            notes.append(_SERVICE_IGNORES_IDENTITY)
         layers: tuple[tuple[str, tuple[Policy, ...]], ...] = (("resource", resource),)
         denies, allows = _scan("resource", resource, request)
         if denies:
@@ -271,9 +299,7 @@ def evaluate(
         if allows:
             a = allows[0]
             return Decision(Outcome.ALLOWED, request, layers, a[:4], "", tuple(notes))
-        why = f"no resource policy statement allows {_words(request)}"
-        if not resource:
-            why += " (no resource policy was given)"
+        why = partial(_why_no_resource_allow, request, bool(resource))
         return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
 
     layers = tuple(
@@ -292,7 +318,7 @@ def evaluate(
             request,
             layers,
             None,
-            "the account's root user is allowed unless explicitly denied",
+            partial(_, _ROOT_ALLOWED),
             tuple(notes),
         )
     boundary_ok = not boundaries or bool(b_allows)
@@ -305,18 +331,15 @@ def evaluate(
                 request,
                 layers,
                 r_allows[0][:4],
-                f"cross-account: identity-based allow {id_allows[0][3].sid or '#' + str(id_allows[0][3].index)} too",
+                partial(_why_cross_account_allow, id_allows[0][3]),
                 tuple(notes),
             )
         missing = []
         if not (id_allows and boundary_ok):
-            missing.append("the identity's own policies" + ("" if boundary_ok else " and boundary"))
+            missing.append(_IDENTITY_SIDE if boundary_ok else _IDENTITY_AND_BOUNDARY_SIDE)
         if not r_allows:
-            missing.append("the resource policy")
-        why = (
-            f"cross-account request ({ref.account} -> {target_account}): "
-            f"{' and '.join(missing)} must allow {_words(request)}"
-        )
+            missing.append(_RESOURCE_SIDE)
+        why = partial(_why_cross_account_deny, request, target_account, tuple(missing))
         return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
 
     # same account
@@ -339,16 +362,77 @@ def evaluate(
     else:
         granted = id_allows or [h for h in r_allows if h[4] is not _ACCOUNT]
         if granted:
-            name = policy_display(boundaries[0], "boundary", 1)
-            why = f"the permissions boundary ({name}) does not allow {_words(request)}"
+            why = partial(_why_boundary, request, boundaries[0])
             return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
-    given = [_LAYER_WORDS[k] for k, ps in layers if ps and k != "boundary"]
-    kinds = " or ".join(given) if given else "identity-based policy"
-    why = f"no {kinds} statement allows {_words(request)}"
-    if not (identity or resource):
-        why += " (no policies were given)"
-    elif r_allows and not id_allows:
-        why += (
+    given = tuple(k for k, ps in layers if ps and k != "boundary")
+    why = partial(
+        _why_no_allow,
+        request,
+        given,
+        not (identity or resource),
+        bool(r_allows and not id_allows),
+    )
+    return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
+
+
+# The reasons of decisions that no single statement made. They are written when the reason
+# is read, not during evaluation: evaluating stays fast and the text is in the language of
+# the moment it is shown.
+
+_SERVICE_IGNORES_IDENTITY = N_(
+    "identity-based policies and permissions boundaries were ignored: they "
+    "attach to IAM users and roles, not to a service principal"
+)
+_ROOT_ALLOWED = N_("the account's root user is allowed unless explicitly denied")
+_IDENTITY_SIDE = N_("the identity's own policies")
+_IDENTITY_AND_BOUNDARY_SIDE = N_("the identity's own policies and boundary")
+_RESOURCE_SIDE = N_("the resource policy")
+
+
+def _why_no_resource_allow(request: Request, given: bool) -> str:
+    if given:
+        text = _("no resource policy statement allows {request}")
+    else:
+        text = _("no resource policy statement allows {request} (no resource policy was given)")
+    return text.format(request=_words(request))
+
+
+def _why_cross_account_allow(statement: Any) -> str:
+    return _("cross-account: identity-based allow {statement} too").format(
+        statement=statement.sid or "#" + str(statement.index)
+    )
+
+
+def _why_cross_account_deny(request: Request, target: str, missing: tuple[str, ...]) -> str:
+    sides = [_(m) for m in missing]
+    who = sides[0] if len(sides) == 1 else _("{first} and {second}")
+    return _("cross-account request ({source} -> {target}): {who} must allow {request}").format(
+        source=request.principal_ref.account,
+        target=target,
+        who=who.format(first=sides[0], second=sides[-1]),
+        request=_words(request),
+    )
+
+
+def _why_boundary(request: Request, boundary: Policy) -> str:
+    return _("the permissions boundary ({name}) does not allow {request}").format(
+        name=policy_display(boundary, "boundary", 1), request=_words(request)
+    )
+
+
+def _why_no_allow(
+    request: Request, layers: tuple[str, ...], no_policies: bool, account_only: bool
+) -> str:
+    given = [_(_LAYER_WORDS[k]) for k in layers]
+    if len(given) > 1:
+        kinds = _("{first} or {second}").format(first=given[0], second=given[1])
+    else:
+        kinds = given[0] if given else _(_LAYER_WORDS["identity"])
+    why = _("no {kinds} statement allows {request}").format(kinds=kinds, request=_words(request))
+    if no_policies:
+        why += _(" (no policies were given)")
+    elif account_only:
+        why += _(
             " (the resource policy names the whole account, so an identity-based allow is needed)"
         )
-    return Decision(Outcome.IMPLICITLY_DENIED, request, layers, None, why, tuple(notes))
+    return why

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from labkit.i18n import N_, _
 from labkit.iam.conditions import Condition
 from labkit.iam.errors import RequestError
 from labkit.iam.match import PrincipalMatch
@@ -75,13 +76,30 @@ class StatementResult:
         return self.sid if self.sid else f"#{self.index}"
 
     def __str__(self) -> str:
-        verdict = "applies" if self.applies else "does not apply"
-        return f"{self.label} ({self.effect}) in {self.policy}: {verdict}: {self.reason}"
+        if self.applies:
+            text = _("{label} ({effect}) in {policy}: applies: {reason}")
+        else:
+            text = _("{label} ({effect}) in {policy}: does not apply: {reason}")
+        return text.format(
+            label=self.label, effect=self.effect, policy=self.policy, reason=self.reason
+        )
+
+
+_UNNAMED = {
+    "identity": N_("identity policy {position}"),
+    "resource": N_("resource policy {position}"),
+    "boundary": N_("boundary policy {position}"),
+}
 
 
 def policy_display(policy: Policy, kind: str, position: int) -> str:
     """``policy NAME``, else ``resource policy 2`` (1-based)."""
-    return f"policy {policy.name}" if policy.name else f"{kind} policy {position}"
+    if policy.name:
+        return _("policy {name}").format(name=policy.name)
+    unnamed = _UNNAMED.get(kind)
+    if unnamed is None:
+        return f"{kind} policy {position}"
+    return _(unnamed).format(position=position)
 
 
 def _short(items: Sequence[str], limit: int = 3) -> str:
@@ -93,7 +111,8 @@ def _arn_parts(text: str) -> list[str]:
     return text.split(":", 5)
 
 
-_SEGMENTS = ("arn", "partition", "service", "region", "account", "resource")
+#: names of the ARN's parts, in English (shown with ``_``)
+_SEGMENTS = ("arn", N_("partition"), N_("service"), N_("region"), N_("account"), N_("resource"))
 
 
 def resource_mismatch(pattern: str, value: str) -> str:
@@ -106,7 +125,9 @@ def resource_mismatch(pattern: str, value: str) -> str:
         for i in range(1, 5):
             seg = compile_tokens(tokenize(pp[i], variables=False), RESOURCE)
             if not seg.fullmatch(vp[i]):
-                return f"{_SEGMENTS[i]} {vp[i]!r} is not {pp[i]!r}"
+                return _("{part} {value!r} is not {pattern!r}").format(
+                    part=_(_SEGMENTS[i]), value=vp[i], pattern=pp[i]
+                )
         pres, vres = pp[5], vp[5]
         if pres.startswith("log-group:") and vres.startswith("log-group:"):
             pgroup = pres.split(":")[1]
@@ -114,14 +135,14 @@ def resource_mismatch(pattern: str, value: str) -> str:
             seg = compile_tokens(tokenize(pgroup, variables=False), RESOURCE)
             if not seg.fullmatch(vgroup) and not pgroup.endswith("*"):
                 if pgroup.lower() == vgroup.lower():
-                    return (
-                        f"log group {vgroup!r} differs from {pgroup!r} only in case "
+                    return _(
+                        "log group {group!r} differs from {pattern!r} only in case "
                         "(resources are case-sensitive)"
-                    )
-                return f"pattern names another log group ({pgroup})"
+                    ).format(group=vgroup, pattern=pgroup)
+                return _("pattern names another log group ({group})").format(group=pgroup)
             if ":log-stream:" in pres and ":log-stream:" not in vres:
-                return "the request names a log group; the pattern names its log streams"
-    return f"{value} does not match {pattern}"
+                return _("the request names a log group; the pattern names its log streams")
+    return _("{value} does not match {pattern}").format(value=value, pattern=pattern)
 
 
 def _action_match(st: Statement, request: Request) -> Match:
@@ -130,15 +151,21 @@ def _action_match(st: Statement, request: Request) -> Match:
     matched = (hit is not None) != negated
     if negated:
         reason = (
-            f"{request.action} is excluded by NotAction {hit}"
+            _("{action} is excluded by NotAction {pattern}").format(
+                action=request.action, pattern=hit
+            )
             if hit
-            else f"{request.action} is not in NotAction {_short(st.actions)}"
+            else _("{action} is not in NotAction {patterns}").format(
+                action=request.action, patterns=_short(st.actions)
+            )
         )
     else:
         reason = (
-            f"{request.action} matches {hit}"
+            _("{action} matches {pattern}").format(action=request.action, pattern=hit)
             if hit
-            else f"{request.action} is not in {_short(st.actions)}"
+            else _("{action} is not in {patterns}").format(
+                action=request.action, patterns=_short(st.actions)
+            )
         )
     return Match(st.action_element, st.actions, request.action, matched, hit, reason)
 
@@ -147,7 +174,7 @@ def _resource_match(st: Statement, request: Request) -> Match:
     value = request.resource
     if st.resource_element is None:
         return Match(
-            "Resource", (), value, True, None, "no Resource element: the policy's resource"
+            "Resource", (), value, True, None, _("no Resource element: the policy's resource")
         )
     hit, resolved = st.resource_pattern_hit(value, request.values)
     negated = st.resource_element == "NotResource"
@@ -155,15 +182,20 @@ def _resource_match(st: Statement, request: Request) -> Match:
     shown = tuple(r if r is not None else p for r, p in zip(resolved, st.resources, strict=True))
     unresolved = [p for r, p in zip(resolved, st.resources, strict=True) if r is None]
     if hit is not None:
-        reason = f"excluded by NotResource {hit}" if negated else f"matches {hit}"
+        if negated:
+            reason = _("excluded by NotResource {pattern}").format(pattern=hit)
+        else:
+            reason = _("matches {pattern}").format(pattern=hit)
     elif negated:
-        reason = "not in NotResource"
+        reason = _("not in NotResource")
     elif len(shown) == 1 and not unresolved:
         reason = resource_mismatch(shown[0], value)
     else:
-        reason = f"{value} matches none of {_short(list(shown))}"
+        reason = _("{value} matches none of {patterns}").format(
+            value=value, patterns=_short(list(shown))
+        )
     if unresolved and hit is None:
-        reason += f"; variable in {unresolved[0]} could not be resolved"
+        reason += _("; variable in {pattern} could not be resolved").format(pattern=unresolved[0])
     return Match(st.resource_element, shown, value, matched, hit, reason)
 
 
@@ -171,7 +203,7 @@ def _principal_match(st: Statement, request: Request) -> tuple[Match, PrincipalM
     spec = st.principal
     if spec is None:  # identity policies and boundaries have no principal element
         return Match(
-            "Principal", (), request.principal, True, None, "implied"
+            "Principal", (), request.principal, True, None, _("implied")
         ), PrincipalMatch.EXACT
     found, entry = spec.listed(request.principal_ref)
     shown = tuple("*" if t == "*" else f"{t}:{v}" for t, v in spec.entries)
@@ -179,18 +211,20 @@ def _principal_match(st: Statement, request: Request) -> tuple[Match, PrincipalM
     who = request.principal
     if spec.element == "NotPrincipal":
         reason = (
-            f"{who} is excluded by NotPrincipal {entry}"
+            _("{who} is excluded by NotPrincipal {entry}").format(who=who, entry=entry)
             if found.matched
-            else f"{who} is not in NotPrincipal"
+            else _("{who} is not in NotPrincipal").format(who=who)
         )
     elif found is PrincipalMatch.NONE:
-        reason = f"{who} is not {_short(list(shown))}"
+        reason = _("{who} is not {entries}").format(who=who, entries=_short(list(shown)))
     elif found is PrincipalMatch.ACCOUNT:
-        reason = f"{entry} names the whole account: the identity's own policies must also allow"
+        reason = _(
+            "{entry} names the whole account: the identity's own policies must also allow"
+        ).format(entry=entry)
     elif found is PrincipalMatch.ANY:
-        reason = "Principal * is everyone"
+        reason = _("Principal * is everyone")
     else:
-        reason = f"{who} matches {entry}"
+        reason = _("{who} matches {entry}").format(who=who, entry=entry)
     return Match(spec.element, shown, who, effective.matched, entry, reason), effective
 
 
@@ -204,17 +238,25 @@ def _condition_result(c: Condition, context: Mapping[str, tuple[str, ...]]) -> C
         return ConditionResult(op, c.key, c.values, found, False, exc.message)
     if not found:
         state = "true" if matched else "false"
-        reason = f"{c.key} is not in the request context: {state} ({c.missing_rule()})"
+        reason = _("{key} is not in the request context: {state} ({rule})").format(
+            key=c.key, state=state, rule=c.missing_rule()
+        )
         return ConditionResult(op, c.key, values, None, matched, reason)
     shown = found[0] if len(found) == 1 else list(found)
     if c.operator.family == "null":
-        reason = f"{c.key} is present, so Null {list(values)} is {str(matched).lower()}"
+        reason = _("{key} is present, so Null {values} is {state}").format(
+            key=c.key, values=list(values), state=str(matched).lower()
+        )
     elif matched:
-        reason = f"{c.key} = {shown!s} satisfies {op} {list(values)}"
+        reason = _("{key} = {value} satisfies {operator} {values}").format(
+            key=c.key, value=shown, operator=op, values=list(values)
+        )
     else:
-        reason = f"{c.key} = {shown!s} fails {op} {list(values)}"
+        reason = _("{key} = {value} fails {operator} {values}").format(
+            key=c.key, value=shown, operator=op, values=list(values)
+        )
     if len(values) < len(c.values):
-        reason += " (a policy variable could not be resolved)"
+        reason += _(" (a policy variable could not be resolved)")
     return ConditionResult(op, c.key, values, found, matched, reason)
 
 
@@ -235,18 +277,22 @@ def explain_statement(
         and all(c.matched for c in conditions)
     )
     if applies:
-        reason = "applies"
+        reason = _("applies")
         if pmatch is PrincipalMatch.ACCOUNT:
-            reason += " (account-level principal: needs an identity-based allow too)"
+            reason = _("applies (account-level principal: needs an identity-based allow too)")
     else:
         why = []
         if principal is not None and not principal.matched:
-            why.append(f"principal: {principal.reason}")
+            why.append(_("principal: {reason}").format(reason=principal.reason))
         if not action.matched:
-            why.append(f"action: {action.reason}")
+            why.append(_("action: {reason}").format(reason=action.reason))
         if not resource.matched:
-            why.append(f"resource: {resource.reason}")
-        why += [f"condition {c.operator}: {c.reason}" for c in conditions if not c.matched]
+            why.append(_("resource: {reason}").format(reason=resource.reason))
+        why += [
+            _("condition {operator}: {reason}").format(operator=c.operator, reason=c.reason)
+            for c in conditions
+            if not c.matched
+        ]
         reason = "; ".join(why)
     return StatementResult(
         policy_name,
@@ -265,7 +311,13 @@ def explain_statement(
 
 
 def _yes(match: Match | None) -> str:
+    """A table cell: ``yes``, ``no`` or ``-`` (data, the same in every language)."""
     return "-" if match is None else "yes" if match.matched else "no"
+
+
+def _said_yes(match: Match | None) -> str:
+    """``_yes`` in the current language, for text."""
+    return "-" if match is None else _("yes") if match.matched else _("no")
 
 
 def statement_line(result: StatementResult, decided: bool) -> str:
@@ -273,15 +325,12 @@ def statement_line(result: StatementResult, decided: bool) -> str:
     mark = "=>" if decided else "  "
     head = f"{mark} {result.policy} {result.label} {result.effect}: "
     if result.applies:
-        head += "applies"
-        if decided:
-            head += " (decided)"
-        return head
+        return head + (_("applies (decided)") if decided else _("applies"))
     parts = []
     if result.principal is not None:
-        parts.append(f"principal {_yes(result.principal)}")
-    parts.append(f"action {_yes(result.action)}")
-    res = f"resource {_yes(result.resource)}"
+        parts.append(_("principal {answer}").format(answer=_said_yes(result.principal)))
+    parts.append(_("action {answer}").format(answer=_said_yes(result.action)))
+    res = _("resource {answer}").format(answer=_said_yes(result.resource))
     if not result.resource.matched:
         res += f" ({result.resource.reason})"
     parts.append(res)
@@ -289,10 +338,15 @@ def statement_line(result: StatementResult, decided: bool) -> str:
         parts[0] += f" ({result.principal.reason})"
     if not result.action.matched:
         parts[-2] += f" ({result.action.reason})"
-    lines = [head + "not applied: " + ", ".join(parts)]
+    lines = [head + _("not applied: {parts}").format(parts=", ".join(parts))]
     for c in result.conditions:
         if not c.matched:
-            lines.append(f"     condition {c.operator} failed: {c.reason}")
+            lines.append(
+                "     "
+                + _("condition {operator} failed: {reason}").format(
+                    operator=c.operator, reason=c.reason
+                )
+            )
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.errors import LabkitError
+from labkit.i18n import _
 from labkit.iam.document import Policy, Statement
 from labkit.iam.examples import SFN_LOGGING_ACTIONS
 from labkit.iam.match import arn_segments
@@ -45,7 +46,7 @@ class LintWarning:
 
 
 def _where(st: Statement) -> str:
-    return f"statement {st.label}"
+    return _("statement {label}").format(label=st.label)
 
 
 def _allows(st: Statement, action: str) -> bool:
@@ -90,8 +91,10 @@ def lint(
                 out.append(
                     LintWarning(
                         "delivery-principal",
-                        f"{wrong[0]} is not who writes vended logs: CloudWatch Logs delivery "
-                        f'writes them. Use "Principal": {{"Service": "{DELIVERY_SERVICE}"}}.',
+                        _(
+                            "{principal} is not who writes vended logs: CloudWatch Logs "
+                            'delivery writes them. Use "Principal": {{"Service": "{service}"}}.'
+                        ).format(principal=wrong[0], service=DELIVERY_SERVICE),
                         _where(st),
                     )
                 )
@@ -101,9 +104,11 @@ def lint(
                     out.append(
                         LintWarning(
                             "log-group-without-stream",
-                            f"{r} names a log group, but logs:CreateLogStream and "
-                            "logs:PutLogEvents authorise against log streams: "
-                            f"use {r}:log-stream:*",
+                            _(
+                                "{arn} names a log group, but logs:CreateLogStream and "
+                                "logs:PutLogEvents authorise against log streams: "
+                                "use {arn}:log-stream:*"
+                            ).format(arn=r),
                             _where(st),
                         )
                     )
@@ -117,8 +122,10 @@ def lint(
             out.append(
                 LintWarning(
                     "public-principal",
-                    'Principal "*" with no Condition lets anyone use this grant: name the '
-                    "service principal and add aws:SourceAccount / aws:SourceArn conditions.",
+                    _(
+                        'Principal "*" with no Condition lets anyone use this grant: name the '
+                        "service principal and add aws:SourceAccount / aws:SourceArn conditions."
+                    ),
                     _where(st),
                 )
             )
@@ -127,8 +134,10 @@ def lint(
                 out.append(
                     LintWarning(
                         "source-arn-state-machine",
-                        f"aws:SourceArn {c.values[0]} names Step Functions, but log delivery "
-                        "reports a CloudWatch Logs ARN: use arn:aws:logs:REGION:ACCOUNT:*.",
+                        _(
+                            "aws:SourceArn {arn} names Step Functions, but log delivery "
+                            "reports a CloudWatch Logs ARN: use arn:aws:logs:REGION:ACCOUNT:*."
+                        ).format(arn=c.values[0]),
                         _where(st),
                     )
                 )
@@ -138,9 +147,11 @@ def lint(
                         out.append(
                             LintWarning(
                                 "arn-pattern-segments",
-                                f"{c.operator.text} pattern {v!r} has fewer than six "
-                                "colon-separated parts, so it never matches an ARN: "
-                                "end it with :* for each missing part.",
+                                _(
+                                    "{operator} pattern {pattern!r} has fewer than six "
+                                    "colon-separated parts, so it never matches an ARN: "
+                                    "end it with :* for each missing part."
+                                ).format(operator=c.operator.text, pattern=v),
                                 _where(st),
                             )
                         )
@@ -154,9 +165,11 @@ def lint(
                 out.append(
                     LintWarning(
                         "delivery-actions-not-star",
-                        f"{len(setup)} log-delivery set-up action(s) (e.g. {setup[0]}) are "
-                        "granted on a specific resource, but they have no resource types: "
-                        'grant them on "Resource": "*".',
+                        _(
+                            "{count} log-delivery set-up action(s) (e.g. {action}) are "
+                            "granted on a specific resource, but they have no resource types: "
+                            'grant them on "Resource": "*".'
+                        ).format(count=len(setup), action=setup[0]),
                         _where(st),
                     )
                 )
@@ -167,8 +180,10 @@ def lint(
             out.append(
                 LintWarning(
                     "variables-ignored",
-                    "this policy has no Version 2012-10-17, so ${...} is literal text, not a "
-                    'policy variable: add "Version": "2012-10-17".',
+                    _(
+                        "this policy has no Version 2012-10-17, so ${{...}} is literal text, "
+                        'not a policy variable: add "Version": "2012-10-17".'
+                    ).format(),
                     _where(st),
                 )
             )
@@ -179,8 +194,10 @@ def lint(
             0,
             LintWarning(
                 "put-without-create",
-                "logs:PutLogEvents is allowed but logs:CreateLogStream is not: delivery "
-                "cannot create its log stream. Allow both actions.",
+                _(
+                    "logs:PutLogEvents is allowed but logs:CreateLogStream is not: delivery "
+                    "cannot create its log stream. Allow both actions."
+                ),
                 _where(put[0]),
             ),
         )

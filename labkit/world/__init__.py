@@ -14,8 +14,17 @@ from typing import Any
 __all__ = ["connect"]
 
 
-def connect(**kwargs: Any) -> Any:
-    """``labkit.offline(**kw)`` or, with ``LABKIT_MODE=aws``, ``labkit.aws(**kw)``."""
+def connect(*, language: str | None = None, **kwargs: Any) -> Any:
+    """``labkit.offline(**kw)`` or, with ``LABKIT_MODE=aws``, ``labkit.aws(**kw)``.
+
+    ``language="ko"`` (or ``"en"``) makes labkit speak it from now on
+    (``labkit.i18n.set_language``); without it, ``LABKIT_LANG`` or the notebook's folder
+    decides (``labkit.i18n.current_language``). Figures get a font for it either way.
+    """
+    from labkit import fonts, i18n
+
+    now = i18n.set_language(language) if language is not None else i18n.refresh()
+    fonts.configure(now)
     mode = os.environ.get("LABKIT_MODE", "offline").strip().lower() or "offline"
     if mode == "offline":
         return importlib.import_module("labkit.world.offline").offline(**kwargs)
