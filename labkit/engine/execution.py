@@ -211,7 +211,9 @@ class _Run:
             details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}
         exited = self.h.add(st.exited or "", cur[0], details)
-        return output, (None if st.end or isinstance(st, Succeed) else nxt), exited
+        # Each body names its successor: ``Next``, a Choice rule's, or a Catch's ``Next``,
+        # which wins over ``End`` (the state is left for the catcher) [AWS-REC issue 13 #5].
+        return output, nxt, exited
 
     # --- state bodies: each returns (output, next state, assigned variables) -------------
 
