@@ -80,3 +80,179 @@ def test_catch_after_retries_moves_to_the_catcher_even_from_an_end_state():
     ]
     assert types_of(result).count("LambdaFunctionFailed") == 3  # first try + 2 retries
     assert result.events[-3]["stateEnteredEventDetails"]["name"] == "Caught"
+
+
+# --- 7. Fail without Error ----------------------------------------------------------------
+
+
+def test_fail_without_error_records_empty_execution_failed_details():
+    """[ISSUE 13 #7]: AWS records ``executionFailedEventDetails: {}``; labkit recorded
+    ``{"error": ""}`` when the Fail state sat in a Parallel branch or a Map iteration."""
+    fail = {"StartAt": "F", "States": {"F": {"Type": "Fail"}}}
+    top = go({"StartAt": "F", "States": {"F": {"Type": "Fail"}}})
+    in_branch = go(
+        {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [fail], "End": True}}}
+    )
+    in_map = go(
+        {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": fail, "End": True}}},
+        "[1]",
+    )
+    for result in (top, in_branch, in_map):
+        assert result.status == "FAILED" and (result.error, result.cause) == (None, None)
+        assert result.events[-1]["executionFailedEventDetails"] == {}
+
+
+# --- 1. Runtime-error causes --------------------------------------------------------------
+
+PREFIX = "An error occurred while executing the state '{}' (entered at the event id #{}). "
+
+
+def test_seconds_path_missing_is_the_recorded_cause():
+    """[ISSUE 13 #1], verbatim: a Wait whose SecondsPath selects nothing."""
+    machine = {
+        "StartAt": "WaitState",
+        "States": {
+            "WaitState": {"Type": "Wait", "SecondsPath": "$.input.waitSeconds", "End": True}
+        },
+    }
+    result = go(machine, '{"input": {}}')
+    assert (result.error, result.cause) == (
+        "States.Runtime",
+        "An error occurred while executing the state 'WaitState' (entered at the event id #2). "
+        "The SecondsPath parameter does not reference an input value: $.input.waitSeconds",
+    )
+    assert types_of(result) == ["ExecutionStarted", "WaitStateEntered", "ExecutionFailed"]
+
+
+def test_input_output_items_paths_render_the_path_as_jayway_does():
+    """[ISSUE 13 #1] (InputPath, OutputPath, ItemsPath); wording from AWS transcripts:
+    "Invalid path '$.Payload' : No results for path: $['Payload']"; nested steps render
+    one bracket each (labkit wrote ``$['input.waitSeconds']``)."""
+    cases = [
+        ({"Type": "Pass", "InputPath": "$.a.b", "End": True}, "$.a.b", "$['a']['b']"),
+        ({"Type": "Pass", "OutputPath": "$.Payload", "End": True}, "$.Payload", "$['Payload']"),
+        (
+            {"Type": "Map", "ItemsPath": "$.list[0].items", "End": True,
+             "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}},
+            "$.list[0].items",
+            "$['list'][0]['items']",
+        ),
+    ]  # fmt: skip
+    for state, path, jayway in cases:
+        result = go({"StartAt": "S", "States": {"S": state}}, '{"a": {}, "list": [{}]}')
+        assert (result.error, result.cause) == (
+            "States.Runtime",
+            PREFIX.format("S", 2) + f"Invalid path '{path}' : No results for path: {jayway}",
+        )
+
+
+def test_parameters_and_result_selector_name_the_field_and_the_input():
+    """[ISSUE 13 #1] (Parameters, ResultSelector); wording and the compact input as in the
+    AWS console transcript "The JSONPath '$.application.address' specified for the field
+    'address.$' could not be found in the input '{"flagged":false}'" (AWS workshop) and
+    floci-io/floci's ``parallelOwnFailureIsAttributedToTheParallelAfterItsBranchesSucceeded``."""
+    params = go(
+        {"StartAt": "Check Address", "States": {"Check Address": {
+            "Type": "Pass", "Parameters": {"address.$": "$.application.address"}, "End": True}}},
+        '{"flagged": false}',
+    )  # fmt: skip
+    assert params.cause == PREFIX.format("Check Address", 2) + (
+        "The JSONPath '$.application.address' specified for the field 'address.$' could not "
+        "be found in the input '{\"flagged\":false}'"
+    )
+    branch = {"StartAt": "Ok", "States": {"Ok": {"Type": "Pass", "End": True}}}
+    selector = go(
+        {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [branch],
+                                          "ResultSelector": {"m.$": "$.nope"}, "End": True}}},
+        '{"x":"a"}',
+    )  # fmt: skip
+    assert types_of(selector) == [
+        "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "PassStateEntered",
+        "PassStateExited", "ParallelStateSucceeded", "ExecutionFailed",
+    ]  # fmt: skip
+    assert [e["previousEventId"] for e in selector.events] == [0, 0, 2, 3, 4, 5, 6]
+    assert selector.cause == PREFIX.format("P", 2) + (
+        "The JSONPath '$.nope' specified for the field 'm.$' could not be found in the input "
+        '\'[{"x":"a"}]\''
+    )
+
+
+def test_choice_variable_missing_is_the_condition_path_cause():
+    """[ISSUE 13 #1] (Choice ``Variable``); wording as AWS reports quote it: "Invalid path
+    '$.processing_type': The choice state's condition path references an invalid value."."""
+    machine = {
+        "StartAt": "IsDataset",
+        "States": {
+            "IsDataset": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.processing_type", "StringEquals": "dataset", "Next": "D"}
+                ],
+                "Default": "D",
+            },
+            "D": {"Type": "Succeed"},
+        },
+    }
+    result = go(machine, '{"is_reanalysis": true}')
+    assert (result.error, result.cause) == (
+        "States.Runtime",
+        PREFIX.format("IsDataset", 2)
+        + "Invalid path '$.processing_type': The choice state's condition path references an "
+        "invalid value.",
+    )
+
+
+def test_runtime_errors_in_branches_and_iterations_end_the_execution_at_once():
+    """floci-io/floci (read off AWS): a States.Runtime inside a branch or an iteration
+    leaves no ParallelStateFailed / MapIterationFailed; the cause names the inner state and
+    its entered event; an intrinsic's missing argument names the whole expression."""
+    fast = {
+        "StartAt": "Fast",
+        "States": {"Fast": {"Type": "Pass", "Parameters": {"m.$": "$.nope"}, "End": True}},
+    }
+    parallel = go(
+        {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [fast], "End": True}}},
+        '{"x":"a"}',
+    )
+    assert types_of(parallel) == [
+        "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "PassStateEntered", "ExecutionFailed",
+    ]  # fmt: skip
+    assert [e["previousEventId"] for e in parallel.events] == [0, 0, 2, 3, 4]
+    assert parallel.cause == PREFIX.format("Fast", 4) + (
+        "The JSONPath '$.nope' specified for the field 'm.$' could not be found in the input '{\"x\":\"a\"}'"
+    )
+    mapped = go(
+        {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1,
+                                          "ItemProcessor": fast, "End": True}}},
+        '{"items":[1,2]}',
+    )  # fmt: skip
+    assert types_of(mapped)[-2:] == ["PassStateEntered", "ExecutionFailed"]
+    assert mapped.cause.endswith("could not be found in the input '1'")
+    pick = go(
+        {"StartAt": "Pick", "States": {"Pick": {"Type": "Pass", "End": True,
+         "Parameters": {"v.$": "States.Format('{}', States.Format('{}', $.nope))"}}}},
+        '{"other":1}',
+    )  # fmt: skip
+    assert (pick.error, pick.cause) == (
+        "States.Runtime",
+        PREFIX.format("Pick", 2)
+        + "The function 'States.Format('{}', States.Format('{}', $.nope))' had the following "
+        "error: The JsonPath argument for the field '$.nope' could not be found in the input "
+        "'{\"other\":1}'",
+    )
+
+
+# --- 10. Input text -----------------------------------------------------------------------
+
+
+def test_first_state_gets_the_execution_input_exactly_as_given():
+    """[ISSUE 13 #10]: AWS hands the first state the input as submitted:
+    ``'["Hello", "World"]'`` keeps its spaces; later states get compact JSON."""
+    machine = {
+        "StartAt": "A",
+        "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}},
+    }
+    result = go(machine, '["Hello", "World"]')
+    assert result.events[0]["executionStartedEventDetails"]["input"] == '["Hello", "World"]'
+    assert result.events[1]["stateEnteredEventDetails"]["input"] == '["Hello", "World"]'
+    assert result.events[3]["stateEnteredEventDetails"]["input"] == '["Hello","World"]'
