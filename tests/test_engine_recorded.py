@@ -256,3 +256,116 @@ def test_first_state_gets_the_execution_input_exactly_as_given():
     assert result.events[0]["executionStartedEventDetails"]["input"] == '["Hello", "World"]'
     assert result.events[1]["stateEnteredEventDetails"]["input"] == '["Hello", "World"]'
     assert result.events[3]["stateEnteredEventDetails"]["input"] == '["Hello","World"]'
+
+
+# --- 2. JSONata failures ------------------------------------------------------------------
+
+
+def test_jsonata_undefined_output_fails_with_evaluation_failed_first():
+    """[ISSUE 13 #2]: ``"Output": "{% $doesNotExist %}"`` fails (labkit output ``null``), and
+    AWS records ``EvaluationFailed`` (``States.QueryEvaluationError``, location, state)
+    before ``ExecutionFailed``; cause wording from floci-io/floci (read off AWS)."""
+    machine = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Undef",
+        "States": {"Undef": {"Type": "Pass", "Output": "{% $doesNotExist %}", "End": True}},
+    }
+    result = go(machine)
+    assert types_of(result) == [
+        "ExecutionStarted", "PassStateEntered", "EvaluationFailed", "ExecutionFailed",
+    ]  # fmt: skip
+    cause = PREFIX.format("Undef", 2) + (
+        "The JSONata expression '$doesNotExist' specified for the field 'Output' returned "
+        "nothing (undefined)."
+    )
+    assert result.events[2]["evaluationFailedEventDetails"] == {
+        "error": "States.QueryEvaluationError",
+        "cause": cause,
+        "location": "Output",
+        "state": "Undef",
+    }
+    assert result.events[3]["executionFailedEventDetails"] == {
+        "error": "States.QueryEvaluationError",
+        "cause": cause,
+    }
+    assert [e["previousEventId"] for e in result.events] == [0, 0, 2, 3]
+    kept = go(
+        {
+            **machine,
+            "States": {"Undef": {"Type": "Pass", "Output": {"v": "{% null %}"}, "End": True}},
+        }
+    )
+    assert json.loads(kept.output) == {"v": None}  # JSONata null is a value
+
+
+def test_jsonata_failures_in_map_items_iterations_and_retried_tasks():
+    """floci-io/floci (read off AWS): Items failing -> EvaluationFailed then MapStateFailed;
+    an iteration's failure -> MapIterationFailed and MapStateFailed pointing at it; a Task's
+    Arguments failing is one EvaluationFailed per attempt."""
+    undef = {
+        "StartAt": "Undef",
+        "States": {
+            "Undef": {"Type": "Pass", "Output": {"v": "{% $states.input.missing %}"}, "End": True}
+        },
+    }
+    items = go({"QueryLanguage": "JSONata", "StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "Items": "{% $states.input.missing %}", "ItemProcessor": undef, "End": True}}}, '{"x":"a"}')  # fmt: skip
+    assert chain(items)[1:] == [
+        (2, 0, "MapStateEntered"), (3, 2, "EvaluationFailed"), (4, 3, "MapStateFailed"),
+        (5, 4, "ExecutionFailed"),
+    ]  # fmt: skip
+    assert items.events[2]["evaluationFailedEventDetails"]["location"] == "Items"
+    iteration = go({"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {
+        "Type": "Map", "Items": "{% $states.input.items %}", "MaxConcurrency": 1, "ItemProcessor": undef,
+        "End": True}}}, '{"items":[1,2]}')  # fmt: skip
+    assert types_of(iteration) == [
+        "ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapIterationStarted",
+        "PassStateEntered", "EvaluationFailed", "MapIterationFailed", "MapStateFailed", "ExecutionFailed",
+    ]  # fmt: skip
+    assert [e["previousEventId"] for e in iteration.events] == [0, 0, 2, 3, 4, 5, 6, 6, 8]
+    assert iteration.events[5]["evaluationFailedEventDetails"]["location"] == "Output/v"
+    assert iteration.cause == PREFIX.format("Undef", 5) + (
+        "The JSONata expression '$states.input.missing' specified for the field 'Output/v' "
+        "returned nothing (undefined)."
+    )
+    task = go({"QueryLanguage": "JSONata", "StartAt": "Send", "States": {"Send": {
+        "Type": "Task", "Resource": FN, "Arguments": {"MessageBody": "{% $states.input.missing %}"},
+        "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1, "IntervalSeconds": 1}], "End": True}}},
+        '{"x":"a"}', handlers={FN: lambda p: p})  # fmt: skip
+    assert chain(task) == [
+        (1, 0, "ExecutionStarted"), (2, 0, "TaskStateEntered"), (3, 2, "EvaluationFailed"),
+        (4, 3, "EvaluationFailed"), (5, 4, "ExecutionFailed"),
+    ]  # fmt: skip
+    assert task.events[3]["evaluationFailedEventDetails"]["location"] == "Arguments/MessageBody"
+
+
+# --- 13. Crashes --------------------------------------------------------------------------
+
+
+def test_jsonata_timeout_seconds_and_function_items_fail_as_aws_does():
+    """[ISSUE 13 #13]: a JSONata ``TimeoutSeconds`` raised ``TypeError: '>' not supported
+    between 'float' and 'str'``; a JSONata ``Items`` evaluating to a function raised
+    ``TypeError: Object of type Symbol is not JSON serializable``. AWS runs the first and
+    fails the second as a state failure (States.QueryEvaluationError)."""
+    timed = {"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": FN, "TimeoutSeconds": "{% $states.input.limit %}", "End": True}}}  # fmt: skip
+    from labkit.engine import Slow
+
+    ok = go(timed, '{"limit": 5}', handlers={FN: lambda p: "done"})
+    assert ok.status == "SUCCEEDED"
+    assert ok.events[2]["lambdaFunctionScheduledEventDetails"]["timeoutInSeconds"] == 5
+    slow = go(timed, '{"limit": 5}', handlers={FN: lambda p: Slow(9, "late")})
+    assert (slow.status, slow.error) == ("FAILED", "States.Timeout")
+    assert "LambdaFunctionTimedOut" in types_of(slow)
+    function_items = go({"QueryLanguage": "JSONata", "StartAt": "M", "States": {"M": {
+        "Type": "Map", "Items": "{% function($x){$x} %}", "End": True,
+        "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}}}})  # fmt: skip
+    assert (function_items.status, function_items.error) == (
+        "FAILED",
+        "States.QueryEvaluationError",
+    )
+    assert types_of(function_items)[-3:] == [
+        "EvaluationFailed",
+        "MapStateFailed",
+        "ExecutionFailed",
+    ]
