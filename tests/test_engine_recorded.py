@@ -369,3 +369,130 @@ def test_jsonata_timeout_seconds_and_function_items_fail_as_aws_does():
         "MapStateFailed",
         "ExecutionFailed",
     ]
+
+
+# --- 9. Intrinsic functions ---------------------------------------------------------------
+
+
+def test_intrinsics_format_objects_as_java_round_math_add_and_parse_empty_json():
+    """[ISSUE 13 #9]: ``States.Format`` renders objects and arrays as Java does
+    (``{Arg1=1, Arg2=[]}``), ``States.MathAdd(1.49, 1.5)`` is 3, ``States.StringToJson("")``
+    is null."""
+    machine = {
+        "StartAt": "S",
+        "States": {
+            "S": {
+                "Type": "Pass",
+                "Parameters": {
+                    "text.$": "States.Format('{}', $.obj)",
+                    "list.$": "States.Format('{} and {}', $.list, $.nothing)",
+                    "sum.$": "States.MathAdd(1.49, 1.5)",
+                    "parsed.$": "States.StringToJson($.empty)",
+                },
+                "End": True,
+            }
+        },
+    }
+    data = {
+        "obj": {"Arg1": 1, "Arg2": []},
+        "list": ["a", {"b": True}],
+        "nothing": None,
+        "empty": "",
+    }
+    out = json.loads(go(machine, json.dumps(data)).output)
+    assert out == {
+        "text": "{Arg1=1, Arg2=[]}",
+        "list": "[a, {b=true}] and null",
+        "sum": 3,
+        "parsed": None,
+    }
+
+
+# --- 11. Lambda ---------------------------------------------------------------------------
+
+
+def test_lambda_string_payload_bytes_result_and_var_task_stack_trace():
+    """[ISSUE 13 #11]: a JSON string Payload (``"0"``) reaches the function parsed; a
+    handler returning bytes succeeds; stack traces name ``/var/task/handler.py``."""
+    seen = []
+
+    def handler(event):
+        seen.append(event)
+        return b'{"ok": true}'
+
+    invoke = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "work", "Payload": "0"},
+                "OutputPath": "$.Payload",
+                "End": True,
+            }
+        },
+    }
+    result = go(invoke, handlers={"work": handler})
+    assert seen == [0] and result.status == "SUCCEEDED"
+    assert json.loads(result.output) == {"ok": True}
+
+    def failing(event):
+        raise KeyError("missing")
+
+    failed = go(invoke, handlers={"work": failing})
+    cause = json.loads(failed.cause)
+    assert cause["errorType"] == "KeyError"
+    assert cause["stackTrace"][0].startswith('  File "/var/task/handler.py", line ')
+    assert "in failing" in cause["stackTrace"][0]
+
+
+# --- 12. Wait and Parallel ----------------------------------------------------------------
+
+
+def test_seconds_path_with_fraction_or_negative_fails_at_run_time():
+    """[ISSUE 13 #12]: SecondsPath resolving to 1.5 or -1 fails at run time (labkit waited);
+    wording from LocalStack's AWS-validated interpreter [secondary]."""
+    machine = {"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": True}}}
+    half = go(machine, '{"s": 1.5}')
+    negative = go(machine, '{"s": -1}')
+    assert (half.error, negative.error) == ("States.Runtime", "States.Runtime")
+    assert half.cause == PREFIX.format("W", 2) + (
+        "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5"
+    )
+    assert negative.cause == PREFIX.format("W", 2) + (
+        "The SecondsPath parameter references a negative value: $.s == -1"
+    )
+    assert go(machine, '{"s": 2}').status == "SUCCEEDED"
+
+
+def test_failing_parallel_branch_aborts_its_running_sibling_task():
+    """[ISSUE 13 #12]: a failing branch aborts its running siblings with TaskStateAborted."""
+    from labkit.engine import Slow
+
+    machine = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "MyError", "Cause": "my cause"}}},
+                    {"StartAt": "Slow", "States": {"Slow": {"Type": "Task", "Resource": FN, "End": True}}},
+                ],
+            }
+        },
+    }  # fmt: skip
+    result = go(machine, handlers={FN: lambda p: Slow(60, "late")})
+    assert types_of(result) == [
+        "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "FailStateEntered",
+        "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted", "TaskStateAborted",
+        "ParallelStateFailed", "ExecutionFailed",
+    ]  # fmt: skip
+    aborted = result.events[7]
+    assert aborted["previousEventId"] == 7 and "taskStateAbortedEventDetails" not in aborted
+    assert result.events[8]["previousEventId"] == 4  # ParallelStateFailed: the failing branch
+    assert result.events[-1]["executionFailedEventDetails"] == {
+        "error": "MyError",
+        "cause": "my cause",
+    }
+    assert (result.stop - START).total_seconds() < 60
