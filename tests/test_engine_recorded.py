@@ -496,3 +496,75 @@ def test_failing_parallel_branch_aborts_its_running_sibling_task():
         "cause": "my cause",
     }
     assert (result.stop - START).total_seconds() < 60
+
+
+# --- 8. Context object --------------------------------------------------------------------
+
+
+def test_context_retry_count_only_in_tasks_execution_input_path_and_express_name():
+    """[ISSUE 13 #8]: ``State.RetryCount`` exists only in Task states; ``InputPath:
+    "$$.Execution.Input"`` is valid; in Express executions ``$$.Execution.Name`` is the
+    second-to-last part of the execution ARN."""
+    in_pass = go(
+        {
+            "StartAt": "S",
+            "States": {
+                "S": {"Type": "Pass", "Parameters": {"r.$": "$$.State.RetryCount"}, "End": True}
+            },
+        }
+    )
+    assert in_pass.error == "States.Runtime" and "'$$.State.RetryCount'" in in_pass.cause
+    in_task = go(
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN, "Parameters": {"r.$": "$$.State.RetryCount"}, "End": True}}},
+        handlers={FN: lambda p: p},
+    )  # fmt: skip
+    assert json.loads(in_task.output) == {"r": 0}
+    machine = {
+        "StartAt": "S",
+        "States": {"S": {"Type": "Pass", "InputPath": "$$.Execution.Input", "Parameters": {"name.$": "$$.Execution.Name", "in.$": "$"}, "End": True}},
+    }  # fmt: skip
+    express = (
+        "arn:aws:states:us-east-1:123456789012:express:m:run-7:0a1b2c3d-1111-4222-8333-444455556666"
+    )
+    out = json.loads(go(machine, '{"k": 1}', execution_arn=express).output)
+    assert out == {"name": "run-7", "in": {"k": 1}}
+    assert json.loads(go(machine, '{"k": 1}').output)["name"] == "e"
+
+
+# --- 6. Map with Retry --------------------------------------------------------------------
+
+
+def test_map_with_retry_writes_one_map_state_failed_at_the_end():
+    """[ISSUE 13 #6]: one ``MapStateFailed`` at the end, pointing at the iteration's failure
+    (labkit wrote one before every retry); the same for Parallel (floci-io/floci,
+    ``retriedParallelStartsAgainAndFailsOnceItsRetryIsUsedUp``)."""
+    boom = {
+        "StartAt": "Boom",
+        "States": {"Boom": {"Type": "Fail", "Error": "MyError", "Cause": "my cause"}},
+    }
+    retry = [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1, "IntervalSeconds": 1}]
+    mapped = go(
+        {
+            "StartAt": "M",
+            "States": {"M": {"Type": "Map", "ItemProcessor": boom, "Retry": retry, "End": True}},
+        },
+        "[1]",
+    )
+    assert chain(mapped) == [
+        (1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 2, "MapStateStarted"),
+        (4, 3, "MapIterationStarted"), (5, 4, "FailStateEntered"), (6, 5, "MapIterationFailed"),
+        (7, 5, "MapStateStarted"), (8, 7, "MapIterationStarted"), (9, 8, "FailStateEntered"),
+        (10, 9, "MapIterationFailed"), (11, 9, "MapStateFailed"), (12, 11, "ExecutionFailed"),
+    ]  # fmt: skip
+    parallel = go(
+        {
+            "StartAt": "P",
+            "States": {"P": {"Type": "Parallel", "Branches": [boom], "Retry": retry, "End": True}},
+        },
+        '{"x":"a"}',
+    )
+    assert chain(parallel) == [
+        (1, 0, "ExecutionStarted"), (2, 0, "ParallelStateEntered"), (3, 2, "ParallelStateStarted"),
+        (4, 3, "FailStateEntered"), (5, 4, "ParallelStateStarted"), (6, 5, "FailStateEntered"),
+        (7, 6, "ParallelStateFailed"), (8, 7, "ExecutionFailed"),
+    ]  # fmt: skip
