@@ -568,3 +568,45 @@ def test_map_with_retry_writes_one_map_state_failed_at_the_end():
         (4, 3, "FailStateEntered"), (5, 4, "ParallelStateStarted"), (6, 5, "FailStateEntered"),
         (7, 6, "ParallelStateFailed"), (8, 7, "ExecutionFailed"),
     ]  # fmt: skip
+
+
+# --- 3. Variables -------------------------------------------------------------------------
+
+
+def test_variables_in_path_fields_and_jsonata_max_concurrency_are_accepted_and_run():
+    """[ISSUE 13 #3]: AWS accepts ``$var`` in InputPath, OutputPath, ItemsPath, Choice
+    ``Variable``, SecondsPath, TimeoutSecondsPath and the ToleratedFailure…Path fields, and
+    a JSONata ``MaxConcurrency``; labkit rejected them as InvalidDefinition."""
+    one_item = {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}
+    machine = {
+        "StartAt": "Set",
+        "States": {
+            "Set": {"Type": "Pass", "Assign": {"cfg": {"wait": 2, "limit": 5, "items": [1, 2]}, "flag": True}, "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$flag", "BooleanEquals": True, "Next": "W"}], "Default": "Bad"},
+            "Bad": {"Type": "Fail", "Error": "Bad"},
+            "W": {"Type": "Wait", "SecondsPath": "$cfg.wait", "Next": "T"},
+            "T": {"Type": "Task", "Resource": FN, "TimeoutSecondsPath": "$cfg.limit", "InputPath": "$cfg", "Next": "M"},
+            "M": {"Type": "Map", "ItemsPath": "$cfg.items", "ItemProcessor": one_item, "OutputPath": "$cfg", "End": True},
+        },
+    }  # fmt: skip
+    result = go(machine, handlers={FN: lambda p: p})
+    assert result.status == "SUCCEEDED", result.cause
+    assert json.loads(result.output) == {"wait": 2, "limit": 5, "items": [1, 2]}
+    scheduled = next(e for e in result.events if e["type"] == "LambdaFunctionScheduled")
+    assert scheduled["lambdaFunctionScheduledEventDetails"]["timeoutInSeconds"] == 5
+    waited = [e for e in result.events if e["type"].startswith("WaitState")]
+    assert (waited[1]["timestamp"] - waited[0]["timestamp"]).total_seconds() >= 2
+    tolerated = {
+        "StartAt": "D",
+        "States": {"D": {"Type": "Map", "ToleratedFailureCountPath": "$n", "ToleratedFailurePercentagePath": "$p",
+                         "ItemProcessor": {**one_item, "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}},
+                         "End": True}},
+    }  # fmt: skip
+    parse_definition(json.dumps(tolerated))
+    concurrency = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "M",
+        "States": {"M": {"Type": "Map", "Items": "{% [1, 2, 3] %}", "MaxConcurrency": "{% 1 + 1 %}", "ItemProcessor": one_item, "End": True}},
+    }  # fmt: skip
+    ran = go(concurrency)
+    assert ran.status == "SUCCEEDED" and json.loads(ran.output) == [1, 2, 3]
