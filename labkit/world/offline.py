@@ -70,6 +70,7 @@ _SFN_OPS = {
     "ListStateMachines": "list_state_machines",
     "DeleteStateMachine": "delete_state_machine",
     "StartExecution": "start_execution",
+    "StartSyncExecution": "start_sync_execution",
     "DescribeExecution": "describe_execution",
     "ListExecutions": "list_executions",
     "GetExecutionHistory": "get_execution_history",

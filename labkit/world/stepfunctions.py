@@ -21,6 +21,13 @@ Facts modelled (API model: ``botocore/data/stepfunctions/2016-11-23/service-2.js
   other reuse -> ``ExecutionAlreadyExists`` [DOC] API reference.
 * Running executions keep the definition and role they started with [DOC]; the logging
   configuration is captured at start too [ISSUE] repost.aws QUCFPRn0zXQAK3GYlaUMb2Vg, [INFER].
+* StartSyncExecution runs an Express machine to its end and answers with its status,
+  output or error and ``billingDetails`` [DOC] API reference (StartSyncExecution:
+  "Starts a Synchronous Express state machine execution"; a Standard machine ->
+  ``StateMachineTypeNotSupported``) [AWS-REC issue 13 #14: labkit lacked it]. Billing
+  follows the pricing page [DOC] https://aws.amazon.com/step-functions/pricing/ : duration
+  rounded up to the next 100 ms, memory in 64-MB steps (labkit bills the first step [INFER]).
+  Its logs are delivered like any execution's (best effort, after it ends).
 """
 
 from __future__ import annotations
@@ -318,6 +325,42 @@ class StepFunctionsService:
         self.executions[arn] = execution
         return {"executionArn": arn, "startDate": execution.start}
 
+    def start_sync_execution(self, p: dict[str, Any]) -> dict[str, Any]:
+        machine = self._get_machine(p.get("stateMachineArn"))
+        if machine.type != "EXPRESS":
+            raise _err(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
+        started = self.start_execution({k: v for k, v in p.items() if k != "traceHeader"})
+        e = self.executions[started["executionArn"]]
+        self._run(e)
+        self.world.clock.advance_to(e.stop)
+        out: dict[str, Any] = {
+            "executionArn": e.arn,
+            "stateMachineArn": machine.arn,
+            "name": e.name,
+            "startDate": e.start,
+            "stopDate": e.stop,
+            "status": e.status,
+            "input": e.input,
+            "inputDetails": {"included": True},
+        }
+        if e.output is not None:
+            out["output"] = e.output
+            out["outputDetails"] = {"included": True}
+        if e.error is not None:
+            out["error"] = e.error
+        if e.cause is not None:
+            out["cause"] = e.cause
+        assert e.stop is not None
+        elapsed_ms = max(1, int((e.stop - e.start).total_seconds() * 1000))
+        out["billingDetails"] = {
+            "billedMemoryUsedInMB": 64,
+            "billedDurationInMilliseconds": -(-elapsed_ms // 100) * 100,
+        }
+        return out
+
     def describe_execution(self, p: dict[str, Any]) -> dict[str, Any]:
         execution = self._get_execution(p.get("executionArn"))
         self.world._auto_settle()
@@ -430,29 +473,33 @@ class StepFunctionsService:
         pending = [e for e in self.executions.values() if e.status == "RUNNING"]
         if not pending:
             return []
-        from labkit.engine import parse_definition, run
-
         done = []
         for e in sorted(pending, key=lambda e: (e.start, e.arn)):
-            express = e.machine.type == "EXPRESS"
-            result = run(
-                parse_definition(e.definition),
-                e.input,
-                execution_arn=e.arn,
-                state_machine_arn=e.machine.arn,
-                role_arn=e.role_arn,
-                start=e.start,
-                handlers=dict(self.world.lambdas),
-                rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
-                max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
-                timeout_seconds=EXPRESS_TIMEOUT_S if express else STANDARD_TIMEOUT_S,
-            )
-            e.result = result
-            e.events = tuple(result.events)
-            e.status, e.stop = result.status, result.stop
-            e.output, e.error, e.cause = result.output, result.error, result.cause
+            self._run(e)
             done.append(e)
         return done
+
+    def _run(self, e: Execution) -> None:
+        """Run one execution to its end with ``labkit.engine``."""
+        from labkit.engine import parse_definition, run
+
+        express = e.machine.type == "EXPRESS"
+        result = run(
+            parse_definition(e.definition),
+            e.input,
+            execution_arn=e.arn,
+            state_machine_arn=e.machine.arn,
+            role_arn=e.role_arn,
+            start=e.start,
+            handlers=dict(self.world.lambdas),
+            rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
+            max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
+            timeout_seconds=EXPRESS_TIMEOUT_S if express else STANDARD_TIMEOUT_S,
+        )
+        e.result = result
+        e.events = tuple(result.events)
+        e.status, e.stop = result.status, result.stop
+        e.output, e.error, e.cause = result.output, result.error, result.cause
 
 
 def _strip_event(event: dict[str, Any]) -> dict[str, Any]:
