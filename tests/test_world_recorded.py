@@ -74,3 +74,43 @@ def test_start_sync_execution_runs_express_machines_and_logs_them():
             "StateMachineTypeNotSupported",
             "This operation is not supported by this type of state machine",
         )
+
+
+# --- 15. /aws/vendedlogs/ when the classic policy is full ---------------------------------
+
+
+def test_full_classic_policy_still_takes_a_vendedlogs_group():
+    """[ISSUE 13 #15]: the size error says "We suggest prefixing your CloudWatch log group
+    name with /aws/vendedlogs/states/", and projects fixed their deployments that way; once
+    the 5,120 characters were full, labkit failed the prefixed group with the same error.
+    labkit now keeps room for the ``/aws/vendedlogs/*`` entry [INFER: the reservation]."""
+    from labkit.world import log_setup
+
+    with labkit.offline() as world:
+        logs, sfn, role, _ = setup(world)
+        sizes = []
+
+        def add(name: str, machine: str) -> None:
+            logs.create_log_group(logGroupName=name)
+            arn = f"arn:aws:logs:us-east-1:{world.account_id}:log-group:{name}:*"
+            sfn.create_state_machine(
+                name=machine, definition=PASS_ONLY, roleArn=role,
+                loggingConfiguration=article.logging_configuration(arn),
+            )  # fmt: skip
+
+        # fill with long names, then with the shortest ones, as close to the limit as fits
+        for name in ("plain-group-name-number-{}-" + "x" * 40, "g{}"):
+            with pytest.raises(ClientError) as info:
+                for i in range(500):
+                    add(name.format(i), "m-" + name.format(i)[:60])
+                    sizes.append(len(article.resource_policy(logs)))
+            assert code(info) == ("InvalidLoggingConfiguration", log_setup.SIZE_EXCEEDED)
+        before = article.resource_policy(logs)
+        wildcard = f"arn:aws:logs:us-east-1:{world.account_id}:log-group:/aws/vendedlogs/*"
+        room = log_setup.wildcard_room("us-east-1", world.account_id)
+        assert wildcard not in before and 5120 - room - 70 < len(before) <= 5120 - room
+        add("/aws/vendedlogs/states/after-the-limit", "vended")  # AWS's advice works
+        after = article.resource_policy(logs)
+        assert wildcard in json.loads(after)["Statement"][0]["Resource"] and len(after) <= 5120
+        add("/aws/vendedlogs/states/another", "vended-2")  # covered by the wildcard
+        assert article.resource_policy(logs) == after

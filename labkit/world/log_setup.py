@@ -16,7 +16,11 @@ Facts modelled:
   configurable here (``vended_threshold``, [INFER]). A name that no longer fits ->
   ``InvalidLoggingConfiguration`` "Invalid Logging Configuration: The CloudWatch Logs
   Resource Policy size was exceeded. We suggest prefixing your CloudWatch log group name
-  with /aws/vendedlogs/states/." [ISSUE] aws/aws-cdk#28900.
+  with /aws/vendedlogs/states/." [ISSUE] aws/aws-cdk#28900. Projects that hit it fixed
+  their deployments by following that advice [AWS-REC issue 13 #15], so a full policy must
+  still take the ``/aws/vendedlogs/*`` wildcard: other names may not use the room the
+  wildcard entry needs while it is absent. The exact reservation (the characters of one
+  more ``Resource`` entry) is [INFER].
 * Current (2026): "resource policies are configured at the log group level and have a
   maximum size of 51,200 bytes. If an existing account-level resource policy already
   grants permissions through wildcards, a separate log group level policy would not be
@@ -87,6 +91,11 @@ def vended_wildcard(region: str, account: str) -> str:
     return f"arn:aws:logs:{region}:{account}:log-group:{VENDED_PREFIX}*"
 
 
+def wildcard_room(region: str, account: str) -> int:
+    """Characters one more ``Resource`` entry ``,"…/aws/vendedlogs/*"`` takes [INFER]."""
+    return len(vended_wildcard(region, account)) + 3
+
+
 def dump(document: dict[str, Any]) -> str:
     """Compact JSON, as the policy is stored."""
     return json.dumps(document, separators=(",", ":"))
@@ -134,10 +143,14 @@ def _classic(
     wildcard = vended_wildcard(region, account)
     document = _extended(base, region, account, [group_resource(region, account, group)])
     text = dump(document)
-    if document_size(text, "classic") > threshold and group.startswith(VENDED_PREFIX):
-        document = _extended(base, region, account, [wildcard])
-        text = dump(document)
-    if document_size(text, "classic") > size_limit("classic"):
+    limit = size_limit("classic")
+    if group.startswith(VENDED_PREFIX):
+        if document_size(text, "classic") > threshold:
+            document = _extended(base, region, account, [wildcard])
+            text = dump(document)
+    elif wildcard not in text:
+        limit -= wildcard_room(region, account)  # keep room for AWS's advice to work
+    if document_size(text, "classic") > limit:
         raise LabkitError(SIZE_EXCEEDED, code="InvalidLoggingConfiguration")
     store.put(POLICY_NAME, text)
     return SetupResult("created" if existing is None else "appended", POLICY_NAME)
