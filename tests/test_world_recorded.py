@@ -114,3 +114,74 @@ def test_full_classic_policy_still_takes_a_vendedlogs_group():
         assert wildcard in json.loads(after)["Statement"][0]["Resource"] and len(after) <= 5120
         add("/aws/vendedlogs/states/another", "vended-2")  # covered by the wildcard
         assert article.resource_policy(logs) == after
+
+
+# --- 16. PutResourcePolicy principals ------------------------------------------------------
+
+
+def _doc(*statements) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _allow(principal, resource, element="Principal", effect="Allow"):
+    return {
+        "Effect": effect,
+        element: principal,
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": resource,
+    }
+
+
+def test_put_resource_policy_accepts_aws_principals_and_evaluates_them_as_aws_does():
+    """[ISSUE 13 #16] The API reference says these policies "only apply when operations are
+    invoked by AWS service principals"; other principals are accepted and not enforced.
+    Recorded refusal: a service name under "AWS" -> "Could not convert to persistable
+    policy". Evaluation of the accepted shapes for the delivery service is [INFER]."""
+    with labkit.offline() as world:
+        logs, sfn, role, arn = setup(world)
+        stream = f"arn:aws:logs:us-east-1:{world.account_id}:log-group:{article.LOG_GROUP_NAME}:log-stream:*"
+        for principal in (
+            {"AWS": world.account_id},
+            {"AWS": f"arn:aws:iam::{world.account_id}:root"},
+            {"AWS": f"arn:aws:iam::{world.account_id}:role/x"},
+            "*",
+        ):
+            logs.put_resource_policy(policyName="p", policyDocument=_doc(_allow(principal, stream)))
+        logs.put_resource_policy(
+            policyName="np",
+            policyDocument=_doc(_allow({"AWS": world.account_id}, stream, "NotPrincipal", "Deny")),
+        )
+        with pytest.raises(ClientError) as info:
+            logs.put_resource_policy(
+                policyName="bad",
+                policyDocument=_doc(_allow({"AWS": "delivery.logs.amazonaws.com"}, stream)),
+            )
+        assert code(info) == (
+            "InvalidParameterException",
+            "Could not convert to persistable policy",
+        )
+        assert {p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]} == {
+            "p",
+            "np",
+        }
+
+    def delivered(*documents) -> int:
+        with labkit.offline() as world:
+            logs, sfn, role, arn = setup(world)
+            machine = sfn.create_state_machine(
+                name="m", definition=PASS_ONLY, roleArn=role, loggingConfiguration=article.logging_configuration(arn)
+            )["stateMachineArn"]  # fmt: skip
+            logs.delete_resource_policy(policyName=article.RESOURCE_POLICY_NAME)
+            for i, document in enumerate(documents):
+                logs.put_resource_policy(
+                    policyName=f"p{i}", policyDocument=document.replace("ACCOUNT", world.account_id)
+                )
+            sfn.start_execution(stateMachineArn=machine, name="e")
+            return len(article.log_events(logs))
+
+    stream = "arn:aws:logs:us-east-1:ACCOUNT:log-group:*"
+    assert delivered(_doc(_allow({"AWS": "ACCOUNT"}, stream))) == 0  # not the delivery service
+    assert delivered(_doc(_allow("*", stream))) == 4  # "*" names every principal
+    service = _doc(_allow({"Service": "delivery.logs.amazonaws.com"}, stream))
+    assert delivered(service) == 4
+    assert delivered(service, _doc(_allow({"AWS": "ACCOUNT"}, stream, "NotPrincipal", "Deny"))) == 0
