@@ -185,3 +185,74 @@ def test_put_resource_policy_accepts_aws_principals_and_evaluates_them_as_aws_do
     service = _doc(_allow({"Service": "delivery.logs.amazonaws.com"}, stream))
     assert delivered(service) == 4
     assert delivered(service, _doc(_allow({"AWS": "ACCOUNT"}, stream, "NotPrincipal", "Deny"))) == 0
+
+
+# --- 17. The article's own recording --------------------------------------------------------
+
+ARTICLE_2020 = (
+    '{"Version":"2012-10-17","Statement":[{"Sid":"AWSLogDeliveryWrite","Effect":"Allow",'
+    '"Principal":{"Service":"delivery.logs.amazonaws.com"},"Action":["logs:CreateLogStream",'
+    '"logs:PutLogEvents"],"Resource":"arn:aws:logs:us-west-2:ACCOUNT:log-group:'
+    '/aws/vendedlogs/states/LookingIntoLogging-Logs:log-stream:*"}]}'
+)
+
+
+def test_article_2020_profile_reproduces_the_recorded_policy_byte_for_byte():
+    """[ISSUE 13 #17] The article (December 2020, us-west-2) printed the auto-created policy
+    as ``ARTICLE_2020`` (Sid AWSLogDeliveryWrite, principal and resource as strings, no
+    Condition), with a console-created role named like StepFunctions-HelloWorld-role-4fabec35.
+    Today's documented shape stays labkit.offline()'s default."""
+    import re
+
+    with labkit.offline(profile="article-2020") as world:
+        assert world.region == "us-west-2"
+        iam, logs, sfn = (world.client(n) for n in ("iam", "logs", "stepfunctions"))
+        name = article.role_name(world)
+        assert re.fullmatch(r"StepFunctions-HelloWorld-role-[0-9a-f]{8}", name)
+        role = article.create_role(iam, name)
+        machine = article.create_state_machine(sfn, role, article.create_log_group(logs))
+        assert article.resource_policy(logs) == ARTICLE_2020.replace("ACCOUNT", world.account_id)
+        # the three phases still hold in the article's era
+        article.start_execution(sfn, machine, name="phase-1")
+        assert len(article.log_events(logs)) == 20
+        saved = article.delete_resource_policy(logs)
+        article.attach_admin(iam, name)
+        article.start_execution(sfn, machine, name="phase-2")
+        assert len(
+            article.log_events(logs)
+        ) == 20 and "AdministratorAccess" in article.role_policies(iam, name)
+        article.put_resource_policy(logs, saved)
+        article.start_execution(sfn, machine, name="phase-3")
+        assert len(article.log_events(logs)) == 40
+        # a second group turns Resource into a list [INFER]
+        logs.create_log_group(logGroupName="/aws/vendedlogs/states/second")
+        arn = f"arn:aws:logs:us-west-2:{world.account_id}:log-group:/aws/vendedlogs/states/second:*"
+        article.create_state_machine(sfn, role, arn, name="second")
+        resources = json.loads(article.resource_policy(logs))["Statement"][0]["Resource"]
+        assert isinstance(resources, list) and len(resources) == 2
+    with labkit.offline() as world:  # the default: today's documented shape
+        assert world.region == "us-east-1" and article.role_name(world) == article.ROLE_NAME
+        logs, sfn, role, arn = setup(world)
+        article.create_state_machine(sfn, role, arn)
+        statement = json.loads(article.resource_policy(logs))["Statement"][0]
+        assert statement["Sid"] == "AWSLogDeliveryWrite20150319" and "Condition" in statement
+        assert statement["Principal"] == {"Service": ["delivery.logs.amazonaws.com"]}
+
+
+def test_connect_takes_the_offline_era_and_a_real_account_ignores_it(monkeypatch, capsys):
+    """Lesson code ``labkit.connect(profile="article-2020")`` must run unchanged on a real
+    account, where ``profile`` would otherwise name an AWS CLI profile."""
+    import labkit.world.real as real
+    from labkit.world import connect
+
+    monkeypatch.delenv("LABKIT_MODE", raising=False)
+    with connect(profile="article-2020") as world:
+        assert world.profile == "article-2020" and world.region == "us-west-2"
+    seen = {}
+    monkeypatch.setattr(real, "aws", lambda **kw: seen.update(kw) or "real world")
+    monkeypatch.setenv("LABKIT_MODE", "aws")
+    assert connect(profile="article-2020", region="eu-west-1") == "real world"
+    assert seen == {"region": "eu-west-1"}
+    assert "offline era" in capsys.readouterr().out
+    connect(profile="my-cli-profile")
+    assert seen["profile"] == "my-cli-profile"

@@ -59,6 +59,13 @@ from labkit.world.resource_policies import ResourcePolicyStore
 from labkit.world.stepfunctions import Execution, StepFunctionsService
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+#: ``classic``: one account-level policy in today's documented shape (the default);
+#: ``current``: the 2026 log-group-level policies; ``article-2020``: classic limits with the
+#: statement the article recorded in December 2020, in its Region (see ``log_setup``).
+PROFILES = ("classic", "current", "article-2020")
+#: The Region of the article's recording [AWS-REC issue 13 #17]
+ARTICLE_REGION = "us-west-2"
+CONSOLE_ROLE_PREFIX = "StepFunctions-HelloWorld-role-"
 CLIENTS = ("iam", "logs", "stepfunctions", "sts")
 _LOGS_OWN = {"PutResourcePolicy", "DescribeResourcePolicies", "DeleteResourcePolicy"}
 _LOGS_READS = {"GetLogEvents", "FilterLogEvents", "DescribeLogStreams"}
@@ -114,9 +121,9 @@ class OfflineWorld:
     def __init__(
         self,
         *,
-        profile: Literal["classic", "current"] = "classic",
+        profile: Literal["classic", "current", "article-2020"] = "classic",
         seed: int = 0,
-        region: str = "us-east-1",
+        region: str | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
         latency_ms: tuple[int, int] = (1000, 5000),
         flush_ms: int = 1000,
@@ -124,8 +131,11 @@ class OfflineWorld:
         vended_threshold: int = log_setup.DEFAULT_VENDED_THRESHOLD,
         auto_settle: bool = True,
     ) -> None:
-        if profile not in ("classic", "current"):
-            raise LabkitError(f"profile must be 'classic' or 'current', not {profile!r}")
+        if profile not in PROFILES:
+            raise LabkitError(
+                f"profile must be one of {', '.join(map(repr, PROFILES))}, not {profile!r}"
+            )
+        region = region or (ARTICLE_REGION if profile == "article-2020" else "us-east-1")
         if not (0 <= latency_ms[0] <= latency_ms[1]):
             raise LabkitError("latency_ms must be (low, high) with 0 <= low <= high")
         self.profile = profile
@@ -141,7 +151,9 @@ class OfflineWorld:
         self.lambdas: dict[str, Callable[[Any], Any]] = {}
         self.moto = MotoAccount(account_id, self.clock.now, seed)
         self.policies = ResourcePolicyStore(
-            profile, now_ms=self.clock.now_ms, rng=random.Random(f"labkit-rp-{seed}")
+            "current" if profile == "current" else "classic",
+            now_ms=self.clock.now_ms,
+            rng=random.Random(f"labkit-rp-{seed}"),
         )
         self.sfn = StepFunctionsService(self)
         self._rows: dict[tuple[str, int], _Row] = {}
@@ -199,6 +211,23 @@ class OfflineWorld:
             client = _session().client(name, **kwargs)
         client.meta.events.register("before-send", self._handle)
         return client
+
+    @property
+    def role_name(self) -> str:
+        """The execution role's name in this world's era.
+
+        ``article-2020``: named as the console named the roles it created,
+        ``StepFunctions-HelloWorld-role-`` and 8 hex characters (the article's was
+        ``StepFunctions-HelloWorld-role-4fabec35``) [AWS-REC issue 13 #17]; the characters are
+        drawn from the world's seed [INFER: the console's are random]. Other profiles: the
+        lab's own ``labkit.article.ROLE_NAME``.
+        """
+        from labkit import article
+
+        if self.profile != "article-2020":
+            return article.ROLE_NAME
+        suffix = f"{random.Random(f'labkit-console-role-{self.seed}').getrandbits(32):08x}"
+        return f"{CONSOLE_ROLE_PREFIX}{suffix}"
 
     def register_lambda(self, name: str, handler: Callable[[Any], Any]) -> None:
         """Run ``handler(payload)`` for Task states that invoke Lambda function ``name``."""
@@ -359,6 +388,7 @@ class OfflineWorld:
             boundary=boundary,
             vended_threshold=self.vended_threshold,
             create_validation_stream=validation_stream,
+            shape="2020" if self.profile == "article-2020" else "documented",
         )
 
     # -- time ------------------------------------------------------------------------
@@ -564,9 +594,9 @@ def _default_document(policy: Any) -> str:
 
 def offline(
     *,
-    profile: Literal["classic", "current"] = "classic",
+    profile: Literal["classic", "current", "article-2020"] = "classic",
     seed: int = 0,
-    region: str = "us-east-1",
+    region: str | None = None,
     **options: Any,
 ) -> OfflineWorld:
     """A fresh simulated account; use it as a context manager.
@@ -575,9 +605,12 @@ def offline(
     >>> with labkit.offline(seed=1) as world:
     ...     sfn = world.client("stepfunctions")
 
-    ``profile="classic"`` is the article's era (one account-level
-    ``AWSLogDeliveryWrite20150319``, 5,120 characters, 10 policies); ``"current"`` is the
-    2026 behaviour (log-group-level policies, 51,200 bytes). Further options:
+    ``profile="classic"`` (the default) is one account-level ``AWSLogDeliveryWrite20150319``
+    in today's documented shape (5,120 characters, 10 policies); ``"current"`` is the 2026
+    behaviour (log-group-level policies, 51,200 bytes); ``"article-2020"`` is the article's
+    own recording: classic limits, the statement as AWS wrote it in December 2020 (Sid
+    ``AWSLogDeliveryWrite``, no Condition), Region ``us-west-2`` unless ``region`` is
+    given, and ``world.role_name`` named like the console's roles. Further options:
     ``account_id``, ``latency_ms=(low, high)``, ``flush_ms``, ``stream_rotation_s``,
     ``vended_threshold``, ``auto_settle``.
     """
