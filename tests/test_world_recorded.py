@@ -256,3 +256,123 @@ def test_connect_takes_the_offline_era_and_a_real_account_ignores_it(monkeypatch
     assert "offline era" in capsys.readouterr().out
     connect(profile="my-cli-profile")
     assert seen["profile"] == "my-cli-profile"
+
+
+# --- 4. Distributed Map -------------------------------------------------------------------
+
+PROCESSOR = {
+    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+    "StartAt": "Double",
+    "States": {
+        "Double": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, $.n)"}, "End": True}
+    },
+}
+
+
+def test_distributed_map_runs_child_executions_and_answers_map_run_calls():
+    """[ISSUE 13 #4]: AWS records MapRunStarted (mapRunArn) then MapRunSucceeded/Failed; the
+    iterations run as child executions, not inline; DescribeMapRun/ListMapRuns answer.
+    previousEventIds as floci-io/floci read them off AWS: [0, 0, 2, 3, 4, 5, 4, 7]."""
+    machine_def = json.dumps(
+        {"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "ItemsPath": "$.items", "Label": "doubler",
+                                              "ItemProcessor": PROCESSOR, "End": True}}}
+    )  # fmt: skip
+    with labkit.offline() as world:
+        logs, sfn, role, arn = setup(world)
+        machine = sfn.create_state_machine(
+            name="fan", definition=machine_def, roleArn=role,
+            loggingConfiguration=article.logging_configuration(arn),
+        )["stateMachineArn"]  # fmt: skip
+        execution = sfn.start_execution(
+            stateMachineArn=machine, name="e", input='{"items": [{"n": 1}, {"n": 2}, {"n": 3}]}'
+        )["executionArn"]
+        described = sfn.describe_execution(executionArn=execution)
+        assert described["status"] == "SUCCEEDED"
+        assert json.loads(described["output"]) == [{"n": 2}, {"n": 4}, {"n": 6}]
+        events = sfn.get_execution_history(executionArn=execution)["events"]
+        assert [e["type"] for e in events] == [
+            "ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted",
+            "MapRunSucceeded", "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded",
+        ]  # fmt: skip
+        assert [e["previousEventId"] for e in events] == [0, 0, 2, 3, 4, 5, 4, 7]
+        map_run = events[3]["mapRunStartedEventDetails"]["mapRunArn"]
+        prefix = f"arn:aws:states:us-east-1:{world.account_id}:mapRun:fan/doubler:"
+        assert map_run.startswith(prefix)
+        runs = sfn.list_map_runs(executionArn=execution)["mapRuns"]
+        assert [(r["mapRunArn"], r["executionArn"]) for r in runs] == [(map_run, execution)]
+        assert (
+            runs[0]["stateMachineArn"]
+            == f"arn:aws:states:us-east-1:{world.account_id}:stateMachine:fan/doubler"
+        )
+        info = sfn.describe_map_run(mapRunArn=map_run)
+        assert info["status"] == "SUCCEEDED" and info["executionArn"] == execution
+        assert info["itemCounts"]["succeeded"] == 3 and info["itemCounts"]["total"] == 3
+        assert info["executionCounts"] == info["itemCounts"]
+        children = sfn.list_executions(mapRunArn=map_run)["executions"]
+        assert len(children) == 3 and all(c["mapRunArn"] == map_run for c in children)
+        child = children[0]["executionArn"]
+        assert child.startswith(
+            f"arn:aws:states:us-east-1:{world.account_id}:execution:fan/doubler:"
+        )
+        assert sfn.describe_execution(executionArn=child)["mapRunArn"] == map_run
+        child_history = [e["type"] for e in sfn.get_execution_history(executionArn=child)["events"]]
+        assert child_history == [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded",
+        ]
+        assert [
+            e["stateMachineArn"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+        ] == [machine]
+        with pytest.raises(ClientError) as missing:
+            sfn.describe_map_run(mapRunArn=prefix + "00000000-0000-4000-8000-000000000000")
+        assert code(missing)[0] == "ResourceNotFound"
+
+
+def test_distributed_map_fails_past_the_tolerated_failures():
+    """[DOC] ToleratedFailureCount/Percentage; MapRunFailed then MapStateFailed; the error
+    name States.ExceedToleratedFailureThreshold is AWS's [DOC], its cause [INFER]."""
+    failing = {**PROCESSOR, "StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Bad"}], "Default": "Ok"},
+        "Bad": {"Type": "Fail", "Error": "TooBig"}, "Ok": {"Type": "Succeed"}}}  # fmt: skip
+
+    def fan(extra: dict) -> tuple[dict, list]:
+        definition = json.dumps(
+            {
+                "StartAt": "Fan",
+                "States": {"Fan": {"Type": "Map", "ItemProcessor": failing, "End": True, **extra}},
+            }
+        )
+        with labkit.offline() as world:
+            logs, sfn, role, arn = setup(world)
+            machine = sfn.create_state_machine(name="fan", definition=definition, roleArn=role)[
+                "stateMachineArn"
+            ]
+            execution = sfn.start_execution(
+                stateMachineArn=machine, name="e", input='[{"n": 1}, {"n": 2}, {"n": 3}]'
+            )["executionArn"]
+            described = sfn.describe_execution(executionArn=execution)
+            events = sfn.get_execution_history(executionArn=execution)["events"]
+            run = sfn.describe_map_run(
+                mapRunArn=sfn.list_map_runs(executionArn=execution)["mapRuns"][0]["mapRunArn"]
+            )
+        return described, [e["type"] for e in events] + [run["status"], run["itemCounts"]["failed"]]
+
+    described, seen = fan({})
+    assert (
+        described["status"] == "FAILED"
+        and described["error"] == "States.ExceedToleratedFailureThreshold"
+    )
+    assert seen[-6:] == [
+        "MapRunStarted",
+        "MapRunFailed",
+        "MapStateFailed",
+        "ExecutionFailed",
+        "FAILED",
+        2,
+    ]
+    described, seen = fan({"ToleratedFailureCount": 2})
+    assert described["status"] == "SUCCEEDED" and seen[-2:] == ["SUCCEEDED", 2]
+    described, seen = fan({"ToleratedFailurePercentage": 50})
+    assert described["status"] == "FAILED"  # 2 of 3 is 66.7 %

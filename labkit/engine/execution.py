@@ -68,7 +68,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from labkit.clock import VirtualClock
-from labkit.engine import choice, fanout, query, tasks
+from labkit.engine import choice, distributed_map, fanout, query, tasks
 from labkit.engine.errors import Aborted, PathMissing, StateFailure, StatesError
 from labkit.engine.history import History, HistoryFull, TimedOut
 from labkit.engine.parse import Definition
@@ -350,6 +350,35 @@ class _Run:
         out = select(st.output_path, data, field="OutputPath", env=self.env(data, ctx, scope))
         return out, st.next, assigned
 
+    def map(self, st: Map, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
+        if st.mode == "DISTRIBUTED":
+            return distributed_map.distributed(self, st, data, cur, ctx, scope)
+        return fanout.map_state(self, st, data, cur, ctx, scope)
+
+    def run_child(
+        self,
+        machine: Any,
+        language: str,
+        input_text: str,
+        execution_arn: str,
+        state_machine_arn: str,
+        start: datetime,
+        express: bool,
+    ) -> ExecutionResult:
+        """Run a Distributed Map's child execution of ``machine`` (its own history)."""
+        return run(
+            Definition("", machine, language),
+            input_text,
+            execution_arn=execution_arn,
+            state_machine_arn=state_machine_arn,
+            role_arn=self.context["Execution"]["RoleArn"],
+            start=start,
+            handlers=self.handlers,
+            rng=random.Random(self.rng.getrandbits(64)),
+            max_events=10**9 if express else self.h.max_events,
+            timeout_seconds=300 if express else None,
+        )
+
     @staticmethod
     def _wait_path(field_name: str, path: str | None, data: Any, env: Env, literal: Any) -> Any:
         if not path:
@@ -368,7 +397,7 @@ _BODIES: dict[type, Callable] = {
     Succeed: _Run.succeed,
     Fail: _Run.fail,
     Parallel: fanout.parallel,
-    Map: fanout.map_state,
+    Map: _Run.map,
 }
 
 

@@ -85,11 +85,7 @@ def parallel(run: Any, st: Parallel, data: Any, cur: list, ctx: dict, scope: dic
 
 
 def map_state(run: Any, st: Map, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
-    """The Map state's body (inline; distributed Maps go to ``distributed_map``)."""
-    if st.mode == "DISTRIBUTED":
-        from labkit.engine.distributed_map import distributed
-
-        return distributed(run, st, data, cur, ctx, scope)
+    """The inline Map state's body (``execution`` sends distributed Maps to ``distributed_map``)."""
 
     def attempt() -> list:
         effective, items, workers = map_inputs(run, st, data, ctx, scope)

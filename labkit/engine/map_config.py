@@ -17,6 +17,7 @@ from labkit.engine.jsonata import is_expression
 
 #: Map fields kept raw on the parsed state and read at run time
 MAP_RUN_OPTIONS = (
+    "ItemProcessor",
     "Label",
     "MaxConcurrencyPath",
     "ToleratedFailureCount",

@@ -82,6 +82,8 @@ _SFN_OPS = {
     "ListExecutions": "list_executions",
     "GetExecutionHistory": "get_execution_history",
     "StopExecution": "stop_execution",
+    "DescribeMapRun": "describe_map_run",
+    "ListMapRuns": "list_map_runs",
 }
 
 

@@ -40,7 +40,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
-from labkit.world import delivery, logging_config
+from labkit.world import delivery, logging_config, map_runs
 
 if TYPE_CHECKING:
     from labkit.world.offline import OfflineWorld
@@ -128,6 +128,9 @@ class StepFunctionsService:
         self.world = world
         self.machines: dict[str, Machine] = {}
         self.executions: dict[str, Execution] = {}
+        #: Distributed Map runs and their state machines (``labkit.world.map_runs``)
+        self.map_runs: dict[str, Any] = {}
+        self.run_machines: dict[str, Machine] = {}
         self.rng = random.Random(f"labkit-sfn-{world.seed}")
 
     # -- helpers ---------------------------------------------------------------------
@@ -386,9 +389,21 @@ class StepFunctionsService:
             out["cause"] = e.cause
         if e.status != "RUNNING":
             out["redriveStatus"] = "NOT_REDRIVABLE" if e.status == "SUCCEEDED" else "REDRIVABLE"
+        if "mapRunArn" in e.extra:
+            out["mapRunArn"] = e.extra["mapRunArn"]
         return out
 
+    def describe_map_run(self, p: dict[str, Any]) -> dict[str, Any]:
+        return map_runs.describe(self, p)
+
+    def list_map_runs(self, p: dict[str, Any]) -> dict[str, Any]:
+        return map_runs.list_for_execution(self, p)
+
     def list_executions(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p.get("mapRunArn"):
+            self.world._auto_settle()
+            found = map_runs.children(self, p["mapRunArn"])
+            return {"executions": [_list_item(e) for e in found if _wanted(e, p)]}
         machine = self._get_machine(p.get("stateMachineArn"))
         if machine.type == "EXPRESS":
             raise _err(
@@ -396,22 +411,12 @@ class StepFunctionsService:
                 "This operation is not supported by this type of state machine",
             )
         self.world._auto_settle()
-        wanted = p.get("statusFilter")
-        items = []
-        for e in sorted(self.executions.values(), key=lambda e: e.start, reverse=True):
-            if e.machine.arn != machine.arn or (wanted and e.status != wanted):
-                continue
-            item: dict[str, Any] = {
-                "executionArn": e.arn,
-                "stateMachineArn": machine.arn,
-                "name": e.name,
-                "status": e.status,
-                "startDate": e.start,
-            }
-            if e.stop is not None:
-                item["stopDate"] = e.stop
-            items.append(item)
-        return {"executions": items}
+        found = sorted(self.executions.values(), key=lambda e: e.start, reverse=True)
+        return {
+            "executions": [
+                _list_item(e) for e in found if e.machine.arn == machine.arn and _wanted(e, p)
+            ]
+        }
 
     def get_execution_history(self, p: dict[str, Any]) -> dict[str, Any]:
         execution = self._get_execution(p.get("executionArn"))
@@ -500,6 +505,26 @@ class StepFunctionsService:
         e.events = tuple(result.events)
         e.status, e.stop = result.status, result.stop
         e.output, e.error, e.cause = result.output, result.error, result.cause
+        map_runs.register(self, e, result.map_runs)
+
+
+def _wanted(e: Execution, p: dict[str, Any]) -> bool:
+    return not p.get("statusFilter") or e.status == p["statusFilter"]
+
+
+def _list_item(e: Execution) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "executionArn": e.arn,
+        "stateMachineArn": e.machine.arn,
+        "name": e.name,
+        "status": e.status,
+        "startDate": e.start,
+    }
+    if e.stop is not None:
+        item["stopDate"] = e.stop
+    if "mapRunArn" in e.extra:
+        item["mapRunArn"] = e.extra["mapRunArn"]
+    return item
 
 
 def _strip_event(event: dict[str, Any]) -> dict[str, Any]:
