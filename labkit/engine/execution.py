@@ -154,6 +154,12 @@ class _Run:
     def env(self, data: Any, ctx: dict, scope: dict) -> Env:
         return Env(data, ctx, scope, self.rng)
 
+    def sel(self, path: str | None, data: Any, field_name: str, ctx: dict, scope: dict) -> Any:
+        """InputPath/OutputPath/ItemsPath on ``data`` (``$`` needs no lookup)."""
+        if path == "$":
+            return data
+        return select(path, data, field=field_name, env=self.env(data, ctx, scope))
+
     def ata(self, value: Any, states: dict, scope: dict, location: str = "") -> Any:
         return query.evaluate_field(
             value, location, states, scope, now=self.h.clock.now(), rng=self.rng
@@ -256,9 +262,7 @@ class _Run:
             result = selector(self.env(result, ctx, scope))
         assigned = self.assign(st, st.assign, result, {}, ctx, scope)
         output = put_result(raw, getattr(st, "result_path", "$"), result)
-        return select(
-            st.output_path, output, field="OutputPath", env=self.env(output, ctx, scope)
-        ), assigned
+        return self.sel(st.output_path, output, "OutputPath", ctx, scope), assigned
 
     def arguments(self, st: Any, data: Any, ctx: dict, scope: dict) -> Any:
         """A Task's parameters or a Parallel's branch input: InputPath + Parameters, or Arguments."""
@@ -266,7 +270,7 @@ class _Run:
             if st.arguments is None:
                 return data
             return self.ata(st.arguments, {"input": data, "context": ctx}, scope, "Arguments")
-        effective = select(st.input_path, data, field="InputPath", env=self.env(data, ctx, scope))
+        effective = self.sel(st.input_path, data, "InputPath", ctx, scope)
         if getattr(st, "parameters", None) is not None:
             effective = st.parameters(self.env(effective, ctx, scope))
         return effective
@@ -275,7 +279,7 @@ class _Run:
         if st.language == "JSONata":
             out, assigned = self.finish(st, data, data, ctx, scope)
             return out, st.next, assigned
-        effective = select(st.input_path, data, field="InputPath", env=self.env(data, ctx, scope))
+        effective = self.sel(st.input_path, data, "InputPath", ctx, scope)
         if st.parameters is not None:
             effective = st.parameters(self.env(effective, ctx, scope))
         result = st.result if st.has_result else effective
@@ -318,7 +322,7 @@ class _Run:
             stamp = self.ata(st.timestamp, states, scope, "Timestamp")
             source = st.seconds
         else:
-            data = select(st.input_path, data, field="InputPath", env=self.env(data, ctx, scope))
+            data = self.sel(st.input_path, data, "InputPath", ctx, scope)
             env = self.env(data, ctx, scope)
             seconds = self._wait_path("SecondsPath", st.seconds_path, data, env, st.seconds)
             stamp = self._wait_path("TimestampPath", st.timestamp_path, data, env, st.timestamp)
@@ -347,7 +351,7 @@ class _Run:
         if st.language == "JSONata":
             return self.ata_out(st, data, ctx, scope)
         assigned = self.assign(st, st.assign, data, {}, ctx, scope)
-        out = select(st.output_path, data, field="OutputPath", env=self.env(data, ctx, scope))
+        out = self.sel(st.output_path, data, "OutputPath", ctx, scope)
         return out, st.next, assigned
 
     def map(self, st: Map, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
