@@ -97,7 +97,8 @@ class History:
         """Abort whatever waits more than ``budget`` from now (a failed sibling's time)."""
         previous = self.abort_at
         if budget is not None:
-            self.abort_at = self.clock.now() + budget
+            until = self.clock.now() + budget
+            self.abort_at = until if previous is None else min(previous, until)
         try:
             yield
         finally:

@@ -348,14 +348,8 @@ class StepFunctionsService:
             "status": e.status,
             "input": e.input,
             "inputDetails": {"included": True},
+            **_outcome(e),
         }
-        if e.output is not None:
-            out["output"] = e.output
-            out["outputDetails"] = {"included": True}
-        if e.error is not None:
-            out["error"] = e.error
-        if e.cause is not None:
-            out["cause"] = e.cause
         assert e.stop is not None
         elapsed_ms = max(1, int((e.stop - e.start).total_seconds() * 1000))
         out["billingDetails"] = {
@@ -380,13 +374,7 @@ class StepFunctionsService:
         }
         if e.stop is not None:
             out["stopDate"] = e.stop
-        if e.output is not None:
-            out["output"] = e.output
-            out["outputDetails"] = {"included": True}
-        if e.error is not None:
-            out["error"] = e.error
-        if e.cause is not None:
-            out["cause"] = e.cause
+        out.update(_outcome(e))
         if e.status != "RUNNING":
             out["redriveStatus"] = "NOT_REDRIVABLE" if e.status == "SUCCEEDED" else "REDRIVABLE"
         if "mapRunArn" in e.extra:
@@ -506,6 +494,19 @@ class StepFunctionsService:
         e.status, e.stop = result.status, result.stop
         e.output, e.error, e.cause = result.output, result.error, result.cause
         map_runs.register(self, e, result.map_runs)
+
+
+def _outcome(e: Execution) -> dict[str, Any]:
+    """``output``/``outputDetails`` or ``error``/``cause``, as far as the execution has them."""
+    out: dict[str, Any] = {}
+    if e.output is not None:
+        out["output"] = e.output
+        out["outputDetails"] = {"included": True}
+    if e.error is not None:
+        out["error"] = e.error
+    if e.cause is not None:
+        out["cause"] = e.cause
+    return out
 
 
 def _wanted(e: Execution, p: dict[str, Any]) -> bool:
