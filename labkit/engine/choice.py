@@ -1,4 +1,4 @@
-"""Choice-rule comparison operators for JSONPath Choice states.
+"""The Choice state: its body, JSONPath rules and their comparison operators.
 
 Operators and their typing follow https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
 [DOC]: a comparison whose value has the wrong type is simply false; timestamps are
@@ -12,6 +12,10 @@ import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+
+from labkit.engine.errors import PathMissing, StatesError
+from labkit.engine.paths import compile_lookup, compile_reference, dumps, select
+from labkit.engine.runtime_errors import choice_path_invalid
 
 _ORDER = {
     "Equals": operator.eq,
@@ -91,9 +95,6 @@ def run_choice(run: Any, st: Any, data: Any, cur: list, ctx: dict, scope: dict) 
     ``runtime_errors``); ``Variable`` may name a workflow variable (``$name``) [AWS-REC
     issue 13 #3]. A JSONata ``Condition`` must evaluate to a boolean [DOC].
     """
-    from labkit.engine.errors import StatesError
-    from labkit.engine.paths import select
-
     ata = st.language == "JSONata"
     states = {"input": data, "context": ctx}
     env = run.env(data, ctx, scope)
@@ -105,7 +106,7 @@ def run_choice(run: Any, st: Any, data: Any, cur: list, ctx: dict, scope: dict) 
             if not isinstance(verdict, bool):
                 raise StatesError(
                     "States.QueryEvaluationError",
-                    f"The Condition field evaluated to a non-boolean value: {verdict!r}",
+                    f"The Condition field evaluated to a non-boolean value: {dumps(verdict)}",
                     location=f"Choices[{i}]/Condition",
                 )
         else:
@@ -132,10 +133,6 @@ def run_choice(run: Any, st: Any, data: Any, cur: list, ctx: dict, scope: dict) 
 
 def test(rule: dict, env: Any) -> bool:
     """Evaluate a JSONPath choice rule against ``env.input``."""
-    from labkit.engine.errors import PathMissing, StatesError
-    from labkit.engine.paths import compile_lookup, compile_reference
-    from labkit.engine.runtime_errors import choice_path_invalid
-
     if "And" in rule:
         return all(test(r, env) for r in rule["And"])
     if "Or" in rule:
