@@ -178,6 +178,8 @@ class OfflineWorld:
         self._closed = True
         self.sfn.machines.clear()
         self.sfn.executions.clear()
+        self.sfn.map_runs.clear()
+        self.sfn.run_machines.clear()
         self._rows.clear()
 
     def __repr__(self) -> str:
