@@ -39,7 +39,6 @@ flush's last event. A stream is reused for the same machine and group for
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 from collections.abc import Callable
@@ -52,7 +51,7 @@ from botocore.config import Config
 
 from labkit.clock import VirtualClock, seeded_start, to_ms
 from labkit.errors import LabkitError
-from labkit.world import authorize, delivery, log_setup, wire
+from labkit.world import authorize, delivery, log_setup, roles, wire
 from labkit.world.delivery import DELIVERY_COLUMNS
 from labkit.world.moto_store import MotoAccount
 from labkit.world.resource_policies import ResourcePolicyStore
@@ -314,62 +313,14 @@ class OfflineWorld:
 
     def _install_managed_policies(self) -> None:
         """Make labkit.iam's AWS managed policies attachable by ARN (moto loads none by default)."""
-        if self._iam_ready:
-            return
-        self._iam_ready = True
-        try:
-            from labkit.iam import MANAGED_POLICY_NAMES, managed_policy
-        except ImportError:
-            return
-        from moto.iam.models import AWSManagedPolicy
-
-        with self.moto.installed():
-            backend = self.moto.backend("iam", self.region)
-            for name in MANAGED_POLICY_NAMES:
-                mp = managed_policy(name)
-                path = mp.arn.split(":policy", 1)[1][: -len(mp.name)] or "/"
-                when = datetime.fromisoformat(str(mp.update_date)).replace(tzinfo=None)
-                policy = AWSManagedPolicy(
-                    mp.name,
-                    account_id=self.account_id,
-                    region=self.region,
-                    default_version_id=mp.version_id,
-                    path=path,
-                    document=json.dumps(mp.document),
-                    create_date=when,
-                    update_date=when,
-                )
-                backend.aws_managed_policies.append(policy)
-                backend.managed_policies[policy.arn] = policy
+        if not self._iam_ready:
+            self._iam_ready = True
+            roles.install_managed_policies(self.moto, self.account_id, self.region)
 
     def role_policies(self, role_arn: str) -> tuple[list[Any], Any | None]:
         """The role's identity policies (inline + attached) and its boundary, as labkit.iam Policies."""
-        from labkit.iam import Policy, PolicyError
-
-        def load(doc: Any, kind: str, name: str) -> Any | None:
-            try:
-                return Policy.load(doc, kind=kind, name=name)  # type: ignore[arg-type]
-            except PolicyError:
-                return None
-
         self._install_managed_policies()
-        name = role_arn.rsplit("/", 1)[-1]
-        identity: list[Any] = []
-        boundary = None
-        with self.moto.installed():
-            backend = self.moto.backend("iam", self.region)
-            role = next((r for r in backend.roles.values() if r.name == name), None)
-            if role is None or role.arn != role_arn:
-                return [], None
-            for policy_name, doc in role.policies.items():
-                identity.append(load(doc, "identity", policy_name))
-            for managed in role.managed_policies.values():
-                identity.append(load(_default_document(managed), "identity", managed.name))
-            if role.permissions_boundary_arn:
-                managed = backend.managed_policies.get(role.permissions_boundary_arn)
-                if managed is not None:
-                    boundary = load(_default_document(managed), "boundary", managed.name)
-        return [p for p in identity if p is not None], boundary
+        return roles.role_policies(self.moto, self.region, role_arn)
 
     def set_up_delivery(self, region: str, account: str, group: str, role_arn: str) -> None:
         """Log-delivery set-up as Step Functions does it, acting as ``role_arn``."""
@@ -587,13 +538,6 @@ def _session() -> Any:
             boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
         )
     return _SESSIONS[0]
-
-
-def _default_document(policy: Any) -> str:
-    for version in policy.versions:
-        if version.is_default:
-            return version.document
-    return policy.versions[0].document
 
 
 def offline(
