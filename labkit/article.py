@@ -55,15 +55,22 @@ def definition() -> str:
     return HELLO_WORLD_V2
 
 
-def create_role(iam: Any) -> str:
+def role_name(world: Any) -> str:
+    """The execution role's name in ``world``: its era's (``world.role_name``, e.g. the
+    console-style ``StepFunctions-HelloWorld-role-…`` of ``profile="article-2020"``), else
+    ``ROLE_NAME``."""
+    return getattr(world, "role_name", None) or ROLE_NAME
+
+
+def create_role(iam: Any, name: str = ROLE_NAME) -> str:
     """Create the execution role with its log-delivery policy; return the role ARN."""
     role = iam.create_role(
-        RoleName=ROLE_NAME,
+        RoleName=name,
         Path=ROLE_PATH,
         AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
     )["Role"]
     iam.put_role_policy(
-        RoleName=ROLE_NAME, PolicyName=ROLE_POLICY_NAME, PolicyDocument=json.dumps(ROLE_POLICY)
+        RoleName=name, PolicyName=ROLE_POLICY_NAME, PolicyDocument=json.dumps(ROLE_POLICY)
     )
     return role["Arn"]
 
@@ -203,13 +210,13 @@ def put_resource_policy(logs: Any, saved: dict[str, str] | str) -> None:
     logs.put_resource_policy(**saved)
 
 
-def attach_admin(iam: Any) -> None:
+def attach_admin(iam: Any, name: str = ROLE_NAME) -> None:
     """Phase 2: make the role an administrator (it still cannot make logs arrive)."""
-    iam.attach_role_policy(RoleName=ROLE_NAME, PolicyArn=ADMIN_POLICY_ARN)
+    iam.attach_role_policy(RoleName=name, PolicyArn=ADMIN_POLICY_ARN)
 
 
-def role_policies(iam: Any) -> list[str]:
+def role_policies(iam: Any, name: str = ROLE_NAME) -> list[str]:
     """Names of the role's inline and attached policies."""
-    inline = iam.list_role_policies(RoleName=ROLE_NAME)["PolicyNames"]
-    attached = iam.list_attached_role_policies(RoleName=ROLE_NAME)["AttachedPolicies"]
+    inline = iam.list_role_policies(RoleName=name)["PolicyNames"]
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
     return [*inline, *(p["PolicyName"] for p in attached)]

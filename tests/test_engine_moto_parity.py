@@ -9,6 +9,9 @@ Where moto differs from AWS, AWS wins, and only that field is compared loosely:
 * ``ExecutionStarted.input``, ``TaskScheduled.parameters``, ``LambdaFunctionScheduled.input``:
   moto re-serialises with spaces; compared as parsed JSON (labkit keeps the submitted
   input and writes compact JSON as Step Functions does for state data) [INFER].
+* the first state's ``stateEnteredEventDetails.input``: AWS hands the first state the
+  execution input exactly as submitted (``'["Hello", "World"]'`` keeps its spaces)
+  [AWS-REC issue 13 #10]; moto re-serialises it; compared as parsed JSON.
 * ``TaskSucceeded.output`` of ``lambda:invoke``: moto returns only ``StatusCode`` and
   the input as ``Payload``; AWS's response also has ``ExecutedVersion``,
   ``SdkHttpMetadata`` and ``SdkResponseMetadata``
@@ -190,7 +193,8 @@ def comparable(event: dict) -> dict:
             continue
         details = dict(details)
         for field in list(details):
-            if (event["type"], field) in LOOSE_JSON:
+            first_state_input = event["id"] == 2 and key == "stateEnteredEventDetails"
+            if (event["type"], field) in LOOSE_JSON or (first_state_input and field == "input"):
                 details[field] = json.loads(details[field])
         if event["type"] == "TaskSucceeded" and details.get("resource") == "invoke":
             output = json.loads(details["output"])

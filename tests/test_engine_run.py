@@ -117,7 +117,10 @@ def test_jsonpath_data_flow_parameters_result_selector_result_path_output_path()
 def test_missing_input_path_fails_with_states_runtime():
     result = go(one({"Type": "Pass", "InputPath": "$.nope", "End": True}))
     assert result.error == "States.Runtime"
-    assert result.cause == "Invalid path '$.nope' : No results for path: $['nope']"
+    assert result.cause == (  # AWS prefixes the state and its entered event (issue 13 #1)
+        "An error occurred while executing the state 'S' (entered at the event id #2). "
+        "Invalid path '$.nope' : No results for path: $['nope']"
+    )
     assert types_of(result) == ["ExecutionStarted", "PassStateEntered", "ExecutionFailed"]
 
 

@@ -65,14 +65,16 @@ def test_bad_documents_are_refused_and_nothing_stored(world, document: str) -> N
     assert logs.describe_resource_policies()["resourcePolicies"] == []
 
 
-def test_non_service_principal_is_refused(world) -> None:
+def test_invalid_principal_value_is_refused(world) -> None:
+    """The recorded refusal is a service name under "AWS" (issue 13 #16); account ids and
+    ARNs are accepted (tests/test_world_recorded.py)."""
     logs = world.client("logs")
     with pytest.raises(ClientError) as info:
         logs.put_resource_policy(
             policyName="p",
-            policyDocument=policy(principal={"AWS": "arn:aws:iam::123456789012:root"}),
+            policyDocument=policy(principal={"AWS": "delivery.logs.amazonaws.com"}),
         )
-    assert error(info)[0] == "InvalidParameterException"
+    assert error(info) == ("InvalidParameterException", "Could not convert to persistable policy")
 
 
 def test_size_limits_per_profile() -> None:

@@ -1,4 +1,4 @@
-"""Choice-rule comparison operators for JSONPath Choice states.
+"""The Choice state: its body, JSONPath rules and their comparison operators.
 
 Operators and their typing follow https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
 [DOC]: a comparison whose value has the wrong type is simply false; timestamps are
@@ -12,6 +12,10 @@ import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+
+from labkit.engine.errors import PathMissing, StatesError
+from labkit.engine.paths import compile_lookup, compile_reference, dumps, select
+from labkit.engine.runtime_errors import choice_path_invalid
 
 _ORDER = {
     "Equals": operator.eq,
@@ -77,3 +81,78 @@ def compare(op: str, value: Any, expected: Any) -> bool:
             left, right = timestamp(value), timestamp(expected)
             return left is not None and right is not None and fn(left, right)
     raise ValueError(op)
+
+
+# --- the Choice state ---------------------------------------------------------------------
+
+
+def run_choice(run: Any, st: Any, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
+    """A Choice state's body: the first matching rule's ``Next``, else ``Default``.
+
+    No match and no ``Default`` fails with ``States.NoChoiceMatched`` [DOC]; a rule whose
+    ``Variable`` selects nothing fails with ``States.Runtime`` and "Invalid path '$.x': The
+    choice state's condition path references an invalid value." [AWS-REC] (see
+    ``runtime_errors``); ``Variable`` may name a workflow variable (``$name``) [AWS-REC
+    issue 13 #3]. A JSONata ``Condition`` must evaluate to a boolean [DOC].
+    """
+    ata = st.language == "JSONata"
+    states = {"input": data, "context": ctx}
+    env = run.env(data, ctx, scope)
+    effective = data if ata else select(st.input_path, data, field="InputPath", env=env)
+    env = env if ata else run.env(effective, ctx, scope)
+    for i, rule in enumerate(st.choices):
+        if ata:
+            verdict = run.ata(rule["Condition"], states, scope, f"Choices[{i}]/Condition")
+            if not isinstance(verdict, bool):
+                raise StatesError(
+                    "States.QueryEvaluationError",
+                    f"The Condition field evaluated to a non-boolean value: {dumps(verdict)}",
+                    location=f"Choices[{i}]/Condition",
+                )
+        else:
+            verdict = test(rule, env)
+        if verdict:
+            assigned = run.assign(st, rule.get("Assign"), effective, states, ctx, scope)
+            if ata:
+                out = (
+                    run.ata(rule["Output"], states, scope, f"Choices[{i}]/Output")
+                    if "Output" in rule
+                    else data
+                )
+            else:
+                out = select(st.output_path, effective, field="OutputPath", env=env)
+            return out, rule["Next"], assigned
+    if st.default is None:
+        raise StatesError("States.NoChoiceMatched", "No Matches!")
+    if ata:
+        out, _, assigned = run.ata_out(st, data, ctx, scope)
+        return out, st.default, assigned
+    assigned = run.assign(st, st.assign, effective, {}, ctx, scope)
+    return select(st.output_path, effective, field="OutputPath", env=env), st.default, assigned
+
+
+def test(rule: dict, env: Any) -> bool:
+    """Evaluate a JSONPath choice rule against ``env.input``."""
+    if "And" in rule:
+        return all(test(r, env) for r in rule["And"])
+    if "Or" in rule:
+        return any(test(r, env) for r in rule["Or"])
+    if "Not" in rule:
+        return not test(rule["Not"], env)
+    try:
+        value = compile_lookup(rule["Variable"])(env.input, env)
+        present = True
+    except PathMissing:
+        value, present = None, False
+    for op, expected in rule.items():
+        if op in ("Variable", "Next", "Assign", "Comment"):
+            continue
+        if op == "IsPresent":
+            return present == expected
+        if not present:
+            raise StatesError("States.Runtime", choice_path_invalid(rule["Variable"]))
+        if op.endswith("Path"):
+            expected = compile_reference(expected, op)(env)
+            op = op[:-4]
+        return compare(op, value, expected)
+    return False

@@ -24,11 +24,52 @@ class InvalidDefinition(LabkitError, ValueError):
 
 
 class StatesError(Exception):
-    """A runtime failure with an ASL error name and cause (never escapes ``run``)."""
+    """A runtime failure with an ASL error name and cause (never escapes ``run``).
 
-    def __init__(self, error: str, cause: str | None = None, *, event: str | None = None):
+    ``stateful`` errors are raised by Step Functions itself while running a state (paths,
+    templates, intrinsics, JSONata): AWS prefixes their cause with "An error occurred while
+    executing the state 'NAME' (entered at the event id #N). " [AWS-REC issue 13 #1]. Errors
+    a task returns, a Fail state names or a branch passes up keep their cause as is.
+    ``location`` names the JSONata field that failed, for the ``EvaluationFailed`` event
+    [AWS-REC issue 13 #2].
+    """
+
+    def __init__(
+        self,
+        error: str | None,
+        cause: str | None = None,
+        *,
+        event: str | None = None,
+        location: str | None = None,
+        stateful: bool = True,
+    ):
         super().__init__(f"{error}: {cause}")
         self.error = error
         self.cause = cause
-        #: history event type that records this failure at task level (e.g. TaskFailed)
+        #: history event the state records when the failure is final (e.g. MapStateFailed)
         self.event = event
+        self.location = location
+        self.stateful = stateful
+        #: set once the state's prefix is on the cause / the EvaluationFailed event is written
+        self.prefixed = False
+        self.recorded = False
+
+
+class StateFailure(Exception):
+    """A state failed; ``cursor`` is the event the next history event must point at."""
+
+    def __init__(self, error: str | None, cause: str | None, cursor: int) -> None:
+        super().__init__(error)
+        self.error, self.cause, self.cursor = error, cause, cursor
+
+
+class Aborted(Exception):
+    """A running branch was stopped because a sibling failed (its state records ``…Aborted``)."""
+
+
+class PathMissing(Exception):
+    """A path selected nothing in ``data``; the caller words AWS's cause for its field."""
+
+    def __init__(self, path: str, data: object) -> None:
+        super().__init__(path)
+        self.path, self.data = path, data

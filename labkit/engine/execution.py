@@ -13,6 +13,26 @@ real Hello World history (turbot/steampipe-plugin-aws PR #873) [ISSUE]:
 Entered events point at the previous state's Exited event; ``…Succeeded`` events of
 Parallel/Map do not move the cursor, so their Exited event points at the same event.
 
+The parts live in their own modules: Retry/Catch in ``recovery.py``, Choice in
+``choice.py``, Task in ``tasks.py``, Parallel and inline Map in ``fanout.py``, Distributed
+Map in ``distributed_map.py``, JSONata fields in ``query.py``, runtime causes in
+``runtime_errors.py``. This module runs Pass, Succeed, Fail and Wait, wraps every state
+in its events, and records how a state failed:
+
+* a failure Step Functions raises itself gets the prefix "An error occurred while
+  executing the state 'NAME' (entered at the event id #N). " [AWS-REC issue 13 #1];
+* a JSONata failure is an ``EvaluationFailed`` event (``error``, ``cause``,
+  ``location``, ``state``) before the state fails [AWS-REC issue 13 #2];
+* a state aborted because a sibling branch failed records ``TaskStateAborted``,
+  ``WaitStateAborted``, ``MapStateAborted`` or ``ParallelStateAborted`` [AWS-REC issue 13
+  #12; the event list is the Developer Guide's log-level table, DOC];
+* the first state's ``input`` is the execution input exactly as submitted
+  (``'["Hello", "World"]'`` keeps its spaces) [AWS-REC issue 13 #10];
+* ``$$.State.RetryCount`` exists only in Task states; in Express executions
+  ``$$.Execution.Name`` is the second-to-last part of the execution ARN [AWS-REC issue 13 #8];
+* anything unexpected inside a state fails it with ``States.Runtime`` rather than
+  escaping as a Python exception [INFER: the engine's contract, issue 13].
+
 Task semantics:
 
 * ``arn:aws:states:::lambda:invoke`` records TaskScheduled/TaskStarted/TaskSucceeded
@@ -42,55 +62,45 @@ from __future__ import annotations
 
 import json
 import random
-import traceback
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from labkit.clock import VirtualClock
-from labkit.engine import jsonata
-from labkit.engine.errors import StatesError
+from labkit.engine import choice, distributed_map, fanout, query, tasks
+from labkit.engine.errors import Aborted, PathMissing, StateFailure, StatesError
 from labkit.engine.history import History, HistoryFull, TimedOut
 from labkit.engine.parse import Definition
-from labkit.engine.paths import Env, compile_path, compile_reference, dumps, put_result, select
-from labkit.engine.states import (
-    Catcher,
-    Choice,
-    Fail,
-    Machine,
-    Map,
-    Parallel,
-    Pass,
-    Retrier,
-    State,
-    Succeed,
-    Task,
-    Wait,
+from labkit.engine.paths import (
+    Env,
+    compile_lookup,
+    compile_path,
+    compile_reference,
+    dumps,
+    put_result,
+    select,
 )
+from labkit.engine.recovery import TERMINAL_ERRORS
+from labkit.engine.runtime_errors import seconds_invalid, state_prefix, wait_path_missing
+from labkit.engine.states import Choice, Fail, Map, Parallel, Pass, State, Succeed, Task, Wait
+from labkit.engine.tasks import MAX_PAYLOAD_BYTES, Slow, lambda_error_cause
 
-#: Payload quota: 262,144 bytes of UTF-8 for any state or execution input/output [DOC]
-MAX_PAYLOAD_BYTES = 262_144
-#: Not retried or caught by States.ALL
-#: (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html) [DOC]
-TERMINAL_ERRORS = frozenset({"States.Runtime", "States.DataLimitExceeded"})
 HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events ({})."
-_LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
-
-
-@dataclass(frozen=True)
-class Slow:
-    """Return this from a handler to make the task take ``seconds`` of virtual time."""
-
-    seconds: float
-    value: Any = None
+_ABORTED = {
+    "Task": "TaskStateAborted",
+    "Wait": "WaitStateAborted",
+    "Map": "MapStateAborted",
+    "Parallel": "ParallelStateAborted",
+}
 
 
 @dataclass(frozen=True)
 class ExecutionResult:
-    """How an execution ended, and its full history (boto3 ``get_execution_history`` items)."""
+    """How an execution ended, and its full history (boto3 ``get_execution_history`` items).
+
+    ``map_runs`` holds the Distributed Map runs it started (``distributed_map.MapRun``).
+    """
 
     status: str
     output: str | None
@@ -99,33 +109,15 @@ class ExecutionResult:
     start: datetime
     stop: datetime
     events: tuple[dict, ...]
+    map_runs: tuple = field(default=(), compare=False)
 
     def __repr__(self) -> str:
         seconds = (self.stop - self.start).total_seconds()
         return f"<Execution {self.status} {len(self.events)} events, {seconds:g} s virtual>"
 
 
-class _Failure(Exception):
-    """A state failed; ``cursor`` is the event the next history event must point at."""
-
-    def __init__(self, error: str | None, cause: str | None, cursor: int) -> None:
-        super().__init__(error)
-        self.error, self.cause, self.cursor = error, cause, cursor
-
-
 def _iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _matches(names: tuple[str, ...], error: str) -> bool:
-    for name in names:
-        if name == error:
-            return True
-        if name == "States.ALL" and error not in TERMINAL_ERRORS:
-            return True
-        if name == "States.TaskFailed" and error not in TERMINAL_ERRORS | {"States.Timeout"}:
-            return True
-    return False
 
 
 class _Run:
@@ -138,22 +130,23 @@ class _Run:
         handlers: Mapping[str, Callable],
         context: dict,
         region: str,
+        first_input: str | None = None,
     ) -> None:
         self.h = history
         self.rng = rng
         self.handlers = dict(handlers)
         self.context = context
         self.region = region
+        self.first_input = first_input
+        self.map_runs: list[Any] = []
 
     # --- helpers -------------------------------------------------------------------------
 
     def ctx(self, state: State, extra: dict | None = None) -> dict:
         ctx = dict(self.context)
-        ctx["State"] = {
-            "EnteredTime": _iso(self.h.clock.now()),
-            "Name": state.name,
-            "RetryCount": 0,
-        }
+        ctx["State"] = {"EnteredTime": _iso(self.h.clock.now()), "Name": state.name}
+        if isinstance(state, Task):
+            ctx["State"]["RetryCount"] = 0
         if extra:
             ctx.update(extra)
         return ctx
@@ -161,21 +154,46 @@ class _Run:
     def env(self, data: Any, ctx: dict, scope: dict) -> Env:
         return Env(data, ctx, scope, self.rng)
 
-    def ata(self, value: Any, states: dict, scope: dict) -> Any:
-        return jsonata.evaluate(value, states, scope, now=self.h.clock.now(), rng=self.rng)
+    def sel(self, path: str | None, data: Any, field_name: str, ctx: dict, scope: dict) -> Any:
+        """InputPath/OutputPath/ItemsPath on ``data`` (``$`` needs no lookup)."""
+        if path == "$":
+            return data
+        return select(path, data, field=field_name, env=self.env(data, ctx, scope))
+
+    def ata(self, value: Any, states: dict, scope: dict, location: str = "") -> Any:
+        return query.evaluate_field(
+            value, location, states, scope, now=self.h.clock.now(), rng=self.rng
+        )
 
     def assign(
-        self, st: State, template: Any, data: Any, states: dict, ctx: dict, scope: dict
+        self,
+        st: State,
+        template: Any,
+        data: Any,
+        states: dict,
+        ctx: dict,
+        scope: dict,
+        location: str = "Assign",
     ) -> dict:
         if template is None:
             return {}
         if st.language == "JSONPath":
             return dict(template(self.env(data, ctx, scope)))
-        return dict(self.ata(template, states, scope))
+        return dict(self.ata(template, states, scope, location))
+
+    def note_failure(self, st: State, exc: StatesError, cur: list) -> None:
+        """Prefix a Step Functions cause with the state; record a JSONata EvaluationFailed."""
+        if exc.stateful and not exc.prefixed and exc.cause is not None:
+            exc.cause = state_prefix(st.name, cur[1]) + exc.cause
+            exc.prefixed = True
+        if exc.location and not exc.recorded:
+            exc.recorded = True
+            details = {"error": exc.error, "cause": exc.cause, "location": exc.location}
+            cur[0] = self.h.add("EvaluationFailed", cur[0], {**details, "state": st.name})
 
     # --- machine and state loop ----------------------------------------------------------
 
-    def machine(self, machine: Machine, data: Any, cursor: int, scope: dict) -> tuple[Any, int]:
+    def machine(self, machine: Any, data: Any, cursor: int, scope: dict) -> tuple[Any, int]:
         name = machine.start_at
         while True:
             data, name, cursor = self.state(machine.states[name], data, cursor, scope)
@@ -183,12 +201,13 @@ class _Run:
                 return data, cursor
 
     def state(self, st: State, data: Any, prev: int, scope: dict) -> tuple[Any, str | None, int]:
+        text = self.first_input if self.first_input is not None else dumps(data)
+        self.first_input = None
         entered = self.h.add(
-            st.entered,
-            prev,
-            {"name": st.name, "input": dumps(data), "inputDetails": {"truncated": False}},
+            st.entered, prev, {"name": st.name, "input": text, "inputDetails": {"truncated": False}}
         )
-        cur = [entered]
+        # [the event to point at next, the Entered event, a …StateSucceeded event if any]
+        cur = [entered, entered, None]
         ctx = self.ctx(st)
         try:
             output, nxt, assigned = _BODIES[type(st)](self, st, data, cur, ctx, scope)
@@ -198,9 +217,21 @@ class _Run:
                     "States.DataLimitExceeded",
                     f"The state/task '{st.name}' returned a result with a size exceeding "
                     "the maximum number of bytes service limit.",
+                    stateful=False,
                 )
         except StatesError as exc:
-            raise _Failure(exc.error, exc.cause, cur[0]) from None
+            self.note_failure(st, exc, cur)
+            raise StateFailure(exc.error, exc.cause, cur[0]) from None
+        except Aborted:
+            if st.type in _ABORTED:
+                self.h.add(_ABORTED[st.type], cur[0])
+            raise
+        except (StateFailure, HistoryFull, TimedOut):
+            raise
+        except Exception as exc:  # never a Python traceback out of the engine [INFER]
+            failure = StatesError("States.Runtime", f"{type(exc).__name__}: {exc}")
+            self.note_failure(st, failure, cur)
+            raise StateFailure(failure.error, failure.cause, cur[0]) from None
         scope.update(assigned)
         details: dict[str, Any] = {
             "name": st.name,
@@ -211,54 +242,69 @@ class _Run:
             details["assignedVariables"] = {k: dumps(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}
         exited = self.h.add(st.exited or "", cur[0], details)
-        return output, (None if st.end or isinstance(st, Succeed) else nxt), exited
+        # Each body names its successor: ``Next``, a Choice rule's, or a Catch's ``Next``,
+        # which wins over ``End`` (the state is left for the catcher) [AWS-REC issue 13 #5].
+        return output, nxt, exited
 
     # --- state bodies: each returns (output, next state, assigned variables) -------------
 
-    def finish(
-        self, st: Any, raw: Any, effective: Any, result: Any, ctx: dict, scope: dict
-    ) -> tuple[Any, dict]:
+    def finish(self, st: Any, raw: Any, result: Any, ctx: dict, scope: dict) -> tuple[Any, dict]:
         """ResultSelector, ResultPath, Assign and OutputPath (JSONPath) or Assign/Output (JSONata)."""
         if st.language == "JSONata":
             states = {"input": raw, "result": result, "context": ctx}
             assigned = self.assign(st, st.assign, result, states, ctx, scope)
-            output = self.ata(st.output, states, scope) if st.output is not None else result
+            output = (
+                self.ata(st.output, states, scope, "Output") if st.output is not None else result
+            )
             return output, assigned
         selector = getattr(st, "result_selector", None)
         if selector is not None:
             result = selector(self.env(result, ctx, scope))
         assigned = self.assign(st, st.assign, result, {}, ctx, scope)
         output = put_result(raw, getattr(st, "result_path", "$"), result)
-        return select(st.output_path, output, field="OutputPath"), assigned
+        return self.sel(st.output_path, output, "OutputPath", ctx, scope), assigned
+
+    def arguments(self, st: Any, data: Any, ctx: dict, scope: dict) -> Any:
+        """A Task's parameters or a Parallel's branch input: InputPath + Parameters, or Arguments."""
+        if st.language == "JSONata":
+            if st.arguments is None:
+                return data
+            return self.ata(st.arguments, {"input": data, "context": ctx}, scope, "Arguments")
+        effective = self.sel(st.input_path, data, "InputPath", ctx, scope)
+        if getattr(st, "parameters", None) is not None:
+            effective = st.parameters(self.env(effective, ctx, scope))
+        return effective
 
     def pass_(self, st: Pass, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
         if st.language == "JSONata":
-            out, assigned = self.finish(st, data, data, data, ctx, scope)
+            out, assigned = self.finish(st, data, data, ctx, scope)
             return out, st.next, assigned
-        effective = select(st.input_path, data, field="InputPath")
+        effective = self.sel(st.input_path, data, "InputPath", ctx, scope)
         if st.parameters is not None:
             effective = st.parameters(self.env(effective, ctx, scope))
         result = st.result if st.has_result else effective
-        out, assigned = self.finish(st, data, effective, result, ctx, scope)
+        out, assigned = self.finish(st, data, result, ctx, scope)
         return out, st.next, assigned
 
     def succeed(self, st: Succeed, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
         if st.language == "JSONata":
-            out, _, assigned = self._ata_out(st, data, ctx, scope)
+            out, _, assigned = self.ata_out(st, data, ctx, scope)
             return out, None, assigned
-        effective = select(st.input_path, data, field="InputPath")
-        return select(st.output_path, effective, field="OutputPath"), None, {}
+        env = self.env(data, ctx, scope)
+        effective = select(st.input_path, data, field="InputPath", env=env)
+        return select(st.output_path, effective, field="OutputPath", env=env), None, {}
 
-    def _ata_out(self, st: State, data: Any, ctx: dict, scope: dict) -> tuple:
+    def ata_out(self, st: State, data: Any, ctx: dict, scope: dict) -> tuple:
         states = {"input": data, "context": ctx}
         assigned = self.assign(st, st.assign, data, states, ctx, scope)
-        out = self.ata(st.output, states, scope) if st.output is not None else data
+        out = self.ata(st.output, states, scope, "Output") if st.output is not None else data
         return out, st.next, assigned
 
     def fail(self, st: Fail, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
         if st.language == "JSONata":
             states = {"input": data, "context": ctx}
-            error, cause = self.ata(st.error, states, scope), self.ata(st.cause, states, scope)
+            error = self.ata(st.error, states, scope, "Error")
+            cause = self.ata(st.cause, states, scope, "Cause")
         else:
             env = self.env(data, ctx, scope)
             error = (
@@ -267,33 +313,25 @@ class _Run:
             cause = (
                 compile_reference(st.cause_path, "CausePath")(env) if st.cause_path else st.cause
             )
-        raise _Failure(error, cause, cur[0])
+        raise StateFailure(error, cause, cur[0])
 
     def wait(self, st: Wait, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
         if st.language == "JSONata":
             states = {"input": data, "context": ctx}
-            seconds = self.ata(st.seconds, states, scope)
-            stamp = self.ata(st.timestamp, states, scope)
+            seconds = self.ata(st.seconds, states, scope, "Seconds")
+            stamp = self.ata(st.timestamp, states, scope, "Timestamp")
+            source = st.seconds
         else:
-            data_in = select(st.input_path, data, field="InputPath")
-            seconds = (
-                select(st.seconds_path, data_in, field="SecondsPath")
-                if st.seconds_path
-                else st.seconds
-            )
-            stamp = (
-                select(st.timestamp_path, data_in, field="TimestampPath")
-                if st.timestamp_path
-                else st.timestamp
-            )
-            data = data_in
+            data = self.sel(st.input_path, data, "InputPath", ctx, scope)
+            env = self.env(data, ctx, scope)
+            seconds = self._wait_path("SecondsPath", st.seconds_path, data, env, st.seconds)
+            stamp = self._wait_path("TimestampPath", st.timestamp_path, data, env, st.timestamp)
+            source = st.seconds_path
         if seconds is not None:
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+                field_name = "SecondsPath" if st.seconds_path else "Seconds"
                 raise StatesError(
-                    "States.Runtime",
-                    f"The SecondsPath parameter does not reference a valid number: {seconds!r}"
-                    if st.seconds_path
-                    else f"Invalid Seconds value: {seconds!r}",
+                    "States.Runtime", seconds_invalid(field_name, str(source), seconds)
                 )
             self.h.sleep(seconds)
         elif stamp is not None:
@@ -311,224 +349,69 @@ class _Run:
             if delta > 0:
                 self.h.sleep(delta)
         if st.language == "JSONata":
-            return self._ata_out(st, data, ctx, scope)
+            return self.ata_out(st, data, ctx, scope)
         assigned = self.assign(st, st.assign, data, {}, ctx, scope)
-        return select(st.output_path, data, field="OutputPath"), st.next, assigned
-
-    def choice(self, st: Choice, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
-        ata = st.language == "JSONata"
-        states = {"input": data, "context": ctx}
-        effective = data if ata else select(st.input_path, data, field="InputPath")
-        for rule in st.choices:
-            if ata:
-                verdict = self.ata(rule["Condition"], states, scope)
-                if not isinstance(verdict, bool):
-                    raise StatesError(
-                        "States.QueryEvaluationError",
-                        f"The Condition field evaluated to a non-boolean value: {dumps(verdict)}",
-                    )
-            else:
-                verdict = self.test(rule, effective, ctx, scope)
-            if verdict:
-                assigned = self.assign(st, rule.get("Assign"), effective, states, ctx, scope)
-                if ata:
-                    out = self.ata(rule["Output"], states, scope) if "Output" in rule else data
-                else:
-                    out = select(st.output_path, effective, field="OutputPath")
-                return out, rule["Next"], assigned
-        if st.default is None:
-            raise StatesError("States.NoChoiceMatched", "No Matches!")
-        if ata:
-            out, _, assigned = self._ata_out(st, data, ctx, scope)
-            return out, st.default, assigned
-        assigned = self.assign(st, st.assign, effective, {}, ctx, scope)
-        return select(st.output_path, effective, field="OutputPath"), st.default, assigned
-
-    def test(self, rule: dict, data: Any, ctx: dict, scope: dict) -> bool:
-        if "And" in rule:
-            return all(self.test(r, data, ctx, scope) for r in rule["And"])
-        if "Or" in rule:
-            return any(self.test(r, data, ctx, scope) for r in rule["Or"])
-        if "Not" in rule:
-            return not self.test(rule["Not"], data, ctx, scope)
-        from labkit.engine.choice import compare
-
-        env = self.env(data, ctx, scope)
-        try:
-            value = compile_reference(rule["Variable"], "Variable")(env)
-            present = True
-        except StatesError:
-            value, present = None, False
-        for op, expected in rule.items():
-            if op in ("Variable", "Next", "Assign", "Comment"):
-                continue
-            if op == "IsPresent":
-                return present == expected
-            if not present:
-                raise StatesError(
-                    "States.Runtime",
-                    f"Invalid path '{rule['Variable']}': The choice state's "
-                    "condition path references an invalid value.",
-                )
-            if op.endswith("Path"):
-                expected = compile_reference(expected, op)(env)
-                op = op[:-4]
-            return compare(op, value, expected)
-        return False
-
-    # --- Task, Parallel, Map share Retry and Catch ---------------------------------------
-
-    def guarded(
-        self, st: Any, data: Any, cur: list, ctx: dict, scope: dict, attempt: Callable[[], Any]
-    ) -> tuple:
-        counts = [0] * len(st.retry)
-        while True:
-            try:
-                result = attempt()
-                out, assigned = self.finish(st, data, None, result, ctx, scope)
-                return out, st.next, assigned
-            except StatesError as exc:
-                if exc.error in TERMINAL_ERRORS:
-                    raise
-                delay = self.retry_delay(st.retry, counts, exc.error)
-                if delay is not None:
-                    ctx["State"]["RetryCount"] += 1
-                    self.h.sleep(delay)
-                    continue
-                for catcher in st.catch:
-                    if _matches(catcher.error_equals, exc.error):
-                        return self.caught(st, catcher, data, exc, ctx, scope)
-                raise
-
-    def retry_delay(
-        self, retriers: tuple[Retrier, ...], counts: list[int], error: str
-    ) -> float | None:
-        for i, retrier in enumerate(retriers):
-            if _matches(retrier.error_equals, error):
-                if counts[i] >= retrier.max_attempts:
-                    return None
-                delay = retrier.interval_seconds * retrier.backoff_rate ** counts[i]
-                if retrier.max_delay_seconds is not None:
-                    delay = min(delay, retrier.max_delay_seconds)
-                if retrier.jitter == "FULL":
-                    delay = self.rng.uniform(0, delay)
-                counts[i] += 1
-                return delay
-        return None
-
-    def caught(
-        self, st: State, catcher: Catcher, data: Any, exc: StatesError, ctx: dict, scope: dict
-    ) -> tuple:
-        error_output = {"Error": exc.error, "Cause": exc.cause or ""}
-        if st.language == "JSONata":
-            states = {"input": data, "errorOutput": error_output, "context": ctx}
-            assigned = self.assign(st, catcher.assign, error_output, states, ctx, scope)
-            out = (
-                self.ata(catcher.output, states, scope)
-                if catcher.output is not None
-                else error_output
-            )
-            return out, catcher.next, assigned
-        assigned = self.assign(st, catcher.assign, error_output, {}, ctx, scope)
-        return put_result(data, catcher.result_path, error_output), catcher.next, assigned
-
-    def arguments(self, st: Any, data: Any, ctx: dict, scope: dict) -> Any:
-        if st.language == "JSONata":
-            if st.arguments is None:
-                return data
-            return self.ata(st.arguments, {"input": data, "context": ctx}, scope)
-        effective = select(st.input_path, data, field="InputPath")
-        if getattr(st, "parameters", None) is not None:
-            effective = st.parameters(self.env(effective, ctx, scope))
-        return effective
-
-    def task(self, st: Task, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
-        params = self.arguments(st, data, ctx, scope)
-        from labkit.engine.tasks import invoke
-
-        return self.guarded(st, data, cur, ctx, scope, lambda: invoke(self, st, params, cur))
-
-    def parallel(self, st: Parallel, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
-        branch_input = self.arguments(st, data, ctx, scope)
-
-        def attempt() -> list:
-            started = self.h.add("ParallelStateStarted", cur[0])
-            cur[0] = started
-            results, lasts = [], []
-            for branch in st.branches:
-                try:
-                    out, last = self.machine(
-                        branch, json.loads(dumps(branch_input)), started, dict(scope)
-                    )
-                except _Failure as failure:
-                    cur[0] = self.h.add("ParallelStateFailed", failure.cursor)
-                    raise StatesError(failure.error or "", failure.cause) from None
-                results.append(out)
-                lasts.append(last)
-            cur[0] = max(lasts, default=started)
-            self.h.add("ParallelStateSucceeded", cur[0])
-            return results
-
-        return self.guarded(st, data, cur, ctx, scope, attempt)
+        out = self.sel(st.output_path, data, "OutputPath", ctx, scope)
+        return out, st.next, assigned
 
     def map(self, st: Map, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
-        if st.language == "JSONata":
-            states = {"input": data, "context": ctx}
-            effective = data
-            items = self.ata(st.items, states, scope) if st.items is not None else data
-        else:
-            effective = select(st.input_path, data, field="InputPath")
-            items = select(st.items_path, effective, field="ItemsPath")
-        if not isinstance(items, list):
-            raise StatesError(
-                "States.Runtime", f"Map state input must be an array but was: {dumps(items)}"
-            )
+        if st.mode == "DISTRIBUTED":
+            return distributed_map.distributed(self, st, data, cur, ctx, scope)
+        return fanout.map_state(self, st, data, cur, ctx, scope)
 
-        def attempt() -> list:
-            started = self.h.add("MapStateStarted", cur[0], {"length": len(items)})
-            cur[0] = started
-            workers = max(1, min(st.max_concurrency or len(items), len(items)))
-            cursors, finals = [started] * workers, [started] * workers
-            results = []
-            for index, item in enumerate(items):
-                w = index % workers
-                item_ctx = {**ctx, "Map": {"Item": {"Index": index, "Value": item}}}
-                value = self.item_input(st, effective, item, item_ctx, scope)
-                detail = {"name": st.name, "index": index}
-                began = self.h.add("MapIterationStarted", cursors[w], detail)
-                try:
-                    out, last = self.machine(st.processor, value, began, dict(scope))
-                except _Failure as failure:
-                    failed = self.h.add("MapIterationFailed", failure.cursor, detail)
-                    cur[0] = self.h.add("MapStateFailed", failed)
-                    raise StatesError(failure.error or "", failure.cause) from None
-                finals[w] = self.h.add("MapIterationSucceeded", last, detail)
-                cursors[w] = last
-                results.append(out)
-            cur[0] = max(finals)
-            self.h.add("MapStateSucceeded", cur[0])
-            return results
+    def run_child(
+        self,
+        machine: Any,
+        language: str,
+        input_text: str,
+        execution_arn: str,
+        state_machine_arn: str,
+        start: datetime,
+        express: bool,
+    ) -> ExecutionResult:
+        """Run a Distributed Map's child execution of ``machine`` (its own history)."""
+        return run(
+            Definition("", machine, language),
+            input_text,
+            execution_arn=execution_arn,
+            state_machine_arn=state_machine_arn,
+            role_arn=self.context["Execution"]["RoleArn"],
+            start=start,
+            handlers=self.handlers,
+            rng=random.Random(self.rng.getrandbits(64)),
+            max_events=10**9 if express else self.h.max_events,
+            timeout_seconds=300 if express else None,
+        )
 
-        return self.guarded(st, data, cur, ctx, scope, attempt)
-
-    def item_input(self, st: Map, effective: Any, item: Any, ctx: dict, scope: dict) -> Any:
-        if st.item_selector is None:
-            return item
-        if st.language == "JSONata":
-            return self.ata(st.item_selector, {"input": effective, "context": ctx}, scope)
-        return st.item_selector(self.env(effective, ctx, scope))
+    @staticmethod
+    def _wait_path(field_name: str, path: str | None, data: Any, env: Env, literal: Any) -> Any:
+        if not path:
+            return literal
+        try:
+            return compile_lookup(path)(data, env)
+        except PathMissing:
+            raise StatesError("States.Runtime", wait_path_missing(field_name, path)) from None
 
 
 _BODIES: dict[type, Callable] = {
     Pass: _Run.pass_,
-    Task: _Run.task,
-    Choice: _Run.choice,
+    Task: tasks.run_task,
+    Choice: choice.run_choice,
     Wait: _Run.wait,
     Succeed: _Run.succeed,
     Fail: _Run.fail,
-    Parallel: _Run.parallel,
+    Parallel: fanout.parallel,
     Map: _Run.map,
 }
+
+
+def execution_name(execution_arn: str) -> str:
+    """``$$.Execution.Name``: the last part of a Standard execution ARN, the second-to-last
+    of an Express one (``…:express:SM:NAME:UUID``) [AWS-REC issue 13 #8]."""
+    parts = execution_arn.split(":")
+    if len(parts) > 8 and parts[5] == "express":
+        return parts[-2]
+    return parts[-1]
 
 
 def run(
@@ -565,27 +448,22 @@ def run(
     # The service's cap and the machine's TimeoutSeconds both apply; the earlier wins.
     limits = [t for t in (timeout_seconds, definition.timeout_seconds) if t is not None]
     timeout = min(limits) if limits else None
-    deadline = None
-    if timeout is not None:
-        from datetime import timedelta
-
-        deadline = clock.now() + timedelta(seconds=timeout)
+    deadline = clock.now() + timedelta(seconds=timeout) if timeout is not None else None
     history = History(clock, rng, max_events, deadline)
     parts = execution_arn.split(":")
     context = {
         "Execution": {
             "Id": execution_arn,
             "Input": data,
-            "Name": parts[-1],
+            "Name": execution_name(execution_arn),
             "RoleArn": role_arn,
             "StartTime": _iso(start),
             "RedriveCount": 0,
         },
         "StateMachine": {"Id": state_machine_arn, "Name": state_machine_arn.split(":")[-1]},
     }
-    runner = _Run(
-        history, rng, handlers or {}, context, parts[3] if len(parts) > 3 else "us-east-1"
-    )
+    region = parts[3] if len(parts) > 3 else "us-east-1"
+    runner = _Run(history, rng, handlers or {}, context, region, first_input=input_text)
     history.add(
         "ExecutionStarted",
         0,
@@ -593,14 +471,12 @@ def run(
     )
     status, output, error, cause = "SUCCEEDED", None, None, None
     try:
-        result, cursor = runner.machine(
-            definition.machine, json.loads(input_text), 0, {}
-        )  # a fresh copy
+        result, cursor = runner.machine(definition.machine, json.loads(input_text), 0, {})
         output = dumps(result)
         history.add(
             "ExecutionSucceeded", cursor, {"output": output, "outputDetails": {"truncated": False}}
         )
-    except _Failure as failure:
+    except StateFailure as failure:
         status, error, cause = "FAILED", failure.error, failure.cause
         details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
         history.add("ExecutionFailed", failure.cursor, details)
@@ -611,32 +487,17 @@ def run(
         status, error = "TIMED_OUT", "States.Timeout"
         history.add("ExecutionTimedOut", history.last_id, {})
     events = tuple(history.events)
-    return ExecutionResult(status, output, error, cause, start, clock.now(), events)
-
-
-def lambda_error_cause(exc: BaseException, request_id: str) -> str:
-    """The error payload Lambda's Python runtime returns for an unhandled exception [DOC]."""
-    frames = traceback.extract_tb(exc.__traceback__)[1:]
-    stack = [
-        f'  File "{f.filename.rsplit("/", 1)[-1]}", line {f.lineno}, in {f.name}\n    {f.line}\n'
-        for f in frames
-    ]
-    return json.dumps(
-        {
-            "errorMessage": str(exc),
-            "errorType": type(exc).__name__,
-            "requestId": request_id,
-            "stackTrace": stack,
-        }
+    return ExecutionResult(
+        status, output, error, cause, start, clock.now(), events, tuple(runner.map_runs)
     )
 
 
-def seeded_uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def http_date(instant: datetime) -> str:
-    return format_datetime(instant.astimezone(UTC), usegmt=True)
-
-
-__all__ = ["ExecutionResult", "Slow", "run", "compile_path"]
+__all__ = [
+    "ExecutionResult",
+    "MAX_PAYLOAD_BYTES",
+    "Slow",
+    "TERMINAL_ERRORS",
+    "compile_path",
+    "lambda_error_cause",
+    "run",
+]

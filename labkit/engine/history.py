@@ -14,11 +14,14 @@ floci-io/floci#2734, measured on AWS) [ISSUE].
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from labkit.clock import VirtualClock
+from labkit.engine.errors import Aborted
 
 TERMINAL = frozenset(
     {"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"}
@@ -46,6 +49,8 @@ class History:
         self.rng = rng
         self.max_events = max_events
         self.deadline = deadline
+        #: while a sibling branch has failed: the instant this branch is aborted at
+        self.abort_at: Any = None
         self.events: list[dict[str, Any]] = []
 
     @property
@@ -64,7 +69,7 @@ class History:
                 if self.deadline is None:
                     self.clock.advance_to(self.clock.now() + step)
                 else:
-                    self.sleep(step.total_seconds())
+                    self._advance(step.total_seconds())
         event: dict[str, Any] = {
             "timestamp": self.clock.now(),
             "type": event_type,
@@ -77,6 +82,29 @@ class History:
         return event_id
 
     def sleep(self, seconds: float) -> None:
+        """Wait (a Wait state, a task, a retry interval): stop at an abort or the deadline."""
+        if self.abort_at is not None:
+            now = self.clock.now()
+            if now.timestamp() + seconds > self.abort_at.timestamp() and (
+                self.deadline is None or self.abort_at <= self.deadline
+            ):
+                self.clock.advance_to(max(now, self.abort_at))
+                raise Aborted()
+        self._advance(seconds)
+
+    @contextmanager
+    def abort_after(self, budget: timedelta | None) -> Iterator[None]:
+        """Abort whatever waits more than ``budget`` from now (a failed sibling's time)."""
+        previous = self.abort_at
+        if budget is not None:
+            until = self.clock.now() + budget
+            self.abort_at = until if previous is None else min(previous, until)
+        try:
+            yield
+        finally:
+            self.abort_at = previous
+
+    def _advance(self, seconds: float) -> None:
         """Advance virtual time; stop at the deadline if it comes first."""
         if (
             self.deadline is not None

@@ -38,7 +38,13 @@ from typing import Any
 
 from labkit.engine import jsonata
 from labkit.engine.errors import InvalidDefinition
-from labkit.engine.paths import compile_path, compile_reference, compile_template, is_reference_path
+from labkit.engine.map_config import MAP_RUN_OPTIONS, map_mode, max_concurrency
+from labkit.engine.paths import (
+    compile_reference,
+    compile_template,
+    is_path_or_variable,
+    is_reference_path,
+)
 from labkit.engine.states import (
     DEFAULT,
     STATE_TYPES,
@@ -97,6 +103,8 @@ ALLOWED: dict[str, set[str]] = {
         "ResultWriter",
         "ToleratedFailureCount",
         "ToleratedFailurePercentage",
+        "ToleratedFailureCountPath",
+        "ToleratedFailurePercentagePath",
     },
 }
 JSONPATH_ONLY = (
@@ -114,6 +122,8 @@ JSONPATH_ONLY = (
     "TimeoutSecondsPath",
     "HeartbeatSecondsPath",
     "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
 )
 JSONATA_ONLY = ("Arguments", "Output", "Items")
 _PATH_FIELDS = (
@@ -125,6 +135,10 @@ _PATH_FIELDS = (
     "ErrorPath",
     "CausePath",
     "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
 )
 _TEMPLATES = ("Parameters", "ResultSelector", "ItemSelector")
 _TERMINAL = ("Succeed", "Fail")
@@ -298,6 +312,7 @@ def _state(
             "Error",
             "Cause",
             "TimeoutSeconds",
+            "MaxConcurrency",
         ):
             for sub, message in jsonata.check_template(body.get(key)):
                 problems.add("INVALID_JSONATA_EXPRESSION", message, f"{loc}/{key}{sub}")
@@ -327,8 +342,8 @@ def _check_paths(body: dict, loc: str, problems: _Problems) -> None:
         try:
             if key in ("ErrorPath", "CausePath"):  # a path or an intrinsic function [DOC]
                 compile_reference(value, key)
-            else:
-                compile_path(value)
+            elif not is_path_or_variable(value):  # $var paths too [AWS-REC issue 13 #3]
+                raise ValueError(value)
         except (ValueError, TypeError):
             problems.schema(
                 f"The value for the field '{key}' must be a valid JSONPath", f"{loc}/{key}"
@@ -450,12 +465,14 @@ def _build(
         items_path=body.get("ItemsPath", DEFAULT),
         items=body.get("Items"),
         item_selector=tmpl(selector) if lang == "JSONPath" else body.get(selector),
-        max_concurrency=int(body.get("MaxConcurrency", 0)),
+        max_concurrency=max_concurrency(body.get("MaxConcurrency", 0)),
         arguments=body.get("Arguments"),
         result_selector=tmpl("ResultSelector"),
         result_path=body.get("ResultPath", DEFAULT),
         retry=_retry(body, loc, problems),
         catch=_catch(body, loc, lang, problems),
+        mode=map_mode(body.get(key)),
+        options={k: body[k] for k in MAP_RUN_OPTIONS if k in body},
     )
 
 
@@ -553,9 +570,7 @@ def _rule(rule: dict, where: str, lang: str, problems: _Problems, *, top: bool) 
         problems.schema("A choice rule needs a Variable and exactly one comparison operator", where)
         return None
     for key in ("Variable", *[k for k in ops if k.endswith("Path")]):
-        try:
-            compile_path(rule[key])
-        except (ValueError, TypeError):
+        if not is_path_or_variable(rule[key]):  # $var too [AWS-REC issue 13 #3]
             problems.schema(
                 f"The value for the field '{key}' must be a valid JSONPath", f"{where}/{key}"
             )

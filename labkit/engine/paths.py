@@ -11,25 +11,26 @@ path (``$.x``), the context object (``$$.Execution.Id``), a variable (``$name``)
 or an intrinsic function (``States.Format('{}', $.x)``)
 (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html) [DOC].
 
-The intrinsic-function grammar is hand-written (a few dozen lines) because no
-maintained Python library parses it; the functions follow
-https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html [DOC].
+Paths may also start with a workflow variable (``$name.field``) in InputPath,
+OutputPath, ItemsPath, Choice ``Variable``, SecondsPath and the other ``…Path`` fields
+[AWS-REC issue 13 #3], or with ``$$`` (the context object: ``InputPath:
+"$$.Execution.Input"`` is valid) [AWS-REC issue 13 #8]. Intrinsic functions live in
+``intrinsics.py``; the causes of failed lookups in ``runtime_errors.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import random
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from labkit.engine.errors import StatesError
+from labkit.engine.errors import PathMissing, StatesError
+from labkit.engine.intrinsics import compile_intrinsic
+from labkit.engine.runtime_errors import field_not_found, path_not_found
 
 _MISSING = object()
 
@@ -128,20 +129,69 @@ def is_reference_path(text: str) -> bool:
         return False
 
 
-def select(path: str | None, data: Any, *, field: str) -> Any:
+_VARIABLE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$")
+
+
+@lru_cache(maxsize=4096)
+def compile_lookup(text: str) -> Callable[[Any, Any], Any]:
+    """A reader ``(data, env) -> value`` for a path, ``$$`` context path or ``$variable`` path.
+
+    The reader raises ``PathMissing`` when the path selects nothing; ValueError here when
+    ``text`` is not a path at all.
+    """
+    if not isinstance(text, str):
+        raise ValueError(text)
+    text = text.strip()
+    match = _VARIABLE.match(text)
+    if match and not text.startswith("$$"):
+        name, rest = match.group(1), match.group(2)
+        sub = compile_path("$" + rest) if rest else None
+
+        def variable(data: Any, env: Any) -> Any:
+            variables = env.variables if env is not None else {}
+            if name not in variables:
+                raise PathMissing(text, data)
+            value = variables[name]
+            if sub is None:
+                return value
+            try:
+                return sub.get(value)
+            except KeyError:
+                raise PathMissing(text, value) from None
+
+        return variable
+    path = compile_path(text)
+
+    def read(data: Any, env: Any) -> Any:
+        source = env.context if path.context and env is not None else data
+        try:
+            return path.get(source)
+        except KeyError:
+            raise PathMissing(text, source) from None
+
+    return read
+
+
+def is_path_or_variable(text: Any) -> bool:
+    """Whether a ``…Path`` field's value is a JSONPath, a ``$$`` path or a ``$variable`` path."""
+    try:
+        compile_lookup(text)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def select(path: str | None, data: Any, *, field: str, env: Any = None) -> Any:
     """Apply InputPath/OutputPath/ItemsPath: ``None`` (JSON null) gives ``{}``."""
     if path is None:
         return {}
     if path == "$":
         return data
-    compiled = compile_path(path)
     try:
-        return compiled.get(data)
-    except KeyError:
-        raise StatesError(
-            "States.Runtime",
-            f"Invalid path '{path}' : No results for path: $['{path[2:]}']",
-        ) from None
+        return compile_lookup(path)(data, env)
+    except PathMissing:
+        steps = compile_path(path).steps if path.startswith("$.") or path == "$" else None
+        raise StatesError("States.Runtime", path_not_found(path, steps)) from None
 
 
 def put_result(data: Any, path: str | None, result: Any) -> Any:
@@ -199,186 +249,46 @@ def compile_template(value: Any, where: str) -> Callable[[Env], Any]:
     return lambda env: value
 
 
-_VARIABLE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$")
-
-
 def compile_reference(text: str, where: str) -> Callable[[Env], Any]:
-    """A ``.$`` value: a path, ``$$`` context path, ``$variable`` path, or intrinsic."""
+    """A ``.$`` value: a path, ``$$`` context path, ``$variable`` path, or intrinsic.
+
+    ``where`` ends with the field's name (``…/Parameters/m.$``), which AWS's cause names
+    when the path selects nothing.
+    """
     text = text.strip()
     if text.startswith("States."):
-        call = _Parser(text, where).call()
-        return lambda env: call(env)
-    match = _VARIABLE.match(text)
-    if match and not text.startswith("$$"):
-        name, rest = match.group(1), match.group(2)
-        sub = compile_path("$" + rest) if rest else None
-
-        def variable(env: Env) -> Any:
-            if name not in env.variables:
-                raise StatesError("States.Runtime", f"Variable '{name}' is not defined")
-            value = env.variables[name]
-            return _get(sub, value) if sub else value
-
-        return variable
+        return compile_intrinsic(text, where, _argument)
     try:
-        path = compile_path(text)
+        lookup = compile_lookup(text)
     except ValueError:
         raise ValueError(where) from None
-    if path.context:
-        return lambda env: _get(path, env.context)
-    return lambda env: _get(path, env.input)
+    field = where.rsplit("/", 1)[-1]
+
+    def reference(env: Env) -> Any:
+        try:
+            return lookup(env.input, env)
+        except PathMissing as miss:
+            raise StatesError("States.Runtime", field_not_found(text, field, miss.data)) from None
+
+    return reference
 
 
-def _get(path: JsonPath, data: Any) -> Any:
+def _argument(text: str, where: str) -> Callable[[Env], Any]:
     try:
-        return path.get(data)
-    except KeyError:
-        raise StatesError(
-            "States.Runtime",
-            f"The JSONPath '{path.text}' could not be found in the input '{dumps(data)}'",
-        ) from None
+        lookup = compile_lookup(text)
+    except ValueError:
+        raise ValueError(where) from None
+    return lambda env: lookup(env.input, env)
 
 
-# --- intrinsic functions --------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r"\s*(?:(?P<str>'(?:\\.|[^'\\])*')|(?P<num>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
-    r"|(?P<name>States\.[A-Za-z0-9]+)|(?P<kw>true|false|null)"
-    r"|(?P<path>\$[^,()\s]*(?:\[[^\]]*\][^,()\s]*)*)|(?P<punct>[(),]))"
-)
-
-
-class _Parser:
-    def __init__(self, text: str, where: str) -> None:
-        self.text, self.where, self.pos = text, where, 0
-
-    def _next(self) -> tuple[str, str]:
-        match = _TOKEN.match(self.text, self.pos)
-        if not match or match.end() == self.pos:
-            raise ValueError(self.where)
-        self.pos = match.end()
-        kind = match.lastgroup or ""
-        return kind, match.group(kind)
-
-    def call(self) -> Callable[[Env], Any]:
-        fn = self._call()
-        if self.text[self.pos :].strip():
-            raise ValueError(self.where)
-        return fn
-
-    def _call(self, first: tuple[str, str] | None = None) -> Callable[[Env], Any]:
-        kind, name = first or self._next()
-        if kind != "name" or name not in INTRINSICS or self._next() != ("punct", "("):
-            raise ValueError(self.where)
-        args: list[Callable[[Env], Any]] = []
-        kind, tok = self._next()
-        while (kind, tok) != ("punct", ")"):
-            args.append(self._arg(kind, tok))
-            kind, tok = self._next()
-            if (kind, tok) == ("punct", ","):
-                kind, tok = self._next()
-            elif (kind, tok) != ("punct", ")"):
-                raise ValueError(self.where)
-        impl = INTRINSICS[name]
-
-        def run(env: Env) -> Any:
-            values = [arg(env) for arg in args]
-            try:
-                return impl(env, *values)
-            except StatesError:
-                raise
-            except Exception as exc:
-                raise StatesError(
-                    "States.IntrinsicFailure", f"Invalid arguments in {name}: {exc}"
-                ) from None
-
-        return run
-
-    def _arg(self, kind: str, tok: str) -> Callable[[Env], Any]:
-        if kind == "str":
-            value = re.sub(r"\\(.)", r"\1", tok[1:-1])
-            return lambda env: value
-        if kind == "num":
-            number = float(tok) if any(c in tok for c in ".eE") else int(tok)
-            return lambda env: number
-        if kind == "kw":
-            constant = {"true": True, "false": False, "null": None}[tok]
-            return lambda env: constant
-        if kind == "path":
-            return compile_reference(tok, self.where)
-        if kind == "name":
-            return self._call((kind, tok))
-        raise ValueError(self.where)
-
-
-def _format(env: Env, template: str, *args: Any) -> str:
-    pieces = re.split(r"(?<!\\)\{\}", template)
-    if len(pieces) - 1 != len(args):
-        raise ValueError("the number of arguments does not match the placeholders")
-    out = pieces[0]
-    for arg, piece in zip(args, pieces[1:], strict=True):
-        out += (arg if isinstance(arg, str) else dumps(arg)) + piece
-    return out.replace("\\{", "{").replace("\\}", "}")
-
-
-def _uuid(env: Env) -> str:
-    return str(uuid.UUID(int=env.rng.getrandbits(128), version=4))
-
-
-def _math_add(env: Env, a: Any, b: Any) -> int:
-    if any(isinstance(x, bool) or not isinstance(x, int | float) for x in (a, b)):
-        raise ValueError("arguments must be numbers")
-    return int(a) + int(b)
-
-
-def _array_range(env: Env, start: int, end: int, step: int) -> list[int]:
-    return list(range(int(start), int(end) + (1 if step > 0 else -1), int(step)))
-
-
-def _hash(env: Env, data: Any, algorithm: str) -> str:
-    names = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384"}
-    names["SHA-512"] = "sha512"
-    text = data if isinstance(data, str) else dumps(data)
-    return hashlib.new(names[algorithm], text.encode()).hexdigest()
-
-
-def _json_merge(env: Env, a: dict, b: dict, deep: bool) -> dict:
-    if deep:
-        raise ValueError("deep merge is not supported by Step Functions")
-    return {**a, **b}
-
-
-def _unique(env: Env, array: list) -> list:
-    out: list = []
-    for item in array:
-        if item not in out:
-            out.append(item)
-    return out
-
-
-INTRINSICS: dict[str, Callable[..., Any]] = {
-    "States.Format": _format,
-    "States.StringToJson": lambda env, s: json.loads(s),
-    "States.JsonToString": lambda env, v: dumps(v),
-    "States.Array": lambda env, *items: list(items),
-    "States.ArrayPartition": lambda env, a, n: [
-        a[i : i + int(n)] for i in range(0, len(a), int(n))
-    ],
-    "States.ArrayContains": lambda env, a, v: v in a,
-    "States.ArrayRange": _array_range,
-    "States.ArrayGetItem": lambda env, a, i: a[int(i)],
-    "States.ArrayLength": lambda env, a: len(a),
-    "States.ArrayUnique": _unique,
-    "States.Base64Encode": lambda env, s: base64.b64encode(s.encode()).decode(),
-    "States.Base64Decode": lambda env, s: base64.b64decode(s).decode(),
-    "States.Hash": _hash,
-    "States.JsonMerge": _json_merge,
-    "States.MathRandom": lambda env, lo, hi, *seed: env.rng.randrange(int(lo), int(hi)),
-    "States.MathAdd": _math_add,
-    "States.StringSplit": lambda env, s, sep: [
-        p for p in re.split("[" + re.escape(sep) + "]", s) if p
-    ],
-    "States.UUID": _uuid,
-}
-
-__all__ = ["JsonPath", "compile_path", "compile_template", "put_result", "select", "dumps"]
+__all__ = [
+    "JsonPath",
+    "compile_lookup",
+    "compile_path",
+    "compile_reference",
+    "compile_template",
+    "dumps",
+    "is_path_or_variable",
+    "put_result",
+    "select",
+]

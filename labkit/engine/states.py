@@ -151,12 +151,16 @@ class Map(State):
     items_path: str | None = DEFAULT
     items: Any = None  # JSONata Items
     item_selector: Any = None
-    max_concurrency: int = 0
+    max_concurrency: Any = 0  # an int, or a JSONata expression [AWS-REC issue 13 #3]
     arguments: Any = None
     result_selector: Any = None
     result_path: str | None = DEFAULT
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
+    #: ``ItemProcessor.ProcessorConfig.Mode``: INLINE, or DISTRIBUTED (child executions) [DOC]
+    mode: str = "INLINE"
+    #: raw fields read at run time: ProcessorConfig, Label, ToleratedFailure*, MaxConcurrencyPath
+    options: dict = field(default_factory=dict, hash=False, compare=False)
     type: ClassVar[str] = "Map"
     entered: ClassVar[str] = "MapStateEntered"
     exited: ClassVar[str | None] = "MapStateExited"

@@ -14,12 +14,21 @@ from typing import Any
 __all__ = ["connect"]
 
 
+#: The offline world's eras; ``connect(profile=…)`` with one of these names is an offline
+#: choice, which a real account ignores (it is always today's AWS).
+OFFLINE_PROFILES = ("classic", "current", "article-2020")
+
+
 def connect(*, language: str | None = None, **kwargs: Any) -> Any:
     """``labkit.offline(**kw)`` or, with ``LABKIT_MODE=aws``, ``labkit.aws(**kw)``.
 
     ``language="ko"`` (or ``"en"``) makes labkit speak it from now on
     (``labkit.i18n.set_language``); without it, ``LABKIT_LANG`` or the notebook's folder
     decides (``labkit.i18n.current_language``). Figures get a font for it either way.
+
+    ``profile="article-2020"`` (or ``"classic"``/``"current"``) picks the offline world's
+    era; in ``aws`` mode it is dropped with a note, so a lesson runs unchanged on a real
+    account (where ``profile`` would name an AWS CLI profile).
     """
     from labkit import fonts, i18n
 
@@ -29,6 +38,9 @@ def connect(*, language: str | None = None, **kwargs: Any) -> Any:
     if mode == "offline":
         return importlib.import_module("labkit.world.offline").offline(**kwargs)
     if mode == "aws":
+        if kwargs.get("profile") in OFFLINE_PROFILES:
+            era = kwargs.pop("profile")
+            print(f"labkit: profile={era!r} is an offline era; a real account is today's AWS.")
         return importlib.import_module("labkit.world.real").aws(**kwargs)
     from labkit.errors import LabkitError
 

@@ -16,13 +16,41 @@ Facts modelled:
   configurable here (``vended_threshold``, [INFER]). A name that no longer fits ->
   ``InvalidLoggingConfiguration`` "Invalid Logging Configuration: The CloudWatch Logs
   Resource Policy size was exceeded. We suggest prefixing your CloudWatch log group name
-  with /aws/vendedlogs/states/." [ISSUE] aws/aws-cdk#28900.
+  with /aws/vendedlogs/states/." [ISSUE] aws/aws-cdk#28900. Projects that hit it fixed
+  their deployments by following that advice [AWS-REC issue 13 #15], so a full policy must
+  still take the ``/aws/vendedlogs/*`` wildcard: other names may not use the room the
+  wildcard entry needs while it is absent. The exact reservation (the characters of one
+  more ``Resource`` entry) is [INFER].
 * Current (2026): "resource policies are configured at the log group level and have a
   maximum size of 51,200 bytes. If an existing account-level resource policy already
   grants permissions through wildcards, a separate log group level policy would not be
   created." [DOC]. The group-level policy's name is not documented [INFER: the same name].
 * Set-up creates the stream ``log_stream_created_by_aws_to_validate_log_delivery_subscriptions``
   [AWS-REC] (LocalStack ``VALIDATION_LOG_STREAM_NAME``).
+
+The statement's shape has two eras (``STATEMENT_SHAPES``):
+
+* ``"documented"`` (today, the default): Sid ``AWSLogDeliveryWrite20150319``, principal
+  and resources as lists, ``aws:SourceAccount``/``aws:SourceArn`` conditions, as the
+  CloudWatch Logs User Guide prints it [DOC]
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html ;
+* ``"2020"``: what the article's experiment printed in December 2020 (us-west-2):
+  ``{"Version":"2012-10-17","Statement":[{"Sid":"AWSLogDeliveryWrite","Effect":"Allow",
+  "Principal":{"Service":"delivery.logs.amazonaws.com"},"Action":["logs:CreateLogStream",
+  "logs:PutLogEvents"],"Resource":"arn:aws:logs:us-west-2:ACCOUNT:log-group:/aws/vendedlogs/
+  states/LookingIntoLogging-Logs:log-stream:*"}]}``: Sid ``AWSLogDeliveryWrite``, principal
+  and resource as strings, no Condition [AWS-REC issue 13 #17; same shape in 2020 reports,
+  serverless-operations/serverless-step-functions#334]. A second group turns ``Resource``
+  into a list [INFER; lists of entries are what later reports show, anomalyco/sst#125].
+
+Why the conditions appeared: AWS's cross-service *confused deputy* guidance, which
+recommends ``aws:SourceArn``/``aws:SourceAccount`` in resource policies that grant service
+principals access [DOC] https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html .
+The archived CloudWatch Logs User Guide (``awsdocs/amazon-cloudwatch-logs-user-guide``,
+``doc_source/AWS-logs-and-resource-policy.md``) has no policy example and no conditions in
+its 2020-06-26 snapshot, and the conditioned policy plus a "Cross-service confused deputy
+prevention" section in its 2022-03-25 snapshot [DOC]; the month in between is not known
+[INFER: between those snapshots].
 """
 
 from __future__ import annotations
@@ -42,6 +70,9 @@ from labkit.world.resource_policies import (
 )
 
 POLICY_NAME = "AWSLogDeliveryWrite20150319"
+#: Sid of the statement AWS wrote in 2020 [AWS-REC issue 13 #17]
+SID_2020 = "AWSLogDeliveryWrite"
+STATEMENT_SHAPES = ("documented", "2020")
 VALIDATION_STREAM = "log_stream_created_by_aws_to_validate_log_delivery_subscriptions"
 VENDED_PREFIX = "/aws/vendedlogs/"
 ACCESS_DENIED = "The state machine IAM Role is not authorized to access the Log Destination"
@@ -62,8 +93,18 @@ class SetupResult:
     resource_arn: str | None = None
 
 
-def delivery_statement(region: str, account: str, resources: Sequence[str]) -> dict[str, Any]:
-    """The statement AWS creates, in the documented shape [DOC]."""
+def delivery_statement(
+    region: str, account: str, resources: Sequence[str], shape: str = "documented"
+) -> dict[str, Any]:
+    """The statement AWS creates: the documented shape [DOC] or the 2020 one [AWS-REC]."""
+    if shape == "2020":
+        return {
+            "Sid": SID_2020,
+            "Effect": "Allow",
+            "Principal": {"Service": authorize.DELIVERY_PRINCIPAL},
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": resources[0] if len(resources) == 1 else list(resources),
+        }
     return {
         "Sid": POLICY_NAME,
         "Effect": "Allow",
@@ -87,6 +128,11 @@ def vended_wildcard(region: str, account: str) -> str:
     return f"arn:aws:logs:{region}:{account}:log-group:{VENDED_PREFIX}*"
 
 
+def wildcard_room(region: str, account: str) -> int:
+    """Characters one more ``Resource`` entry ``,"…/aws/vendedlogs/*"`` takes [INFER]."""
+    return len(vended_wildcard(region, account)) + 3
+
+
 def dump(document: dict[str, Any]) -> str:
     """Compact JSON, as the policy is stored."""
     return json.dumps(document, separators=(",", ":"))
@@ -105,24 +151,26 @@ def delivery_covered(store: ResourcePolicyStore, region: str, account: str, grou
     )
 
 
-def _extended(document: dict[str, Any], region: str, account: str, entries: list[str]) -> dict:
+def _extended(
+    document: dict[str, Any], region: str, account: str, entries: list[str], shape: str
+) -> dict:
     statements = document.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
     statements = [dict(s) for s in statements or []]
     for statement in statements:
-        if statement.get("Sid") == POLICY_NAME:
+        if statement.get("Sid") in (POLICY_NAME, SID_2020):
             resources = statement.get("Resource", [])
             resources = [resources] if isinstance(resources, str) else list(resources)
             statement["Resource"] = resources + [e for e in entries if e not in resources]
             break
     else:
-        statements.append(delivery_statement(region, account, entries))
+        statements.append(delivery_statement(region, account, entries, shape))
     return {**document, "Statement": statements}
 
 
 def _classic(
-    store: ResourcePolicyStore, region: str, account: str, group: str, threshold: int
+    store: ResourcePolicyStore, region: str, account: str, group: str, threshold: int, shape: str
 ) -> SetupResult:
     existing = store.account.get(POLICY_NAME)
     if existing is None:
@@ -132,12 +180,16 @@ def _classic(
     else:
         base = json.loads(existing.document)
     wildcard = vended_wildcard(region, account)
-    document = _extended(base, region, account, [group_resource(region, account, group)])
+    document = _extended(base, region, account, [group_resource(region, account, group)], shape)
     text = dump(document)
-    if document_size(text, "classic") > threshold and group.startswith(VENDED_PREFIX):
-        document = _extended(base, region, account, [wildcard])
-        text = dump(document)
-    if document_size(text, "classic") > size_limit("classic"):
+    limit = size_limit("classic")
+    if group.startswith(VENDED_PREFIX):
+        if document_size(text, "classic") > threshold:
+            document = _extended(base, region, account, [wildcard], shape)
+            text = dump(document)
+    elif wildcard not in text:
+        limit -= wildcard_room(region, account)  # keep room for AWS's advice to work
+    if document_size(text, "classic") > limit:
         raise LabkitError(SIZE_EXCEEDED, code="InvalidLoggingConfiguration")
     store.put(POLICY_NAME, text)
     return SetupResult("created" if existing is None else "appended", POLICY_NAME)
@@ -146,7 +198,8 @@ def _classic(
 def _current(store: ResourcePolicyStore, region: str, account: str, group: str) -> SetupResult:
     existing = store.by_group.get(group)
     base = json.loads(existing.document) if existing else {"Version": "2012-10-17", "Statement": []}
-    text = dump(_extended(base, region, account, [group_resource(region, account, group)]))
+    entry = group_resource(region, account, group)
+    text = dump(_extended(base, region, account, [entry], "documented"))
     if document_size(text, "current") > size_limit("current"):
         raise LabkitError(SIZE_EXCEEDED, code="InvalidLoggingConfiguration")
     arn = authorize.log_group_arn(region, account, group)
@@ -166,6 +219,7 @@ def set_up_delivery(
     boundary: Any | None,
     vended_threshold: int = DEFAULT_VENDED_THRESHOLD,
     create_validation_stream: Callable[[], None] = lambda: None,
+    shape: str = "documented",
 ) -> SetupResult:
     """Do what Step Functions does, as the role, before accepting a logging destination.
 
@@ -186,7 +240,7 @@ def set_up_delivery(
         if not all(allowed(a) for a in authorize.POLICY_SETUP_ACTIONS):
             raise LabkitError(ACCESS_DENIED, code="AccessDeniedException")
         if store.profile == "classic":
-            result = _classic(store, region, account, group, vended_threshold)
+            result = _classic(store, region, account, group, vended_threshold, shape)
         else:
             result = _current(store, region, account, group)
     create_validation_stream()

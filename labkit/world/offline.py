@@ -39,7 +39,6 @@ flush's last event. A stream is reused for the same machine and group for
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 from collections.abc import Callable
@@ -52,13 +51,20 @@ from botocore.config import Config
 
 from labkit.clock import VirtualClock, seeded_start, to_ms
 from labkit.errors import LabkitError
-from labkit.world import authorize, delivery, log_setup, wire
+from labkit.world import authorize, delivery, log_setup, roles, wire
 from labkit.world.delivery import DELIVERY_COLUMNS
 from labkit.world.moto_store import MotoAccount
 from labkit.world.resource_policies import ResourcePolicyStore
 from labkit.world.stepfunctions import Execution, StepFunctionsService
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+#: ``classic``: one account-level policy in today's documented shape (the default);
+#: ``current``: the 2026 log-group-level policies; ``article-2020``: classic limits with the
+#: statement the article recorded in December 2020, in its Region (see ``log_setup``).
+PROFILES = ("classic", "current", "article-2020")
+#: The Region of the article's recording [AWS-REC issue 13 #17]
+ARTICLE_REGION = "us-west-2"
+CONSOLE_ROLE_PREFIX = "StepFunctions-HelloWorld-role-"
 CLIENTS = ("iam", "logs", "stepfunctions", "sts")
 _LOGS_OWN = {"PutResourcePolicy", "DescribeResourcePolicies", "DeleteResourcePolicy"}
 _LOGS_READS = {"GetLogEvents", "FilterLogEvents", "DescribeLogStreams"}
@@ -70,10 +76,13 @@ _SFN_OPS = {
     "ListStateMachines": "list_state_machines",
     "DeleteStateMachine": "delete_state_machine",
     "StartExecution": "start_execution",
+    "StartSyncExecution": "start_sync_execution",
     "DescribeExecution": "describe_execution",
     "ListExecutions": "list_executions",
     "GetExecutionHistory": "get_execution_history",
     "StopExecution": "stop_execution",
+    "DescribeMapRun": "describe_map_run",
+    "ListMapRuns": "list_map_runs",
 }
 
 
@@ -113,9 +122,9 @@ class OfflineWorld:
     def __init__(
         self,
         *,
-        profile: Literal["classic", "current"] = "classic",
+        profile: Literal["classic", "current", "article-2020"] = "classic",
         seed: int = 0,
-        region: str = "us-east-1",
+        region: str | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
         latency_ms: tuple[int, int] = (1000, 5000),
         flush_ms: int = 1000,
@@ -123,8 +132,11 @@ class OfflineWorld:
         vended_threshold: int = log_setup.DEFAULT_VENDED_THRESHOLD,
         auto_settle: bool = True,
     ) -> None:
-        if profile not in ("classic", "current"):
-            raise LabkitError(f"profile must be 'classic' or 'current', not {profile!r}")
+        if profile not in PROFILES:
+            raise LabkitError(
+                f"profile must be one of {', '.join(map(repr, PROFILES))}, not {profile!r}"
+            )
+        region = region or (ARTICLE_REGION if profile == "article-2020" else "us-east-1")
         if not (0 <= latency_ms[0] <= latency_ms[1]):
             raise LabkitError("latency_ms must be (low, high) with 0 <= low <= high")
         self.profile = profile
@@ -140,7 +152,9 @@ class OfflineWorld:
         self.lambdas: dict[str, Callable[[Any], Any]] = {}
         self.moto = MotoAccount(account_id, self.clock.now, seed)
         self.policies = ResourcePolicyStore(
-            profile, now_ms=self.clock.now_ms, rng=random.Random(f"labkit-rp-{seed}")
+            "current" if profile == "current" else "classic",
+            now_ms=self.clock.now_ms,
+            rng=random.Random(f"labkit-rp-{seed}"),
         )
         self.sfn = StepFunctionsService(self)
         self._rows: dict[tuple[str, int], _Row] = {}
@@ -163,6 +177,8 @@ class OfflineWorld:
         self._closed = True
         self.sfn.machines.clear()
         self.sfn.executions.clear()
+        self.sfn.map_runs.clear()
+        self.sfn.run_machines.clear()
         self._rows.clear()
 
     def __repr__(self) -> str:
@@ -198,6 +214,23 @@ class OfflineWorld:
             client = _session().client(name, **kwargs)
         client.meta.events.register("before-send", self._handle)
         return client
+
+    @property
+    def role_name(self) -> str:
+        """The execution role's name in this world's era.
+
+        ``article-2020``: named as the console named the roles it created,
+        ``StepFunctions-HelloWorld-role-`` and 8 hex characters (the article's was
+        ``StepFunctions-HelloWorld-role-4fabec35``) [AWS-REC issue 13 #17]; the characters are
+        drawn from the world's seed [INFER: the console's are random]. Other profiles: the
+        lab's own ``labkit.article.ROLE_NAME``.
+        """
+        from labkit import article
+
+        if self.profile != "article-2020":
+            return article.ROLE_NAME
+        suffix = f"{random.Random(f'labkit-console-role-{self.seed}').getrandbits(32):08x}"
+        return f"{CONSOLE_ROLE_PREFIX}{suffix}"
 
     def register_lambda(self, name: str, handler: Callable[[Any], Any]) -> None:
         """Run ``handler(payload)`` for Task states that invoke Lambda function ``name``."""
@@ -280,62 +313,14 @@ class OfflineWorld:
 
     def _install_managed_policies(self) -> None:
         """Make labkit.iam's AWS managed policies attachable by ARN (moto loads none by default)."""
-        if self._iam_ready:
-            return
-        self._iam_ready = True
-        try:
-            from labkit.iam import MANAGED_POLICY_NAMES, managed_policy
-        except ImportError:
-            return
-        from moto.iam.models import AWSManagedPolicy
-
-        with self.moto.installed():
-            backend = self.moto.backend("iam", self.region)
-            for name in MANAGED_POLICY_NAMES:
-                mp = managed_policy(name)
-                path = mp.arn.split(":policy", 1)[1][: -len(mp.name)] or "/"
-                when = datetime.fromisoformat(str(mp.update_date)).replace(tzinfo=None)
-                policy = AWSManagedPolicy(
-                    mp.name,
-                    account_id=self.account_id,
-                    region=self.region,
-                    default_version_id=mp.version_id,
-                    path=path,
-                    document=json.dumps(mp.document),
-                    create_date=when,
-                    update_date=when,
-                )
-                backend.aws_managed_policies.append(policy)
-                backend.managed_policies[policy.arn] = policy
+        if not self._iam_ready:
+            self._iam_ready = True
+            roles.install_managed_policies(self.moto, self.account_id, self.region)
 
     def role_policies(self, role_arn: str) -> tuple[list[Any], Any | None]:
         """The role's identity policies (inline + attached) and its boundary, as labkit.iam Policies."""
-        from labkit.iam import Policy, PolicyError
-
-        def load(doc: Any, kind: str, name: str) -> Any | None:
-            try:
-                return Policy.load(doc, kind=kind, name=name)  # type: ignore[arg-type]
-            except PolicyError:
-                return None
-
         self._install_managed_policies()
-        name = role_arn.rsplit("/", 1)[-1]
-        identity: list[Any] = []
-        boundary = None
-        with self.moto.installed():
-            backend = self.moto.backend("iam", self.region)
-            role = next((r for r in backend.roles.values() if r.name == name), None)
-            if role is None or role.arn != role_arn:
-                return [], None
-            for policy_name, doc in role.policies.items():
-                identity.append(load(doc, "identity", policy_name))
-            for managed in role.managed_policies.values():
-                identity.append(load(_default_document(managed), "identity", managed.name))
-            if role.permissions_boundary_arn:
-                managed = backend.managed_policies.get(role.permissions_boundary_arn)
-                if managed is not None:
-                    boundary = load(_default_document(managed), "boundary", managed.name)
-        return [p for p in identity if p is not None], boundary
+        return roles.role_policies(self.moto, self.region, role_arn)
 
     def set_up_delivery(self, region: str, account: str, group: str, role_arn: str) -> None:
         """Log-delivery set-up as Step Functions does it, acting as ``role_arn``."""
@@ -358,6 +343,7 @@ class OfflineWorld:
             boundary=boundary,
             vended_threshold=self.vended_threshold,
             create_validation_stream=validation_stream,
+            shape="2020" if self.profile == "article-2020" else "documented",
         )
 
     # -- time ------------------------------------------------------------------------
@@ -554,18 +540,11 @@ def _session() -> Any:
     return _SESSIONS[0]
 
 
-def _default_document(policy: Any) -> str:
-    for version in policy.versions:
-        if version.is_default:
-            return version.document
-    return policy.versions[0].document
-
-
 def offline(
     *,
-    profile: Literal["classic", "current"] = "classic",
+    profile: Literal["classic", "current", "article-2020"] = "classic",
     seed: int = 0,
-    region: str = "us-east-1",
+    region: str | None = None,
     **options: Any,
 ) -> OfflineWorld:
     """A fresh simulated account; use it as a context manager.
@@ -574,9 +553,12 @@ def offline(
     >>> with labkit.offline(seed=1) as world:
     ...     sfn = world.client("stepfunctions")
 
-    ``profile="classic"`` is the article's era (one account-level
-    ``AWSLogDeliveryWrite20150319``, 5,120 characters, 10 policies); ``"current"`` is the
-    2026 behaviour (log-group-level policies, 51,200 bytes). Further options:
+    ``profile="classic"`` (the default) is one account-level ``AWSLogDeliveryWrite20150319``
+    in today's documented shape (5,120 characters, 10 policies); ``"current"`` is the 2026
+    behaviour (log-group-level policies, 51,200 bytes); ``"article-2020"`` is the article's
+    own recording: classic limits, the statement as AWS wrote it in December 2020 (Sid
+    ``AWSLogDeliveryWrite``, no Condition), Region ``us-west-2`` unless ``region`` is
+    given, and ``world.role_name`` named like the console's roles. Further options:
     ``account_id``, ``latency_ms=(low, high)``, ``flush_ms``, ``stream_rotation_s``,
     ``vended_threshold``, ``auto_settle``.
     """

@@ -12,8 +12,19 @@ Facts modelled:
 * Up to 10 account-level policies per Region; the 11th -> ``LimitExceededException``
   "Resource limit exceeded." [ISSUE] aws/aws-cdk#22307. The same name again updates.
 * A document CloudWatch Logs cannot store -> ``InvalidParameterException`` "Could not
-  convert to persistable policy" [ISSUE] hashicorp/terraform-provider-aws#32260 (seen
-  for a non-service principal; used here for any unparseable document [INFER]).
+  convert to persistable policy" [ISSUE] hashicorp/terraform-provider-aws#32260: recorded
+  for an invalid principal value, a service name under ``"AWS"``
+  (``{"AWS": "delivery.logs.amazonaws.com"}``) [AWS-REC issue 13 #16]; used here for any
+  document that is not JSON or not a valid resource policy [INFER].
+* Principals: the current API reference says these policies "only apply when operations
+  are invoked by AWS service principals" [DOC]
+  https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html ;
+  other principals are accepted and not enforced [AWS-REC issue 13 #16]. So account ids,
+  IAM ARNs, ``"*"`` and ``NotPrincipal`` statements are stored, and evaluated with IAM's
+  rules for the only caller labkit models, the delivery service: an ``{"AWS": …}``
+  statement never matches it, ``"*"`` does, and a ``NotPrincipal`` Deny that does not
+  name it denies it [INFER: IAM's documented semantics applied to a service principal; no
+  recording of those cases].
 * Current profile: ``resourceArn`` (a log group), ``policyScope`` ``ACCOUNT | RESOURCE``,
   ``revisionId``, one policy per log group [DOC] API model; [ISSUE]
   hashicorp/terraform-provider-aws PR #47111. The classic profile answers in the
@@ -100,10 +111,8 @@ def check_document(document: str, profile: Profile) -> dict[str, Any]:
         statements = [statements]
     if not isinstance(statements, list) or not statements:
         raise LabkitError(UNPERSISTABLE, code="InvalidParameterException")
-    for statement in statements:
-        principal = statement.get("Principal") if isinstance(statement, dict) else None
-        if principal is None or (isinstance(principal, dict) and "AWS" in principal):
-            raise LabkitError(UNPERSISTABLE, code="InvalidParameterException")
+    if not all(isinstance(statement, dict) for statement in statements):
+        raise LabkitError(UNPERSISTABLE, code="InvalidParameterException")
     try:
         from labkit.iam import Policy, PolicyError
     except ImportError:  # evaluator not installed: JSON and shape checks only

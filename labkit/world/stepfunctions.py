@@ -21,6 +21,13 @@ Facts modelled (API model: ``botocore/data/stepfunctions/2016-11-23/service-2.js
   other reuse -> ``ExecutionAlreadyExists`` [DOC] API reference.
 * Running executions keep the definition and role they started with [DOC]; the logging
   configuration is captured at start too [ISSUE] repost.aws QUCFPRn0zXQAK3GYlaUMb2Vg, [INFER].
+* StartSyncExecution runs an Express machine to its end and answers with its status,
+  output or error and ``billingDetails`` [DOC] API reference (StartSyncExecution:
+  "Starts a Synchronous Express state machine execution"; a Standard machine ->
+  ``StateMachineTypeNotSupported``) [AWS-REC issue 13 #14: labkit lacked it]. Billing
+  follows the pricing page [DOC] https://aws.amazon.com/step-functions/pricing/ : duration
+  rounded up to the next 100 ms, memory in 64-MB steps (labkit bills the first step [INFER]).
+  Its logs are delivered like any execution's (best effort, after it ends).
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
-from labkit.world import delivery, logging_config
+from labkit.world import delivery, logging_config, map_runs
 
 if TYPE_CHECKING:
     from labkit.world.offline import OfflineWorld
@@ -121,6 +128,9 @@ class StepFunctionsService:
         self.world = world
         self.machines: dict[str, Machine] = {}
         self.executions: dict[str, Execution] = {}
+        #: Distributed Map runs and their state machines (``labkit.world.map_runs``)
+        self.map_runs: dict[str, Any] = {}
+        self.run_machines: dict[str, Machine] = {}
         self.rng = random.Random(f"labkit-sfn-{world.seed}")
 
     # -- helpers ---------------------------------------------------------------------
@@ -318,6 +328,36 @@ class StepFunctionsService:
         self.executions[arn] = execution
         return {"executionArn": arn, "startDate": execution.start}
 
+    def start_sync_execution(self, p: dict[str, Any]) -> dict[str, Any]:
+        machine = self._get_machine(p.get("stateMachineArn"))
+        if machine.type != "EXPRESS":
+            raise _err(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
+        started = self.start_execution({k: v for k, v in p.items() if k != "traceHeader"})
+        e = self.executions[started["executionArn"]]
+        self._run(e)
+        self.world.clock.advance_to(e.stop)
+        out: dict[str, Any] = {
+            "executionArn": e.arn,
+            "stateMachineArn": machine.arn,
+            "name": e.name,
+            "startDate": e.start,
+            "stopDate": e.stop,
+            "status": e.status,
+            "input": e.input,
+            "inputDetails": {"included": True},
+            **_outcome(e),
+        }
+        assert e.stop is not None
+        elapsed_ms = max(1, int((e.stop - e.start).total_seconds() * 1000))
+        out["billingDetails"] = {
+            "billedMemoryUsedInMB": 64,
+            "billedDurationInMilliseconds": -(-elapsed_ms // 100) * 100,
+        }
+        return out
+
     def describe_execution(self, p: dict[str, Any]) -> dict[str, Any]:
         execution = self._get_execution(p.get("executionArn"))
         self.world._auto_settle()
@@ -334,18 +374,24 @@ class StepFunctionsService:
         }
         if e.stop is not None:
             out["stopDate"] = e.stop
-        if e.output is not None:
-            out["output"] = e.output
-            out["outputDetails"] = {"included": True}
-        if e.error is not None:
-            out["error"] = e.error
-        if e.cause is not None:
-            out["cause"] = e.cause
+        out.update(_outcome(e))
         if e.status != "RUNNING":
             out["redriveStatus"] = "NOT_REDRIVABLE" if e.status == "SUCCEEDED" else "REDRIVABLE"
+        if "mapRunArn" in e.extra:
+            out["mapRunArn"] = e.extra["mapRunArn"]
         return out
 
+    def describe_map_run(self, p: dict[str, Any]) -> dict[str, Any]:
+        return map_runs.describe(self, p)
+
+    def list_map_runs(self, p: dict[str, Any]) -> dict[str, Any]:
+        return map_runs.list_for_execution(self, p)
+
     def list_executions(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p.get("mapRunArn"):
+            self.world._auto_settle()
+            found = map_runs.children(self, p["mapRunArn"])
+            return {"executions": [_list_item(e) for e in found if _wanted(e, p)]}
         machine = self._get_machine(p.get("stateMachineArn"))
         if machine.type == "EXPRESS":
             raise _err(
@@ -353,22 +399,12 @@ class StepFunctionsService:
                 "This operation is not supported by this type of state machine",
             )
         self.world._auto_settle()
-        wanted = p.get("statusFilter")
-        items = []
-        for e in sorted(self.executions.values(), key=lambda e: e.start, reverse=True):
-            if e.machine.arn != machine.arn or (wanted and e.status != wanted):
-                continue
-            item: dict[str, Any] = {
-                "executionArn": e.arn,
-                "stateMachineArn": machine.arn,
-                "name": e.name,
-                "status": e.status,
-                "startDate": e.start,
-            }
-            if e.stop is not None:
-                item["stopDate"] = e.stop
-            items.append(item)
-        return {"executions": items}
+        found = sorted(self.executions.values(), key=lambda e: e.start, reverse=True)
+        return {
+            "executions": [
+                _list_item(e) for e in found if e.machine.arn == machine.arn and _wanted(e, p)
+            ]
+        }
 
     def get_execution_history(self, p: dict[str, Any]) -> dict[str, Any]:
         execution = self._get_execution(p.get("executionArn"))
@@ -430,29 +466,66 @@ class StepFunctionsService:
         pending = [e for e in self.executions.values() if e.status == "RUNNING"]
         if not pending:
             return []
-        from labkit.engine import parse_definition, run
-
         done = []
         for e in sorted(pending, key=lambda e: (e.start, e.arn)):
-            express = e.machine.type == "EXPRESS"
-            result = run(
-                parse_definition(e.definition),
-                e.input,
-                execution_arn=e.arn,
-                state_machine_arn=e.machine.arn,
-                role_arn=e.role_arn,
-                start=e.start,
-                handlers=dict(self.world.lambdas),
-                rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
-                max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
-                timeout_seconds=EXPRESS_TIMEOUT_S if express else STANDARD_TIMEOUT_S,
-            )
-            e.result = result
-            e.events = tuple(result.events)
-            e.status, e.stop = result.status, result.stop
-            e.output, e.error, e.cause = result.output, result.error, result.cause
+            self._run(e)
             done.append(e)
         return done
+
+    def _run(self, e: Execution) -> None:
+        """Run one execution to its end with ``labkit.engine``."""
+        from labkit.engine import parse_definition, run
+
+        express = e.machine.type == "EXPRESS"
+        result = run(
+            parse_definition(e.definition),
+            e.input,
+            execution_arn=e.arn,
+            state_machine_arn=e.machine.arn,
+            role_arn=e.role_arn,
+            start=e.start,
+            handlers=dict(self.world.lambdas),
+            rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
+            max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
+            timeout_seconds=EXPRESS_TIMEOUT_S if express else STANDARD_TIMEOUT_S,
+        )
+        e.result = result
+        e.events = tuple(result.events)
+        e.status, e.stop = result.status, result.stop
+        e.output, e.error, e.cause = result.output, result.error, result.cause
+        map_runs.register(self, e, result.map_runs)
+
+
+def _outcome(e: Execution) -> dict[str, Any]:
+    """``output``/``outputDetails`` or ``error``/``cause``, as far as the execution has them."""
+    out: dict[str, Any] = {}
+    if e.output is not None:
+        out["output"] = e.output
+        out["outputDetails"] = {"included": True}
+    if e.error is not None:
+        out["error"] = e.error
+    if e.cause is not None:
+        out["cause"] = e.cause
+    return out
+
+
+def _wanted(e: Execution, p: dict[str, Any]) -> bool:
+    return not p.get("statusFilter") or e.status == p["statusFilter"]
+
+
+def _list_item(e: Execution) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "executionArn": e.arn,
+        "stateMachineArn": e.machine.arn,
+        "name": e.name,
+        "status": e.status,
+        "startDate": e.start,
+    }
+    if e.stop is not None:
+        item["stopDate"] = e.stop
+    if "mapRunArn" in e.extra:
+        item["mapRunArn"] = e.extra["mapRunArn"]
+    return item
 
 
 def _strip_event(event: dict[str, Any]) -> dict[str, Any]:
