@@ -128,7 +128,9 @@ def _stable_ids(nb, name: str):
 
 def reveal(source: str, summary: str = "Reveal the solution") -> str:
     """A collapsed markdown block showing ``source`` as Python code (JupyterLab and HTML)."""
-    return f"<details>\n<summary>{summary}</summary>\n\n```python\n{source.strip()}\n```\n\n</details>"
+    return (
+        f"<details>\n<summary>{summary}</summary>\n\n```python\n{source.strip()}\n```\n\n</details>"
+    )
 
 
 def learner_edition(source_nb, name: str):
@@ -186,7 +188,11 @@ def execute(nb, *, cwd: Path = DOCS, timeout: int = CELL_TIMEOUT_S):
     nb = copy.deepcopy(nb)
     added = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and _expects_error(cell) and "raises-exception" not in tags(cell):
+        if (
+            cell.cell_type == "code"
+            and _expects_error(cell)
+            and "raises-exception" not in tags(cell)
+        ):
             cell.metadata.setdefault("tags", []).append("raises-exception")  # nbclient's tag
             added.append(cell)
     cwd.mkdir(parents=True, exist_ok=True)
