@@ -4,6 +4,7 @@
     python scripts/editions.py 02 07           # only these lessons
     python scripts/editions.py --check         # compare with a fresh build; write nothing
     python scripts/editions.py --learner-only  # skip the (slow) executed docs edition
+    python scripts/editions.py --check --stored  # re-run the stored docs edition (no jupytext)
 
 A lesson source is MyST Markdown that jupytext reads (``format_name: myst``): the only place
 lesson prose and code live. From it come:
@@ -52,7 +53,6 @@ import re
 import sys
 from pathlib import Path
 
-import jupytext
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -111,6 +111,8 @@ def lesson_sources(selected: list[str] | None = None) -> list[Path]:
 
 def read_source(path: Path):
     """The lesson as a notebook (jupytext, MyST format), with the shared metadata."""
+    import jupytext  # only here: --stored runs where jupytext is not installed (Binder)
+
     nb = jupytext.read(path, fmt="md:myst")
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
     return nb
@@ -296,6 +298,7 @@ def machine_paths(text: str) -> list[str]:
 
 
 def docs_edition(source_nb, name: str, *, rules, timeout: int = CELL_TIMEOUT_S) -> str:
+    """The executed docs edition of a lesson as stable text (``source_nb`` is not changed)."""
     executed = execute(docs_source(source_nb, name), timeout=timeout)
     text = normalise(executed, name=name, rules=rules)
     leaks = machine_paths(text)
@@ -331,11 +334,34 @@ def _compare(path: Path, text: str, *, check: bool) -> bool:
     return False
 
 
+def check_stored(sources: list[Path], *, rules, timeout: int = CELL_TIMEOUT_S) -> int:
+    """Re-run each stored ``docs/lessons`` notebook and compare: do these pins reproduce it?"""
+    bad = []
+    for path in sources:
+        stored = DOCS / f"{path.stem}.ipynb"
+        nb = nbformat.read(stored, as_version=4)
+        try:
+            text = normalise(execute(nb, timeout=timeout), name=path.stem, rules=rules)
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+            lines = str(err).strip().splitlines()
+            print(f"FAILED {stored.relative_to(REPO)}: {lines[-1] if lines else err}")
+            bad.append(stored.name)
+            continue
+        if not _compare(stored, text, check=True):
+            bad.append(stored.name)
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson numbers or names (default: all)")
     parser.add_argument("--check", action="store_true", help="compare only; write nothing")
     parser.add_argument("--learner-only", action="store_true", help="skip the docs edition")
+    parser.add_argument(
+        "--stored",
+        action="store_true",
+        help="with --check: re-run the stored docs edition instead of building from lessons/",
+    )
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, help="seconds per cell")
     args = parser.parse_args(argv)
     sources = lesson_sources(args.lessons)
@@ -343,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         print("No lessons/NN_name.md matched: nothing to build.")
         return 1
     rules = sanitize_rules(SANITIZE_FILE.read_text(encoding="utf-8"))
+    if args.stored:
+        return check_stored(sources, rules=rules, timeout=args.timeout)
     failed, differing = [], []
     for path in sources:
         name = path.stem

@@ -183,13 +183,15 @@ def test_binder_postbuild_and_start_follow_repo2docker_rules():
 
 def test_pytest_alone_runs_unit_tests_and_strict_nbval_on_the_lessons():
     options = pyproject()["tool"]["pytest"]["ini_options"]
-    assert {"tests", "notebooks"} <= set(options["testpaths"])
+    assert {"tests", "docs/lessons"} <= set(options["testpaths"])  # the executed docs edition
+    assert "notebooks" not in options["testpaths"]  # the blank learner edition has no outputs
     addopts = options["addopts"].split()
     assert "--nbval" in addopts and "--nbval-lax" not in addopts
     assert "--nbval-current-env" in addopts
     sanitize = [a for a in addopts if a.startswith("--nbval-sanitize-with")]
-    assert sanitize == ["--nbval-sanitize-with=notebooks/nbval_sanitize.cfg"]
-    assert (REPO / "notebooks" / "nbval_sanitize.cfg").is_file()
+    assert sanitize == ["--nbval-sanitize-with=tests/nbval_sanitize.cfg"]
+    assert (REPO / "tests" / "nbval_sanitize.cfg").is_file()
+    assert "-rs" in addopts  # skip reasons (a missing browser) show in the summary
 
 
 @pytest.mark.parametrize("script", [".ci/run", "binder/postBuild", "binder/start"])
