@@ -52,7 +52,9 @@ def test_lesson_notebooks_are_stored_executed(path):
     code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
     assert code, "a lesson without code cells"
     unrun = [i for i, c in enumerate(code) if c.execution_count is None]
-    assert not unrun, f"code cells {unrun} (0-based) have no stored execution: run scripts/editions.py"
+    assert not unrun, (
+        f"code cells {unrun} (0-based) have no stored execution: run scripts/editions.py"
+    )
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     assert any(c.outputs for c in code), "no stored outputs: nbval would compare nothing"
 
