@@ -7,7 +7,9 @@ message the service returned. Every AWS error carries both in
 https://boto3.amazonaws.com/v1/documentation/api/latest/guide/error-handling.html).
 
 ``show_aws_errors_briefly()`` installs an IPython custom exception handler
-(``InteractiveShell.set_custom_exc``) for ``ClientError`` only. The cell still fails (Run
+(``InteractiveShell.set_custom_exc``) for ``ClientError`` and for labkit's own
+``LabkitError`` (which carries AWS's code and message too, e.g. ``MalformedPolicyDocument``
+for a policy that is not a policy: a learner sees no labkit internals). The cell still fails (Run
 All stops, nbval and nbclient see an error), the error output is named after the AWS code
 (``ename``) with AWS's message as its value (``evalue``), and ``%tb`` prints the full
 traceback on demand. Every other exception keeps IPython's usual display. ``import labkit``
@@ -25,7 +27,9 @@ _ERROR_TYPES: dict[str, type] = {}
 
 
 def brief(error: Any) -> tuple[str, str, str]:
-    """``(code, message, operation)`` of a botocore ``ClientError``."""
+    """``(code, message, operation)`` of a botocore ``ClientError`` or a ``LabkitError``."""
+    if hasattr(error, "code") and hasattr(error, "message") and not hasattr(error, "response"):
+        return str(error.code), str(error.message), ""
     details = (getattr(error, "response", None) or {}).get("Error", {})
     code = details.get("Code") or type(error).__name__
     message = details.get("Message") or str(error)
@@ -50,7 +54,7 @@ def _handler(shell, etype, value, tb, tb_offset=None) -> list[str]:
 
 
 def show_aws_errors_briefly(shell: Any = None) -> bool:
-    """Display botocore ``ClientError`` in ``shell`` (default: the running IPython) briefly.
+    """Display botocore ``ClientError`` and ``LabkitError`` in ``shell`` (default: the running IPython) briefly.
 
     Returns False, changing nothing, outside IPython.
     """
@@ -61,5 +65,7 @@ def show_aws_errors_briefly(shell: Any = None) -> bool:
         return False
     from botocore.exceptions import ClientError
 
-    shell.set_custom_exc((ClientError,), _handler)
+    from labkit.errors import LabkitError
+
+    shell.set_custom_exc((ClientError, LabkitError), _handler)
     return True

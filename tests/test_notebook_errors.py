@@ -39,13 +39,27 @@ def test_brief_reads_code_message_and_operation():
 def test_handler_shows_one_line_named_after_the_aws_code():
     shell = Shell()
     assert show_aws_errors_briefly(shell)
-    assert shell.types == (ClientError,)
+    assert ClientError in shell.types
     error = access_denied()
     lines = shell.handler(shell, ClientError, error, None)
     ename, evalue, stb = shell.shown[0]
     assert ename == "AccessDeniedException"
     assert evalue.startswith("The state machine IAM Role")
     assert stb[0] == f"{ename}: {evalue}" and lines == stb and len(stb) <= 2
+
+
+def test_labkit_errors_show_their_aws_code_too():
+    from labkit.iam import lint
+
+    shell = Shell()
+    show_aws_errors_briefly(shell)
+    try:
+        lint(..., kind="resource")
+    except Exception as err:  # noqa: BLE001 - the error under test
+        shell.handler(shell, type(err), err, None)
+    ename, evalue, stb = shell.shown[0]
+    assert ename == "MalformedPolicyDocument" and evalue.startswith("Syntax errors in policy.")
+    assert stb == [f"{ename}: {evalue}"]
 
 
 def test_a_real_ipython_shell_keeps_the_cell_failed():
