@@ -151,12 +151,18 @@ def learner_edition(source_nb, name: str):
 
 
 def docs_source(source_nb, name: str):
-    """The notebook the docs edition executes: blanks dropped, solutions kept as code."""
+    """The notebook the docs edition executes: blanks dropped, solutions kept as code.
+
+    A reader sees every output already, so the reveals are printed open (``<details open>``):
+    still collapsible, never hiding an answer the page shows anyway.
+    """
     nb = copy.deepcopy(source_nb)
     nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and EXERCISE in tags(c))]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        else:
+            cell.source = re.sub(r"^<details>$", "<details open>", cell.source, flags=re.M)
     return _stable_ids(nb, name)
 
 
