@@ -25,6 +25,9 @@ Cell tags in the sources (``:tags: [...]`` on a ``{code-cell}``):
 ``solution``
     the worked answer: run in the docs edition; in the learner edition a markdown cell
     ``<details><summary>Reveal the solution</summary>`` holding the code.
+``docs-only`` (code or markdown, ``+++ {"tags": ["docs-only"]}``)
+    left out of the learner edition: e.g. a cell that answers a quiz from code, which
+    the docs edition needs and a learner's Run All must not do.
 ``raises-exception``
     the error is part of the lesson (nbval and nbclient accept it).
 
@@ -67,7 +70,7 @@ KERNEL_NAME = "python3"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
 EXCEPTION_TAGS = ("raises-exception", "nbval-raises-exception")
-EXERCISE, SOLUTION = "exercise", "solution"
+EXERCISE, SOLUTION, DOCS_ONLY = "exercise", "solution", "docs-only"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
@@ -140,6 +143,8 @@ def learner_edition(source_nb, name: str):
     nb = copy.deepcopy(source_nb)
     cells = []
     for cell in nb.cells:
+        if DOCS_ONLY in tags(cell):
+            continue
         if cell.cell_type == "code" and SOLUTION in tags(cell):
             cells.append(nbformat.v4.new_markdown_cell(reveal(cell.source)))
             continue

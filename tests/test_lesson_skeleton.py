@@ -234,6 +234,9 @@ def test_the_quiz_does_not_open_answered_for_learners():
     (path,) = NOTEBOOKS.glob("07_*.ipynb")
     text = path.read_text(encoding="utf-8")
     assert "\u2713 Correct" not in text and "Correct." not in text
+    code = [c.source for c in nbformat.reads(text, as_version=4).cells if c.cell_type == "code"]
+    assert not [s for s in code if ".check(" in s], "Run All would answer a quiz for the learner"
+    assert any(".check(" in c.source for c in nbformat.read(DOCS / path.name, as_version=4).cells)
 
 
 def test_learners_folder_holds_only_notebooks():
