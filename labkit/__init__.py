@@ -8,7 +8,9 @@ resource policy. labkit gives notebooks a world to talk plain boto3 to:
 * ``labkit.aws()``: a real account, opt-in, touching only what the lab creates;
 * ``labkit.connect()``: whichever of the two ``LABKIT_MODE`` names.
 
-Heavy modules (boto3, moto, pandas, matplotlib) load lazily, on first use.
+Heavy modules (boto3, moto, pandas, matplotlib) load lazily, on first use. Inside
+IPython, importing labkit shows AWS errors as ``Code: message``
+(``labkit.notebook_errors``).
 """
 
 from __future__ import annotations
@@ -42,3 +44,15 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
+
+
+def _install_notebook_display() -> None:
+    import sys
+
+    if "IPython" in sys.modules:  # only where IPython already runs: never import it here
+        from labkit.notebook_errors import show_aws_errors_briefly
+
+        show_aws_errors_briefly()
+
+
+_install_notebook_display()

@@ -36,6 +36,7 @@ from botocore.exceptions import ClientError
 
 from labkit import variants
 from labkit.timeline import Timeline, timeline
+from labkit.widget_repr import widget_bundle
 
 __all__ = ["PolicyLab", "LabResult", "PREDICTIONS", "APPLY_OPTIONS"]
 
@@ -196,7 +197,11 @@ class PolicyLab:
         )  # fmt: skip
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.panel._repr_mimebundle_(**kwargs)
+        text = (
+            "PolicyLab panel: choose a resource policy and a role variant, predict, press Run, "
+            "and read the verdict, timeline and explanation"
+        )
+        return widget_bundle(self.panel._repr_mimebundle_(**kwargs), text)
 
     def __repr__(self) -> str:
         return f"<PolicyLab {self.state_machine_arn.rsplit(':', 1)[-1]} -> {self.log_group}>"

@@ -34,6 +34,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from labkit.widget_repr import widget_bundle
+
 __all__ = ["Question", "Feedback", "Quiz", "BANK", "bank", "question"]
 
 
@@ -278,6 +280,16 @@ class Quiz(widgets.VBox):
         self.feedback = widgets.Output()
         self.button.on_click(lambda _button: self.check())
         super().__init__(children=[self.prompt, self.choice, self.button, self.feedback])
+
+    def _repr_mimebundle_(self, **kwargs):
+        q = self.question
+        options = "".join(f"<li>{html.escape(option)}</li>" for option in q.options)
+        body = f"<p>{html.escape(q.prompt)}</p>"
+        if q.code:
+            body += f"<pre>{html.escape(q.code)}</pre>"
+        body += f'<ol type="A">{options}</ol>'
+        bundle = super()._repr_mimebundle_(**kwargs)
+        return widget_bundle(bundle, f"Quiz {q.id}: choose an option and press Check", body)
 
     def check(self, answer: int | str | None = None) -> Feedback:
         """Check ``answer`` (index or text; default: the selected option) and show feedback."""

@@ -11,7 +11,8 @@ https://repo2docker.readthedocs.io/en/latest/config_files.html
   and run ``postBuild`` and ``start``.
 * A fresh virtual environment gets ``binder/requirements.txt`` only; ``binder/postBuild``
   installs labkit from a copy of the repository; through ``binder/start``, every lesson is
-  executed and must reproduce its stored outputs (``regenerate_notebooks.py --check``).
+  executed and must reproduce its stored outputs (``scripts/editions.py --check --stored``,
+  which re-runs the stored docs edition without needing jupytext).
 """
 
 from __future__ import annotations
@@ -113,5 +114,5 @@ def test_lessons_run_in_an_environment_built_from_binder_alone(tmp_path):
     assert kept.stdout.strip() == "aws"  # start sets a default, not an override
     assert not (venv / "bin" / "pytest").exists()  # nothing beyond binder/ was installed
 
-    ran = start("python", "scripts/regenerate_notebooks.py", "--check")
+    ran = start("python", "scripts/editions.py", "--check", "--stored")
     assert ran.returncode == 0, f"{ran.stdout[-4000:]}\n{ran.stderr[-2000:]}"

@@ -1,11 +1,16 @@
-"""Every lesson notebook keeps the same page skeleton, short cells and clean stored outputs.
+"""Every lesson keeps the same page skeleton, short cells and clean stored outputs, in both editions.
 
 The skeleton follows the Project Pythia cookbook template and the numpy tutorials
 style guide: one ``#`` title, Overview, Prerequisites (with "Time to learn"),
 Imports (one code cell), the lesson's sections, Summary, "What's next?", and
 Resources and references. Code cells stay short (one idea each), and stored
 outputs hold no stderr text and no tracebacks except in cells tagged
-``raises-exception``, so strict ``pytest --nbval`` checks what learners see.
+``raises-exception``, so strict ``pytest --nbval`` checks what readers see.
+
+The two editions built by ``scripts/editions.py`` from ``lessons/*.md``: the learner
+edition (``notebooks/``) is blank, with every answer behind a reveal and one
+"write it yourself" exercise per hands-on lesson; the docs edition (``docs/lessons/``) is
+executed with the solutions in place.
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+REPO = Path(__file__).resolve().parent.parent
+SOURCES = REPO / "lessons"
+NOTEBOOKS = REPO / "notebooks"  # the learner edition
+DOCS = REPO / "docs" / "lessons"  # the executed docs edition
 LESSON_NUMBERS = [f"{n:02d}" for n in range(8)]
+HANDS_ON = [f"{n:02d}" for n in range(1, 7)]
 MAX_CODE_LINES = 8
 
 #: Level-2 (and the one level-3) headings every lesson has, in this order.
@@ -134,16 +143,31 @@ def cell_problems(nb) -> list[str]:
     return problems
 
 
-def lesson_paths() -> list[Path]:
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+def lesson_paths(folder: Path = DOCS) -> list[Path]:
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _load_editions():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_editions", REPO / "scripts" / "editions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.parametrize("number", LESSON_NUMBERS)
-def test_every_lesson_exists(number):
-    assert list(NOTEBOOKS.glob(f"{number}_*.ipynb")), f"no notebook {number}_*.ipynb in notebooks/"
+def test_every_lesson_has_one_source_and_both_editions(number):
+    sources = list(SOURCES.glob(f"{number}_*.md"))
+    assert len(sources) == 1, f"need exactly one lessons/{number}_*.md"
+    name = sources[0].stem
+    assert (NOTEBOOKS / f"{name}.ipynb").is_file(), f"no learner edition notebooks/{name}.ipynb"
+    assert (DOCS / f"{name}.ipynb").is_file(), f"no docs edition docs/lessons/{name}.ipynb"
+    header = sources[0].read_text(encoding="utf-8").split("---", 2)[1]
+    assert "format_name: myst" in header  # jupytext reads it as MyST Markdown
 
 
-@pytest.mark.parametrize("path", lesson_paths(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", lesson_paths() + lesson_paths(NOTEBOOKS), ids=str)
 def test_lesson_keeps_the_skeleton(path):
     nb = nbformat.read(path, as_version=4)
     assert skeleton_problems(nb) == []
@@ -153,6 +177,77 @@ def test_lesson_keeps_the_skeleton(path):
 def test_lesson_cells_are_short_and_outputs_clean(path):
     nb = nbformat.read(path, as_version=4)
     assert cell_problems(nb) == []
+
+
+@pytest.mark.parametrize("path", lesson_paths(NOTEBOOKS), ids=lambda p: p.name)
+def test_learner_edition_is_blank(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [i for i, c in enumerate(code) if c.outputs] == [], "stored outputs give answers away"
+    assert [i for i, c in enumerate(code) if c.execution_count is not None] == []
+    assert "widgets" not in nb.metadata  # no stored widget state (a pre-answered quiz)
+    assert "jupytext" not in nb.metadata  # a plain notebook, not paired with lessons/
+
+
+@pytest.mark.parametrize("path", lesson_paths(NOTEBOOKS), ids=lambda p: p.name)
+def test_learner_edition_hides_every_explanation_behind_a_reveal(path):
+    nb = nbformat.read(path, as_version=4)
+    open_answers = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown" or "**Explain.**" not in cell.source:
+            continue
+        before = cell.source.split("**Explain.**", 1)[0]
+        if before.count("<details>") <= before.count("</details>"):
+            open_answers.append(index)
+    assert open_answers == [], "an explanation after a Predict is visible before running"
+
+
+@pytest.mark.parametrize("number", HANDS_ON)
+def test_hands_on_lessons_have_an_exercise_with_a_hidden_solution_and_a_check(number):
+    (path,) = lesson_paths(NOTEBOOKS) and [
+        p for p in lesson_paths(NOTEBOOKS) if p.name[:2] == number
+    ]
+    learner = nbformat.read(path, as_version=4)
+    docs = nbformat.read(DOCS / path.name, as_version=4)
+    cells = learner.cells
+    blanks = [i for i, c in enumerate(cells) if "exercise" in c.metadata.get("tags", [])]
+    assert blanks, "no 'write it yourself' exercise (a code cell tagged exercise)"
+    for i in blanks:
+        assert "# your turn" in cells[i].source and "..." in cells[i].source
+        reveal = cells[i + 1]
+        assert reveal.cell_type == "markdown" and reveal.source.startswith("<details>")
+        assert "Reveal the solution" in reveal.source
+        checks = [c for c in cells[i + 2 :] if c.cell_type == "code"]
+        assert checks and "exercises.check_" in checks[0].source
+    assert not any("solution" in c.metadata.get("tags", []) for c in cells)
+    # the docs edition runs the solution, and its check says the answer is right
+    docs_checks = [
+        c for c in docs.cells if c.cell_type == "code" and "exercises.check_" in c.source
+    ]
+    assert docs_checks and all(
+        "\u2713 Right" in c.outputs[0]["data"]["text/plain"] for c in docs_checks
+    )
+    assert not any("# your turn" in c.source for c in docs.cells if c.cell_type == "code")
+
+
+def test_the_quiz_does_not_open_answered_for_learners():
+    (path,) = NOTEBOOKS.glob("07_*.ipynb")
+    text = path.read_text(encoding="utf-8")
+    assert "\u2713 Correct" not in text and "Correct." not in text
+    code = [c.source for c in nbformat.reads(text, as_version=4).cells if c.cell_type == "code"]
+    assert not [s for s in code if ".check(" in s], "Run All would answer a quiz for the learner"
+    assert any(".check(" in c.source for c in nbformat.read(DOCS / path.name, as_version=4).cells)
+
+
+def test_learners_folder_holds_only_notebooks():
+    extra = [p.name for p in NOTEBOOKS.iterdir() if p.suffix != ".ipynb"]
+    assert extra == [], "test or configuration files in the learners' folder"
+
+
+def test_learner_edition_matches_the_sources():
+    """Both editions are built from lessons/*.md; the blank one is checked here (fast)."""
+    editions = _load_editions()
+    assert editions.main(["--check", "--learner-only"]) == 0
 
 
 # The checker itself must catch what it claims to catch.
@@ -227,16 +322,3 @@ def test_checker_flags_unexecuted_cells_and_missing_time_to_learn():
     cells = _good_cells()
     cells[2] = nbformat.v4.new_markdown_cell("## Prerequisites\nNone.")
     assert "'Prerequisites' must state 'Time to learn'" in skeleton_problems(_nb(*cells))
-
-
-def test_built_lessons_match_their_readable_source():
-    """Every lesson is written in scripts/build_notebooks.py and stored exactly as written there."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "build_notebooks", NOTEBOOKS.parent / "scripts" / "build_notebooks.py"
-    )
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    assert sorted(name[:2] for name in builder.NOTEBOOKS_SOURCE) == LESSON_NUMBERS
-    assert builder.main(["--check"]) == 0

@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
 PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9.+!-]+$")
 SETUP = "python3.11 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+NOTIFICATION = "@jupyterlab/apputils-extension:notification"
 
 
 def command_after(marker: str) -> str:
@@ -66,6 +67,7 @@ def test_readme_lab_command_sets_up_and_opens_the_first_lesson_offline():
     command = command_after("lab-command")
     assert command.startswith(SETUP + " && ")
     assert "LABKIT_MODE=offline" in command
+    assert 'JUPYTER_CONFIG_PATH="$PWD/jupyter-config"' in command  # no news pop-up
     assert command.endswith(".venv/bin/jupyter lab --allow-root notebooks/00_start_here.ipynb")
 
 
@@ -103,6 +105,13 @@ def test_readme_lab_command_really_starts_jupyterlab_on_the_first_lesson(tmp_pat
         url = f"{base}/api/contents/00_start_here.ipynb?content=0&token={token}"
         with urllib.request.urlopen(url, timeout=10) as response:
             assert json.load(response)["type"] == "notebook"
+        # JupyterLab asks "Would you like to get notified about official Jupyter news?"
+        # while fetchNews is "none" (its default); the lab's setting defaults say "false"
+        url = f"{base}/lab/api/settings/{NOTIFICATION}?token={token}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            schema = json.load(response)["schema"]["properties"]
+        assert schema["fetchNews"]["default"] == "false"
+        assert schema["checkForUpdates"]["default"] is False
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # bash and the server it started
@@ -177,19 +186,24 @@ def test_binder_postbuild_and_start_follow_repo2docker_rules():
     assert "pip install --no-deps -e ." in post
     assert start.rstrip().splitlines()[-1] == 'exec "$@"'
     assert 'LABKIT_MODE="${LABKIT_MODE:-offline}"' in start
+    assert 'JUPYTER_CONFIG_PATH="$repo/jupyter-config' in start  # no news pop-up on Binder
+    overrides = REPO / "jupyter-config" / "labconfig" / "default_setting_overrides.json"
+    assert json.loads(overrides.read_text())[NOTIFICATION]["fetchNews"] == "false"
     assert git_mode("binder/postBuild") == "100755"
     assert git_mode("binder/start") == "100755"
 
 
 def test_pytest_alone_runs_unit_tests_and_strict_nbval_on_the_lessons():
     options = pyproject()["tool"]["pytest"]["ini_options"]
-    assert {"tests", "notebooks"} <= set(options["testpaths"])
+    assert {"tests", "docs/lessons"} <= set(options["testpaths"])  # the executed docs edition
+    assert "notebooks" not in options["testpaths"]  # the blank learner edition has no outputs
     addopts = options["addopts"].split()
     assert "--nbval" in addopts and "--nbval-lax" not in addopts
     assert "--nbval-current-env" in addopts
     sanitize = [a for a in addopts if a.startswith("--nbval-sanitize-with")]
-    assert sanitize == ["--nbval-sanitize-with=notebooks/nbval_sanitize.cfg"]
-    assert (REPO / "notebooks" / "nbval_sanitize.cfg").is_file()
+    assert sanitize == ["--nbval-sanitize-with=tests/nbval_sanitize.cfg"]
+    assert (REPO / "tests" / "nbval_sanitize.cfg").is_file()
+    assert "-rs" in addopts  # skip reasons (a missing browser) show in the summary
 
 
 @pytest.mark.parametrize("script", [".ci/run", "binder/postBuild", "binder/start"])

@@ -1,4 +1,4 @@
-"""The repository's own tools: environment check, notebook regeneration, benchmark table."""
+"""The repository's own tools: environment check, the two lesson editions, benchmark table."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def load(rel: str):
     return module
 
 
-regen = load("scripts/regenerate_notebooks.py")
+regen = load("scripts/editions.py")
 bench = load("benchmarks/run.py")
 
 
@@ -76,14 +76,14 @@ def test_envcheck_prints_one_line_per_requirement():
 def test_sanitize_rules_are_parsed_as_nbval_parses_them():
     from nbval.plugin import get_sanitize_patterns
 
-    text = (REPO / "notebooks" / "nbval_sanitize.cfg").read_text()
+    text = (REPO / "tests" / "nbval_sanitize.cfg").read_text()
     ours = [(r.pattern, rep) for r, rep in regen.sanitize_rules(text)]
     assert ours == list(get_sanitize_patterns(text))
     assert ours, "the sanitize file has no rules"
 
 
 def test_sanitize_masks_only_what_varies():
-    rules = regen.sanitize_rules((REPO / "notebooks" / "nbval_sanitize.cfg").read_text())
+    rules = regen.sanitize_rules((REPO / "tests" / "nbval_sanitize.cfg").read_text())
     text = (
         "<object object at 0x7f3a2c1b9e40> /tmp/ipykernel_4242/123.py:3: UserWarning "
         "/x/venv/lib/python3.11/site-packages/moto/core.py "
@@ -133,7 +133,7 @@ def _executed_notebook():
 
 
 def test_normalise_is_stable_and_strips_run_specific_details():
-    rules = regen.sanitize_rules((REPO / "notebooks" / "nbval_sanitize.cfg").read_text())
+    rules = regen.sanitize_rules((REPO / "tests" / "nbval_sanitize.cfg").read_text())
     executed = _executed_notebook()
     text = regen.normalise(executed, name="t", rules=rules)
     assert text == regen.normalise(executed, name="t", rules=rules)  # and input untouched
@@ -152,48 +152,102 @@ def test_normalise_is_stable_and_strips_run_specific_details():
     assert text.endswith("\n")
 
 
-def test_regenerate_runs_a_notebook_reproducibly_and_check_reports_drift(tmp_path, capsys):
-    nb = new_notebook(
-        cells=[
-            new_code_cell(
-                "import os\nprint(os.environ['LABKIT_MODE'], os.environ['PYTHONHASHSEED'])"
-            ),
-            new_code_cell(
-                "raise PermissionError('AccessDenied')", metadata={"tags": ["raises-exception"]}
-            ),
-            new_code_cell("# NBVAL_RAISES_EXCEPTION\n1 / 0"),
-            new_code_cell("sorted({'b', 'a'})"),
-        ],
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-    )
-    path = tmp_path / "lesson.ipynb"
-    nbformat.write(nb, path)
-    assert regen.main([str(path)]) == 0
-    first = path.read_text()
-    stored = nbformat.reads(first, as_version=4)
-    assert stored.cells[0].outputs[0].text == "offline 0\n"
-    assert stored.cells[1].outputs[0].ename == "PermissionError"
-    assert stored.cells[1].metadata.tags == ["raises-exception"]  # tags left as authored
-    assert stored.cells[2].outputs[0].ename == "ZeroDivisionError"
-    assert regen.main(["--check", str(path)]) == 0
-    assert path.read_text() == first
+LESSON = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3 (ipykernel)
+  language: python
+  name: python3
+---
 
-    path.write_text(first.replace("offline 0", "aws 0"))
+# A lesson
+
+```{code-cell} ipython3
+import os
+print(os.environ['LABKIT_MODE'], os.environ['PYTHONHASHSEED'])
+```
+
+```{code-cell} ipython3
+:tags: [raises-exception]
+
+raise PermissionError('AccessDenied')
+```
+
+```{code-cell} ipython3
+:tags: [exercise]
+
+answer = ...  # your turn
+```
+
+```{code-cell} ipython3
+:tags: [solution]
+
+answer = sorted({'b', 'a'})
+```
+
+```{code-cell} ipython3
+answer
+```
+"""
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    """A repository in miniature: lessons/, notebooks/ and docs/lessons/ under tmp_path."""
+    for name, rel in [("LESSONS", "lessons"), ("LEARNER", "notebooks"), ("DOCS", "docs/lessons")]:
+        monkeypatch.setattr(regen, name, tmp_path / rel)
+    (tmp_path / "lessons").mkdir()
+    monkeypatch.setattr(regen, "REPO", tmp_path)
+    monkeypatch.setattr(regen, "SANITIZE_FILE", REPO / "tests" / "nbval_sanitize.cfg")
+    return tmp_path
+
+
+def test_editions_build_a_blank_and_an_executed_notebook_and_check_drift(tree, capsys):
+    (tree / "lessons" / "09_demo.md").write_text(LESSON)
+    assert regen.main([]) == 0
+    learner = nbformat.read(tree / "notebooks" / "09_demo.ipynb", as_version=4)
+    code = [c for c in learner.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert "answer = ...  # your turn" in [c.source for c in code]  # the blank stays
+    assert not any("sorted(" in c.source for c in code)  # the solution is not a code cell
+    reveal = [c.source for c in learner.cells if "<details>" in c.source]
+    assert reveal and "sorted({'b', 'a'})" in reveal[0] and "<summary>Reveal" in reveal[0]
+    assert "jupytext" not in learner.metadata  # a plain notebook, not paired
+
+    docs_text = (tree / "docs" / "lessons" / "09_demo.ipynb").read_text()
+    docs = nbformat.reads(docs_text, as_version=4)
+    code = [c for c in docs.cells if c.cell_type == "code"]
+    assert code[0].outputs[0].text == "offline 0\n"  # the lesson kernels' environment
+    assert code[1].outputs[0].ename == "PermissionError"
+    assert code[1].metadata.tags == ["raises-exception"]  # tags left as authored
+    assert not any("# your turn" in c.source for c in code)  # docs run the solution
+    assert code[-1].outputs[0].data["text/plain"] == "['a', 'b']"
+    assert [c.execution_count for c in code] == [1, 2, 3, 4]
+
+    assert regen.main(["--check"]) == 0
+    assert regen.main(["--check", "--stored"]) == 0  # the stored docs edition reproduces
+    path = tree / "docs" / "lessons" / "09_demo.ipynb"
+    path.write_text(docs_text.replace("offline 0", "aws 0"))
     capsys.readouterr()
-    assert regen.main(["--check", str(path)]) == 1
-    assert "DIFFERS" in capsys.readouterr().out
+    assert regen.main(["--check"]) == 1
+    assert "DIFFERS docs/lessons/09_demo.ipynb" in capsys.readouterr().out
     assert "aws 0" in path.read_text()  # --check never writes
+    (tree / "notebooks" / "99_orphan.ipynb").write_text("{}")
+    path.write_text(docs_text)
+    assert regen.main(["--check"]) == 1
+    assert "STALE 99_orphan.ipynb" in capsys.readouterr().out
 
 
-def test_regenerate_stops_on_an_unexpected_error_and_writes_nothing(tmp_path, capsys):
-    path = tmp_path / "broken.ipynb"
-    nbformat.write(new_notebook(cells=[new_code_cell("undefined_name")]), path)
-    before = path.read_text()
-    assert regen.main([str(path)]) == 1
-    assert "FAILED" in capsys.readouterr().out
-    assert path.read_text() == before
+def test_editions_stop_on_an_unexpected_error_and_write_no_docs_edition(tree, capsys):
+    broken = LESSON.replace("raise PermissionError('AccessDenied')", "undefined_name")
+    broken = broken.replace(":tags: [raises-exception]\n", "")
+    (tree / "lessons" / "09_demo.md").write_text(broken)
+    assert regen.main([]) == 1
+    assert "FAILED docs/lessons/09_demo.ipynb" in capsys.readouterr().out
+    assert not (tree / "docs" / "lessons" / "09_demo.ipynb").exists()
 
 
 # ----------------------------------------------------------------- benchmark table
