@@ -10,6 +10,7 @@ see ``_ext/static_widgets.py``).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 # README's Binder badge). This one value feeds every Binder and JupyterHub link of the site.
 labkit_repository = "OWNER/labkit"
 labkit_branch = "main"
-# A workshop's hub: instructors set their own (the README's nbgitpuller template uses the
-# same placeholder host).
-labkit_jupyterhub_url = "https://HUB.example.org"
+# A workshop's hub: instructors set theirs here or build with LABKIT_JUPYTERHUB_URL set.
+# The placeholder host is the README's nbgitpuller template's; the lesson pages say so.
+labkit_jupyterhub_url = os.environ.get("LABKIT_JUPYTERHUB_URL", "https://HUB.example.org")
 # The learner edition that every launch link opens (blank notebooks, same file names).
 labkit_learner_dir = "notebooks"
 

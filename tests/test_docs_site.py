@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -361,3 +362,53 @@ def test_every_page_in_chromium(site):
         browser.close()
     assert not remote, f"pages asked the network for {sorted(set(remote))[:10]}"
     assert not problems, "\n".join(problems)
+
+
+def test_a_broken_docs_edition_fails_the_build(tmp_path):
+    """A widget missing from the stored state, or a lesson without a learner notebook, is an
+    error under the README's ``-W``: the site never shows an empty widget or a dead link."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("conf.py", "_ext", "_static"):
+        source = REPO / "docs" / name
+        if source.is_dir():
+            shutil.copytree(source, docs / name)
+        else:
+            shutil.copy(source, docs / name)
+    (docs / "index.md").write_text("# Test\n\n```{toctree}\n:glob:\n\nlessons/*\n```\n")
+    view = {"model_id": "0" * 32, "version_major": 2, "version_minor": 0}
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "id": "a", "metadata": {}, "source": "# A lesson"},
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "id": "b",
+                "metadata": {},
+                "source": "panel",
+                "outputs": [
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {WIDGET_VIEW: view, "text/plain": "VBox(children=())"},
+                    }
+                ],
+            },
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (docs / "lessons").mkdir()
+    (docs / "lessons" / "99_broken.ipynb").write_text(json.dumps(notebook))
+    argv = shlex.split(SPHINX_STEP)[1:-2]  # "-m sphinx -W --keep-going -b html"
+    done = subprocess.run(
+        [sys.executable, *argv, str(docs), str(tmp_path / "html")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0
+    assert "is not in the notebook's stored widget state" in done.stderr
+    assert "has no learner notebook notebooks/99_broken.ipynb" in done.stderr

@@ -9,7 +9,8 @@ sphinx-book-theme's own launch buttons cannot do this: they open the page's sour
 (``path_to_docs`` + the page name), i.e. the executed notebook with every answer stored.
 
 Config values (``docs/conf.py``): ``labkit_repository`` ("OWNER/labkit" on GitHub),
-``labkit_branch``, ``labkit_jupyterhub_url`` and ``labkit_learner_dir``. The link formats
+``labkit_branch``, ``labkit_jupyterhub_url`` (or ``LABKIT_JUPYTERHUB_URL`` at build time) and
+``labkit_learner_dir``. The link formats
 are those of the README: ``https://mybinder.org/v2/gh/OWNER/REPO/BRANCH?labpath=PATH`` and
 nbgitpuller's ``HUB/hub/user-redirect/git-pull?repo=...&branch=...&urlpath=...``, whose
 ``urlpath`` starts with the clone's folder (the repository name) and ends in
@@ -30,6 +31,7 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 LESSONS_PREFIX = "lessons/"
 BINDER_URL = "https://mybinder.org"
+PLACEHOLDER_HUB = "HUB.example.org"
 
 
 def is_lesson(docname: str) -> bool:
@@ -57,8 +59,15 @@ def launch_urls(app: Sphinx, notebook: str) -> dict[str, str]:
     return {"binder": binder, "jupyterhub": jupyterhub}
 
 
-def _launch_box(urls: dict[str, str], notebook: str) -> str:
+def _launch_box(urls: dict[str, str], notebook: str, hub: str) -> str:
     path = html.escape(notebook)
+    if PLACEHOLDER_HUB in hub:
+        where = (
+            f"(nbgitpuller; <code>{PLACEHOLDER_HUB}</code> stands for your hub: your "
+            "instructor gives the real address)"
+        )
+    else:
+        where = "(nbgitpuller: it copies the lessons into your folder on the hub)"
     return (
         '<div class="labkit-launch admonition tip">'
         '<p class="admonition-title">Run this lesson yourself</p>'
@@ -68,7 +77,7 @@ def _launch_box(urls: dict[str, str], notebook: str) -> str:
         "on Binder</a> (public, temporary, no account needed) or "
         f'<a class="labkit-launch-link" data-launch="jupyterhub" '
         f'href="{html.escape(urls["jupyterhub"])}">on your workshop\'s JupyterHub</a> '
-        "(nbgitpuller; your instructor gives the hub's address).</p></div>"
+        f"{where}.</p></div>"
     )
 
 
@@ -86,7 +95,10 @@ def add_launch_box(app: Sphinx, doctree: nodes.document) -> None:
             notebook,
             location=docname,
         )
-    box = nodes.raw("", _launch_box(launch_urls(app, notebook), notebook), format="html")
+    urls = launch_urls(app, notebook)
+    box = nodes.raw(
+        "", _launch_box(urls, notebook, app.config.labkit_jupyterhub_url), format="html"
+    )
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is not None and section.children and isinstance(section[0], nodes.title):
         section.insert(1, box)
