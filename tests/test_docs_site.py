@@ -231,6 +231,20 @@ def test_widgets_are_drawn_from_the_stored_state(site):
                     label = model["_options_labels"][model.get("index") or 0]
                     selected = [o.get_text() for o in picture.select("option[selected]")]
                     assert label in selected, f"{stem}: dropdown value {label!r} not shown"
+                if (
+                    model.get("_model_name") == "RadioButtonsModel"
+                    and model.get("index") is not None
+                ):
+                    label = model["_options_labels"][model["index"]]
+                    checked = [
+                        " ".join(i.parent.get_text().split())
+                        for i in picture.select("input[type=radio][checked]")
+                    ]
+                    assert label in checked, f"{stem}: radio choice {label!r} not shown"
+                for out in model.get("outputs", []):
+                    if out.get("output_type") == "stream":
+                        stream = " ".join("".join(out["text"]).split())
+                        assert stream in text, f"{stem}: output {stream[:60]!r} not drawn"
             drawn_any = True
     if any(widget_views(stem) for stem in lesson_stems()):
         assert drawn_any
