@@ -44,9 +44,11 @@ VIEW_SCRIPT = re.compile(
 REF = "IPY_MODEL_"
 CSS_LENGTH = re.compile(r"^[0-9.]+(px|%|em|rem|vw|vh)?$|^auto$")
 BUTTON_STYLES = {"primary", "success", "info", "warning", "danger"}
+# The stored state is the widgets' state when the notebook's last cell had run
+# (nbclient saves it then), not when this output was first displayed.
 CAPTION = (
-    "A picture of the widget as it was when the lesson ran. "
-    "To use it, run the lesson (links at the top of this page)."
+    "A picture of this widget as the lesson left it (after its last cell ran). "
+    "To use it, run the lesson: the links at the top of this page open it."
 )
 
 
