@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-INSTALL_LINE = "apt-get install -y chromium"
+INSTALL_LINE = "apt-get install chromium"
 REQUIRE_ENV = "LABKIT_REQUIRE_BROWSER"
 
 

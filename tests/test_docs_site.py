@@ -310,6 +310,7 @@ TEXT_JS = """() => {
 
 
 @pytest.mark.slow
+@pytest.mark.browser  # the root conftest's gate, where it has one; require_chromium() too
 @pytest.mark.timeout(600)
 def test_every_page_in_chromium(site):
     require_chromium()
