@@ -11,15 +11,23 @@ AWS facts the lab lets a learner test (each shown by the world, not asserted her
   qiita.com/tmiki/items/1ad26ca38f8b68e00df1; role list [DOC]
   https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
 * Changing the log level or ``includeExecutionData`` is an ``UpdateStateMachine`` call
-  (``loggingConfiguration``). [DOC] Step Functions API Reference, UpdateStateMachine.
+  (``loggingConfiguration``). [DOC] Step Functions API Reference, UpdateStateMachine. So
+  "Apply now" (no update) never changes them: the panel says so and shows the level in force.
+* An update with logging re-runs log-delivery set-up, which may put the resource policy
+  back [DOC that set-up creates it; INFER that an update does so again]: the panel names such
+  changes AWS made by itself.
 
 Every change goes through plain boto3 on ``world.client(...)``, so the lab runs unchanged
 on the offline world and on a real account. A change AWS rejects is undone (the previous
-policies are put back) and AWS's error code and message are shown in the panel.
+policies are put back) and AWS's error code and message are shown in the panel. After every
+Run the controls are set from the world as it is (read back with boto3), so the panel never
+shows a setting the world does not have.
 
-Widgets follow the nbval-safe rules: outputs are replaced with ``Output.outputs = ()`` and
-``append_display_data``/``append_stdout`` (never ``with out:``, never ``clear_output``), and
-construction is deterministic so the panel's ``text/plain`` repr is stable.
+Widgets follow the nbval-safe rules: outputs are replaced with ``Output.outputs = (...)``
+(never ``with out:``, never ``clear_output``), and construction is deterministic so the
+panel's ``text/plain`` repr is stable. User-facing words are in :data:`TEXT` and
+:data:`PREDICTIONS` (one place to translate); the verdict's words are in
+:mod:`labkit.verdict`.
 """
 
 from __future__ import annotations
@@ -28,37 +36,114 @@ import base64
 import html
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ipywidgets as widgets
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from labkit import variants
 from labkit.timeline import Timeline, timeline
+from labkit.verdict import WORDS, Verdict, cause_of, decision_bullets
 
-__all__ = ["PolicyLab", "LabResult", "PREDICTIONS", "APPLY_OPTIONS"]
+__all__ = ["PolicyLab", "LabResult", "WorldState", "PREDICTIONS", "APPLY_OPTIONS", "TEXT"]
 
-#: The "predict first" choices, and how each is judged against a result.
+#: The optional "predict first" choices, and the outcome each names (see LabResult.outcome).
 PREDICTIONS = (
     ("All logged events arrive", "all"),
     ("Some arrive, some are dropped", "some"),
-    ("None arrive", "none"),
-    ("AWS rejects the change", "error"),
+    ("None of the logged events arrive", "none"),
+    ("Nothing is logged at this level", "not-logged"),
+    ("The change is rejected", "error"),
 )
 APPLY_OPTIONS = (
-    ("now, on the existing machine", "now"),
-    ("by updating the state machine", "update"),
+    ("now, on the existing machine (no UpdateStateMachine)", "now"),
+    ("by updating the state machine (UpdateStateMachine)", "update"),
 )
 LEVEL_OPTIONS = ("ALL", "ERROR", "FATAL", "OFF")
 _STYLE = {"description_width": "initial"}
 
+#: Every sentence the panel shows (besides the verdict's own words): translate here.
+TEXT = {
+    "start": "Choose, predict if you like, then press Run.",
+    "predicted-right": "✓ You predicted “{choice}”, and that is what happened.",
+    "predicted-wrong": "✗ You predicted “{choice}”; what happened: “{actual}”.",
+    "no-prediction": "No prediction this time (it is optional, and predicting first helps).",
+    "level-not-applied": (
+        "The log level stays {level} and includeExecutionData stays {data}: changing them is an "
+        "UpdateStateMachine call, and “now” makes none. Choose “by updating the state "
+        "machine” to change them."
+    ),
+    "aws-created": "UpdateStateMachine re-ran log-delivery set-up, and AWS created {what}.",
+    "aws-rewrote": "UpdateStateMachine re-ran log-delivery set-up, and AWS rewrote {what}.",
+    "aws-deleted": "UpdateStateMachine re-ran log-delivery set-up, and AWS deleted {what}.",
+    "account-policy": "the resource policy {name}",
+    "group-policy": "the log group's resource policy {name}",
+    "rejected-role": (
+        "Creating or updating a state machine with logging checks the role's log-delivery "
+        "permissions. The same message has also been reported when the resource policy, "
+        "not the role, was at fault."
+    ),
+    "rejected-other": "AWS checks a document when it is put; a rejected change changes nothing.",
+    "judged-locally": (
+        "AWS does not say why an event was not delivered: labkit judged the cause from the "
+        "resource policies it read (an inference)."
+    ),
+    "world-title": "The world now (read back after the Run; the controls above show the same)",
+    "world-resource": "Resource policy",
+    "world-role": "Role policies",
+    "world-level": "Log level",
+    "world-data": "includeExecutionData",
+    "panel-error": "The lab could not finish this Run: {error}",
+}
+
+
+@dataclass(frozen=True)
+class WorldState:
+    """The settings the lab can change, as the world has them (read back with boto3)."""
+
+    resource_policy: str  # a variant key, "custom" or "none"
+    resource_document: str | None
+    role: str  # a role variant key or "custom"
+    managed_arns: tuple[str, ...]
+    inline: Mapping[str, Any]
+    level: str
+    include_execution_data: bool
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(setting, value) pairs, in words."""
+        role = variants.variant("role", self.role).label
+        if self.role == "custom":
+            names = [a.rsplit("/", 1)[-1] for a in self.managed_arns] + list(self.inline)
+            role += f" ({', '.join(names) or 'none'})"
+        return [
+            (TEXT["world-resource"], variants.variant("resource", self.resource_policy).label),
+            (TEXT["world-role"], role),
+            (TEXT["world-level"], self.level),
+            (TEXT["world-data"], str(self.include_execution_data).lower()),
+        ]
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in self.rows())
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f'<tr><td style="padding:0 1em 0 0;color:var(--jp-ui-font-color2, #616161)">'
+            f"{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+            for k, v in self.rows()
+        )
+        return (
+            f'<div style="white-space:normal"><div style="font-size:0.9em;'
+            f'color:var(--jp-ui-font-color2, #616161)">{html.escape(TEXT["world-title"])}</div>'
+            f"<table>{cells}</table></div>"
+        )
+
 
 @dataclass(frozen=True)
 class LabResult:
-    """What one Run did: the verdict line and the numbers, decision and picture behind it."""
+    """What one Run did: the verdict and the numbers, decision, picture and world behind it."""
 
-    verdict: str
+    verdict: Verdict
     delivered: int = 0
     logged: int = 0
     dropped: int = 0
@@ -66,25 +151,38 @@ class LabResult:
     error: str | None = None  # "Code: message" of a change AWS rejected
     timeline: Timeline | None = None
     execution_arn: str | None = None
+    status: str | None = None  # the execution's status (DescribeExecution)
     prediction: str | None = None
     prediction_correct: bool | None = None
+    aws_changes: tuple[str, ...] = ()  # changes AWS made by itself during this Run
+    world: WorldState | None = field(default=None, repr=False)
 
     @property
     def outcome(self) -> str:
-        """``"all"``, ``"some"``, ``"none"`` (delivered vs logged) or ``"error"``."""
+        """``"error"``, ``"not-logged"``, ``"all"``, ``"none"`` or ``"some"``."""
         if self.error is not None:
             return "error"
+        if self.logged == 0:
+            return "not-logged"
         if self.delivered == self.logged:
-            return "all" if self.logged else "none"
+            return "all"
         return "none" if self.delivered == 0 else "some"
 
     def __str__(self) -> str:
-        return self.verdict
+        return str(self.verdict)
+
+    def _repr_html_(self) -> str:
+        return self.verdict._repr_html_()
 
 
-def _error_text(error: ClientError) -> str:
-    info = error.response.get("Error", {})
-    return f"{info.get('Code', 'Error')}: {info.get('Message', '')}"
+def _error_parts(error: Exception) -> tuple[str, str]:
+    """(AWS error code, message) of a rejected call, without a traceback."""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        return str(info.get("Code", "Error")), str(info.get("Message", ""))
+    if isinstance(error, ParamValidationError):  # botocore checks parameters before sending
+        return "ValidationException", str(error).split(":", 1)[-1].strip()
+    return type(error).__name__, str(error)
 
 
 def _article_machine(world) -> str:
@@ -107,7 +205,7 @@ class PolicyLab:
     >>> lab = PolicyLab(labkit.offline())                       # doctest: +SKIP
     >>> lab.set(resource_policy="none", role="AdministratorAccess")
     >>> print(lab.run())                                        # doctest: +SKIP
-    0 of 20 events delivered: no resource policy statement allows ...
+    Execution SUCCEEDED · 0 of 20 events delivered: no resource policy lets the log service write
     """
 
     def __init__(self, world, *, state_machine_arn: str | None = None) -> None:
@@ -117,7 +215,8 @@ class PolicyLab:
         self.iam = world.client("iam")
         self.state_machine_arn = state_machine_arn or _article_machine(world)
         machine = self.sfn.describe_state_machine(stateMachineArn=self.state_machine_arn)
-        self.role_name = machine["roleArn"].rsplit("/", 1)[-1]
+        self.role_arn = machine["roleArn"]
+        self.role_name = self.role_arn.rsplit("/", 1)[-1]
         logging = machine.get("loggingConfiguration") or {}
         destinations = logging.get("destinations") or []
         if not destinations:
@@ -128,60 +227,47 @@ class PolicyLab:
         self.region, self.account = parts[3], parts[4]
         self.log_group = self.log_group_arn.split(":log-group:", 1)[1]
         self.results: list[LabResult] = []
-        self._build(
-            level=logging.get("level", "ALL"), data=bool(logging.get("includeExecutionData"))
-        )
+        self._managed_documents: dict[str, dict] = {}
+        self._build()
+        self._sync(self.world_state())
 
     # ------------------------------------------------------------------ widgets
 
-    def _build(self, *, level: str, data: bool) -> None:
-        ctx = self._context()
+    def _build(self) -> None:
         rp = [(v.label, v.key) for v in variants.RESOURCE_POLICY_VARIANTS]
         role = [(v.label, v.key) for v in variants.ROLE_VARIANTS]
         wide = widgets.Layout(width="420px")
         self.resource_policy = widgets.Dropdown(
-            options=rp,
-            value="auto-created",
-            description="Resource policy",
-            style=_STYLE,
+            options=rp, value="auto-created", description="Resource policy", style=_STYLE,
             layout=wide,
-        )
+        )  # fmt: skip
         self.role = widgets.Dropdown(
-            options=role,
-            value="log-delivery",
-            description="Role policies",
-            style=_STYLE,
-            layout=wide,
+            options=role, value="article", description="Role policies", style=_STYLE, layout=wide
         )
         self.level = widgets.Dropdown(
-            options=list(LEVEL_OPTIONS), value=level, description="Log level", style=_STYLE
+            options=list(LEVEL_OPTIONS), value="ALL", description="Log level", style=_STYLE
         )
         self.include_execution_data = widgets.Checkbox(
-            value=data, description="includeExecutionData", indent=False
+            value=False, description="includeExecutionData", indent=False
         )
         self.apply = widgets.RadioButtons(
             options=list(APPLY_OPTIONS), value="now", description="Apply change", style=_STYLE
         )
         editor = widgets.Layout(width="100%", height="180px")
-        auto = json.dumps(variants.resource_policy("auto-created", **ctx), indent=2)
-        documented = variants.role_policies("log-delivery").inline[variants.INLINE_POLICY_NAME]
         self.resource_policy_json = widgets.Textarea(
-            value=auto, description="Custom resource policy", style=_STYLE, layout=editor
+            value="", description="Custom resource policy", style=_STYLE, layout=editor
         )
         self.role_json = widgets.Textarea(
-            value=json.dumps(documented, indent=2),
-            description="Custom role policy",
-            style=_STYLE,
-            layout=editor,
+            value="", description="Custom role policy", style=_STYLE, layout=editor
         )
         self.predict = widgets.RadioButtons(
-            options=list(PREDICTIONS), value=None, description="Predict first:", style=_STYLE
+            options=list(PREDICTIONS), value=None, description="Predict (optional):", style=_STYLE
         )
         self.button = widgets.Button(description="Run", button_style="primary", icon="play")
-        self.verdict = widgets.HTML(value="<i>Choose, predict, then press Run.</i>")
+        self.verdict = widgets.HTML(value=f"<i>{html.escape(TEXT['start'])}</i>")
         self.figure = widgets.Output()
         self.explanation = widgets.HTML(value="")
-        self.button.on_click(lambda _b: self.run())
+        self.button.on_click(lambda _b: self._on_click())
         self.panel = widgets.VBox(
             [
                 widgets.HBox([widgets.VBox([self.resource_policy, self.role]), widgets.VBox([self.level, self.include_execution_data])]),
@@ -239,27 +325,109 @@ class PolicyLab:
         if role_json is not None:
             self.role_json.value = role_json
         if predict is not None:
+            choices = [key for _, key in PREDICTIONS]
+            if predict not in choices:
+                raise ValueError(f"predict must be one of {choices}, not {predict!r}")
             self.predict.value = predict
         return self
 
     def run(self) -> LabResult:
         """Apply the chosen settings, run one execution, and show what was delivered."""
         prediction = self.predict.value
+        choice = (self.resource_policy.value, self.role.value)
+        notes: list[str] = []
+        rejected_document = self._custom_text()
         try:
-            self._apply()
-        except ClientError as error:
-            result = LabResult(
-                verdict=f"Change rejected: {_error_text(error)}. The previous settings are kept.",
-                error=_error_text(error),
+            aws_changes = self._apply(notes)
+        except (ClientError, BotoCoreError) as error:
+            code, message = _error_parts(error)
+            point = (
+                TEXT["rejected-role"] if code == "AccessDeniedException" else TEXT["rejected-other"]
             )
+            details = (
+                ((WORDS["rejected-document"], rejected_document),) if rejected_document else ()
+            )
+            verdict = Verdict(
+                status=None, error_code=code, error_message=message, teaching_point=point,
+                details=details,
+            )  # fmt: skip
+            result = LabResult(verdict=verdict, error=f"{code}: {message}")
         else:
-            result = self._run_once()
+            result = self._run_once(notes, aws_changes, choice)
+        state = self.world_state()
+        result = replace(result, world=state)
+        if result.error is None:  # the point of what is in force (AWS may have changed it)
+            point = _teaching_point(state.resource_policy, state.role)
+            result = replace(result, verdict=replace(result.verdict, teaching_point=point))
         if prediction is not None:
-            result = _judge(result, prediction)
+            result = replace(
+                result, prediction=prediction, prediction_correct=result.outcome == prediction
+            )
+        self._sync(state)
         self._show(result)
         self.results.append(result)
         self.predict.value = None  # ask again before the next run
         return result
+
+    def _on_click(self) -> None:
+        """The Run button: like :meth:`run`, with any failure shown inside the widget."""
+        try:
+            self.run()
+        except Exception as error:  # noqa: BLE001 - a widget must not print a traceback
+            code, message = _error_parts(error)
+            text = TEXT["panel-error"].format(error=f"{code}: {message}")
+            self.verdict.value = (
+                f'<div style="color:var(--jp-error-color1, #c62828);white-space:normal">'
+                f"{html.escape(text)}</div>"
+            )
+
+    def _custom_text(self) -> tuple[str, ...] | None:
+        """The custom documents about to be put (shown again if AWS rejects them)."""
+        texts = []
+        if self.resource_policy.value == "custom":
+            texts.append(self.resource_policy_json.value)
+        if self.role.value == "custom":
+            texts.append(self.role_json.value)
+        return tuple(texts) or None
+
+    # ------------------------------------------------------------------ the world's state
+
+    def world_state(self) -> WorldState:
+        """The resource policy, role policies, level and includeExecutionData, as they are."""
+        snap = self._snapshot()
+        machine = self.sfn.describe_state_machine(stateMachineArn=self.state_machine_arn)
+        logging = machine.get("loggingConfiguration") or {}
+        document = self._lab_document(snap)
+        return WorldState(
+            resource_policy=variants.classify_resource_policy(document, **self._context()),
+            resource_document=document,
+            role=variants.classify_role(snap["managed"], snap["inline"]),
+            managed_arns=tuple(snap["managed"]),
+            inline=dict(snap["inline"]),
+            level=logging.get("level", "OFF"),
+            include_execution_data=bool(logging.get("includeExecutionData")),
+        )
+
+    @staticmethod
+    def _lab_document(snap: Mapping[str, Any]) -> str | None:
+        """The policy the lab manages: the group's own policy, else the account-level one."""
+        if snap["group"] is not None:
+            return snap["group"]["policyDocument"]
+        return snap["resource"].get(variants.DELIVERY_POLICY_NAME)
+
+    def _sync(self, state: WorldState) -> None:
+        """Set every control from the world, so the panel shows what is, not what was asked."""
+        self.resource_policy.value = state.resource_policy
+        self.role.value = state.role
+        self.level.value = state.level
+        self.include_execution_data.value = state.include_execution_data
+        doc = state.resource_document
+        self.resource_policy_json.value = _pretty(doc) if doc is not None else ""
+        if state.inline:
+            self.role_json.value = _pretty(next(iter(state.inline.values())))
+        else:
+            documented = variants.role_policies("log-delivery").inline
+            self.role_json.value = _pretty(documented[variants.INLINE_POLICY_NAME])
 
     # ------------------------------------------------------------------ applying changes
 
@@ -292,13 +460,14 @@ class PolicyLab:
         policies = found.get("resourcePolicies", [])
         return policies[0] if policies else None
 
-    def _apply(self) -> None:
+    def _apply(self, notes: list[str]) -> tuple[str, ...]:
+        """Make the chosen changes; return the changes AWS made by itself (named in words)."""
         before = self._snapshot()
         try:
             self._apply_role(before)
             self._apply_resource_policy(before)
-            self._apply_logging()
-        except ClientError:
+            return self._apply_logging(notes)
+        except (ClientError, BotoCoreError):
             self._restore(before)
             raise
 
@@ -351,7 +520,7 @@ class PolicyLab:
                 policyName=variants.DELIVERY_POLICY_NAME, policyDocument=document
             )
 
-    def _apply_logging(self) -> None:
+    def _apply_logging(self, notes: list[str]) -> tuple[str, ...]:
         machine = self.sfn.describe_state_machine(stateMachineArn=self.state_machine_arn)
         current = machine.get("loggingConfiguration") or {}
         wanted = {
@@ -365,11 +534,20 @@ class PolicyLab:
             current.get("level") == wanted["level"]
             and bool(current.get("includeExecutionData")) == wanted["includeExecutionData"]
         )
-        if self.apply.value == "update" or not unchanged:
-            # a level change is itself an UpdateStateMachine, which re-runs log-delivery set-up
-            self.sfn.update_state_machine(
-                stateMachineArn=self.state_machine_arn, loggingConfiguration=wanted
-            )
+        if self.apply.value != "update":
+            if not unchanged:  # a level change is an UpdateStateMachine: not under "now"
+                notes.append(
+                    TEXT["level-not-applied"].format(
+                        level=current.get("level", "OFF"),
+                        data=str(bool(current.get("includeExecutionData"))).lower(),
+                    )
+                )
+            return ()
+        written = self._snapshot()
+        self.sfn.update_state_machine(
+            stateMachineArn=self.state_machine_arn, loggingConfiguration=wanted
+        )
+        return _implicit_changes(written, self._snapshot())
 
     def _restore(self, before: Mapping[str, Any]) -> None:
         """Put the role's and the log group's policies back as they were."""
@@ -395,35 +573,66 @@ class PolicyLab:
 
     # ------------------------------------------------------------------ running
 
-    def _run_once(self) -> LabResult:
+    def _run_once(
+        self, notes: list[str], aws_changes: tuple[str, ...], choice: tuple[str, str]
+    ) -> LabResult:
         started = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, input="{}")
         execution_arn = started["executionArn"]
         self.world.settle()
         history = _history(self.sfn, execution_arn)
+        status = self.sfn.describe_execution(executionArn=execution_arn)["status"]
         start_ms = int(history[0]["timestamp"].timestamp() * 1000) if history else None
         log_events = _log_events(self.logs, self.log_group, start_ms)
-        decision, reason = self._decision(execution_arn)
+        machine = self.sfn.describe_state_machine(stateMachineArn=self.state_machine_arn)
+        logging = machine.get("loggingConfiguration") or {}
+        level = logging.get("level", "OFF")
         tl = timeline(
             history,
             log_events,
-            level=self.level.value,
+            level=level,
             execution_arn=execution_arn,
-            include_execution_data=bool(self.include_execution_data.value),
-            reason=reason,
+            include_execution_data=bool(logging.get("includeExecutionData")),
+            status=status,
         )
         s = tl.summary
+        decision = cause = None
+        if s["dropped"]:
+            decision, reason = self._decision(execution_arn)
+            if decision is None and reason and "does not exist" in reason:
+                cause = "no-log-group"
+            elif decision is None:
+                decision = self._local_decision()
+                if decision is not None:
+                    notes.append(TEXT["judged-locally"])
+            cause = cause or cause_of(decision)
+            if decision is not None and self._role_could_write(decision.request.resource):
+                role = variants.variant("role", choice[1]).label
+                notes.insert(0, WORDS["role-not-consulted"].format(role=role))
+        verdict = Verdict(
+            status=status,
+            delivered=s["delivered"],
+            logged=s["logged"],
+            events=s["events"],
+            level=level,
+            cause=cause or "delivered",
+            action=decision.request.action if decision is not None else None,
+            notes=(*aws_changes, *notes),
+            details=decision_bullets(decision) if decision is not None else (),
+        )
         return LabResult(
-            verdict=tl.verdict,
+            verdict=verdict,
             delivered=s["delivered"],
             logged=s["logged"],
             dropped=s["dropped"],
             decision=decision,
             timeline=tl,
             execution_arn=execution_arn,
+            status=status,
+            aws_changes=aws_changes,
         )
 
     def _decision(self, execution_arn: str) -> tuple[Any, str | None]:
-        """The IAM decision and one-line reason of this execution's first dropped event."""
+        """The world's IAM decision and reason for this execution's first dropped event."""
         frame = self.world.deliveries()
         if frame is None or len(frame) == 0:
             return None, None
@@ -434,23 +643,105 @@ class PolicyLab:
         reason = first.get("reason")
         return first.get("explanation"), (str(reason) if reason else None)
 
+    def _local_decision(self) -> Any:
+        """labkit's own judgement of delivery under the policies read back (real AWS says
+        nothing): the delivery service's PutLogEvents on a stream of this group [INFER]."""
+        from labkit.world import authorize
+
+        snap = self._snapshot()
+        documents = list(snap["resource"].items())
+        if snap["group"] is not None:
+            documents.append((snap["group"]["policyName"], snap["group"]["policyDocument"]))
+        policies = authorize.load_resource_policies(documents)
+        resource = (
+            f"{self.log_group_arn}:log-stream:states/{self.state_machine_arn.rsplit(':', 1)[-1]}"
+        )
+        context = authorize.delivery_context(self.region, self.account, self.log_group)
+        return authorize.delivery_decision(
+            policies, action="logs:PutLogEvents", resource=resource, context=context
+        )
+
+    def _role_could_write(self, resource: str) -> bool:
+        """Whether the role's own policies allow logs:PutLogEvents on ``resource`` (they are not
+        consulted at delivery; this only lets the verdict say so)."""
+        from labkit.iam import Policy, PolicyError, Request, evaluate
+
+        snap = self._snapshot()
+        documents = [self._managed_document(arn) for arn in snap["managed"]]
+        documents += list(snap["inline"].values())
+        policies = []
+        for doc in documents:
+            try:
+                policies.append(Policy.load(doc, kind="identity"))
+            except PolicyError:
+                continue
+        request = Request(self.role_arn, "logs:PutLogEvents", resource)
+        return bool(policies) and evaluate(request, identity=policies).allowed
+
+    def _managed_document(self, arn: str) -> Any:
+        if arn not in self._managed_documents:
+            version = self.iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            found = self.iam.get_policy_version(PolicyArn=arn, VersionId=version)
+            self._managed_documents[arn] = found["PolicyVersion"]["Document"]
+        return self._managed_documents[arn]
+
     # ------------------------------------------------------------------ showing
 
     def _show(self, result: LabResult) -> None:
-        colour = "#b00020" if result.error or result.dropped else "#1b5e20"
-        line = f'<b style="color:{colour}">{html.escape(result.verdict)}</b>'
-        if result.prediction_correct is not None:
-            mark = (
-                "\u2713 as you predicted"
-                if result.prediction_correct
-                else "\u2717 not what you predicted"
-            )
-            line += f"<br><i>{mark}</i>"
-        self.verdict.value = line
+        parts = [result.verdict._repr_html_()]
+        if result.prediction is not None:
+            labels = dict((key, label) for label, key in PREDICTIONS)
+            key = "predicted-right" if result.prediction_correct else "predicted-wrong"
+            line = TEXT[key].format(choice=labels[result.prediction], actual=labels[result.outcome])
+        else:
+            line = TEXT["no-prediction"]
+        parts.append(
+            f'<div style="color:var(--jp-ui-font-color2, #616161);white-space:normal">'
+            f"<i>{html.escape(line)}</i></div>"
+        )
+        self.verdict.value = "".join(parts)
         self.figure.outputs = ()
         if result.timeline is not None:
             self.figure.outputs = (_display_output(result.timeline),)
-        self.explanation.value = _explain_html(result)
+        self.explanation.value = result.world._repr_html_() if result.world else ""
+
+
+def _teaching_point(resource_key: str, role_key: str) -> str:
+    """The chosen variants' teaching points (the role's only when it is not the default)."""
+    points = [variants.variant("resource", resource_key).teaching_point]
+    if role_key not in ("article", "log-delivery"):
+        points.append(variants.variant("role", role_key).teaching_point)
+    return " ".join(points)
+
+
+def _pretty(document: Any) -> str:
+    try:
+        parsed = json.loads(document) if isinstance(document, str) else document
+    except ValueError:
+        return str(document)
+    return json.dumps(parsed, indent=2)
+
+
+def _implicit_changes(written: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    """Resource-policy changes between what the lab wrote and what is there after an update."""
+    out = []
+    for name in sorted(set(written["resource"]) | set(after["resource"])):
+        old, new = written["resource"].get(name), after["resource"].get(name)
+        what = TEXT["account-policy"].format(name=name)
+        if old is None and new is not None:
+            out.append(TEXT["aws-created"].format(what=what))
+        elif old is not None and new is None:
+            out.append(TEXT["aws-deleted"].format(what=what))
+        elif old != new:
+            out.append(TEXT["aws-rewrote"].format(what=what))
+    old, new = written["group"], after["group"]
+    if old != new:
+        name = (new or old)["policyName"]
+        what = TEXT["group-policy"].format(name=name)
+        key = "aws-created" if old is None else "aws-deleted" if new is None else "aws-rewrote"
+        if old is None or new is None or old["policyDocument"] != new["policyDocument"]:
+            out.append(TEXT[key].format(what=what))
+    return tuple(out)
 
 
 def _display_output(timeline: Any) -> dict[str, Any]:
@@ -468,27 +759,6 @@ def _display_output(timeline: Any) -> dict[str, Any]:
         },
         "metadata": {},
     }
-
-
-def _judge(result: LabResult, prediction: str) -> LabResult:
-    from dataclasses import replace
-
-    return replace(result, prediction=prediction, prediction_correct=result.outcome == prediction)
-
-
-def _explain_html(result: LabResult) -> str:
-    if result.error is not None:
-        return (
-            "<p>AWS answered with the error above, so the lab put the previous policies back. "
-            "Creating or updating a state machine with logging checks the role's log-delivery "
-            "permissions; the same message also appears when the resource policy cannot be updated.</p>"
-        )
-    decision = result.decision
-    if decision is None:
-        return ""
-    if hasattr(decision, "_repr_html_"):
-        return decision._repr_html_()
-    return f"<pre>{html.escape(str(decision))}</pre>"
 
 
 def _history(sfn, execution_arn: str) -> list[dict]:

@@ -19,13 +19,20 @@ The function takes plain boto3 data from any world (offline or a real account):
 the picture and the table behind it. Drawing is hand-written on matplotlib (the stock
 "timing diagram" and "timeline" gallery idioms); no charting library adds swimlanes
 with latency links, and one module keeps the nbval-relevant repr under our control.
+
+How the picture reads: every history event is a tick at its true time. Events that happen
+within milliseconds of each other draw as one clump, so every clump carries its count in
+words ("12 events" above the history lane, "12 delivered" or "12 dropped" under the logs
+lane): each of the 20 events is counted, and the table keeps the exact times. Colours are the Okabe–Ito palette
+(colour-blind safe) on a white figure, so the PNG reads the same on JupyterLab's light and
+dark themes. ``timeline([...])`` draws several runs on one shared x-axis. Titles and
+legend words are in :data:`WORDS` (one place to translate).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,21 +42,67 @@ import pandas as pd
 
 from labkit.world.delivery import ERROR_EVENTS, FATAL_EVENTS, LEVELS
 
-__all__ = ["Timeline", "timeline", "timeline_table", "summarize", "verdict", "logged_types"]
+__all__ = [
+    "Timeline",
+    "TimelineGroup",
+    "timeline",
+    "timeline_table",
+    "summarize",
+    "verdict",
+    "short_title",
+    "logged_types",
+    "WORDS",
+]
 
 #: Figure size in inches: readable at a notebook's width (~1000 px at 100 dpi).
-FIGSIZE = (10.0, 3.6)
+FIGSIZE = (10.0, 3.8)
 COLUMNS = ["event_id", "type", "t_event_s", "status", "t_delivered_s", "latency_ms"]
 
-_MARGINS = {"left": 0.14, "right": 0.80, "top": 0.83, "bottom": 0.15}
+_MARGINS = {"left": 0.15, "right": 0.98, "top": 0.88, "bottom": 0.30}
 # lane y positions (top to bottom)
 _Y_STATES, _Y_HISTORY, _Y_LOGS = 2.0, 1.0, 0.0
+#: Okabe & Ito (2008) colour-blind-safe palette; grey for what the level does not log.
 _COLOURS = {
-    "delivered": "tab:blue",
-    "not logged": "0.75",
-    "dropped": "tab:red",
-    "link": "0.55",
-    "state": "tab:green",
+    "history": "#000000",
+    "delivered": "#0072B2",  # blue
+    "not logged": "#8C8C8C",
+    "dropped": "#D55E00",  # vermillion
+    "link": "#666666",
+    "state": "#009E73",  # bluish green
+    "status": "#CC79A7",  # reddish purple
+}
+#: Every word the figure shows (translate here).
+WORDS = {
+    "delivered": "{delivered} of {logged} events delivered",
+    "dropped-paren": " ({dropped} dropped)",
+    "reason": ": {reason}",
+    "not-logged": "0 of {events} events logged at level {level}",
+    "title": "{delivered}/{logged} delivered",
+    "title-dropped": "{delivered}/{logged} delivered, {dropped} dropped",
+    "title-not-logged": "nothing logged at level {level} (0/{events})",
+    "title-phase": "{phase} — {title}",
+    "count-logged": "{count} events",
+    "count-not-logged": "{count} not logged",
+    "count-delivered": "{count} delivered",
+    "count-dropped": "{count} dropped",
+    "status": "execution {status}",
+    "lane-states": "States",
+    "lane-history": "Execution history",
+    "lane-logs": "CloudWatch Logs",
+    "x-label": "seconds since ExecutionStarted",
+    "legend-history": "history event (logged)",
+    "legend-not-logged": "not logged at this level",
+    "legend-delivered": "log event delivered",
+    "legend-link": "delivery (arrow: event → log)",
+    "legend-dropped": "dropped (never arrives)",
+    "legend-status": "execution ends",
+}
+#: Execution status from the history's last event [DOC] GetExecutionHistory event types.
+_END_STATUS = {
+    "ExecutionSucceeded": "SUCCEEDED",
+    "ExecutionFailed": "FAILED",
+    "ExecutionAborted": "ABORTED",
+    "ExecutionTimedOut": "TIMED_OUT",
 }
 
 
@@ -65,6 +118,9 @@ class Timeline:
     table: pd.DataFrame = field(repr=False)
     summary: dict = field(repr=False)
     verdict: str = ""
+    title: str = ""  # the short figure title ("Phase 2 — 0/20 delivered, 20 dropped")
+    spans: tuple = field(default=(), repr=False)  # (state name, start s, duration s)
+    status: str | None = None  # the execution's status, if it ended
 
     def __str__(self) -> str:
         return self.verdict
@@ -74,13 +130,17 @@ class Timeline:
 
     def png(self, dpi: int = 100) -> bytes:
         """The figure as PNG bytes."""
-        buf = io.BytesIO()
-        # light compression: encoding is a large share of a Run's time at level 6 (PIL default)
-        self.figure.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
-        return buf.getvalue()
+        return _png(self.figure, dpi)
 
     def _repr_png_(self) -> bytes:
         return self.png()
+
+
+def _png(figure: Any, dpi: int) -> bytes:
+    buf = io.BytesIO()
+    # light compression: encoding is a large share of a Run's time at level 6 (PIL default)
+    figure.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- levels
@@ -227,23 +287,29 @@ def verdict(summary: Mapping[str, Any], *, level: str = "ALL", reason: str | Non
     """
     logged, delivered = summary["logged"], summary["delivered"]
     if logged == 0:
-        return f"0 of {summary['events']} events logged at level {level.upper()}"
-    text = f"{delivered} of {logged} events delivered"
+        return WORDS["not-logged"].format(events=summary["events"], level=level.upper())
+    text = WORDS["delivered"].format(delivered=delivered, logged=logged)
     if summary["dropped"]:
-        text += f": {reason}" if reason else f" ({summary['dropped']} dropped)"
+        text += (
+            WORDS["reason"].format(reason=reason)
+            if reason
+            else WORDS["dropped-paren"].format(dropped=summary["dropped"])
+        )
     return text
 
 
+def short_title(summary: Mapping[str, Any], *, level: str = "ALL", phase: str | None = None) -> str:
+    """The figure's title: the phase, then the count, e.g. ``"Phase 2 — 0/20 delivered, 20 dropped"``."""
+    if summary["logged"] == 0:
+        title = WORDS["title-not-logged"].format(level=level.upper(), events=summary["events"])
+    elif summary["dropped"]:
+        title = WORDS["title-dropped"].format(**summary)
+    else:
+        title = WORDS["title"].format(**summary)
+    return WORDS["title-phase"].format(phase=phase, title=title) if phase else title
+
+
 # --------------------------------------------------------------------------- drawing
-
-
-def _headline(text: str, width: int = 120) -> str:
-    """One title line: the verdict up to the resource ARN, which the verdict itself spells out.
-
-    Glyphs are most of a figure's rendering time, and a two-line title with an ARN was two
-    thirds of them; the full verdict stays in ``str(timeline)`` and the lab's verdict line.
-    """
-    return textwrap.shorten(text.split(" on arn:", 1)[0], width=width, placeholder=" …")
 
 
 def _state_spans(history: list[Mapping[str, Any]], start_ms: int) -> list[tuple[str, float, float]]:
@@ -262,114 +328,183 @@ def _state_spans(history: list[Mapping[str, Any]], start_ms: int) -> list[tuple[
     return spans
 
 
-def _draw(table: pd.DataFrame, spans, title: str, ax=None):
-    """Three lanes drawn with a handful of collections (fast to render, fixed margins)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
+def _clusters(times: list[float], window: float) -> list[list[float]]:
+    """Runs of sorted times no more than ``window`` apart (drawn as one clump of ticks)."""
+    groups: list[list[float]] = []
+    for t in sorted(times):
+        if groups and t - groups[-1][-1] <= window:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    return groups
 
-    if ax is None:
+
+def _count_labels(ax, times, y: float, text: str, colour: str, window: float, **kw) -> None:
+    """One label per clump of ticks, in words ("12 dropped"), so every event is counted."""
+    width = window / 0.02
+    for cluster in _clusters(list(times), window):
+        x, ha = (cluster[0] + cluster[-1]) / 2, "center"
+        if x > 0.9 * width:  # keep labels at the edges inside the axes
+            x, ha = cluster[-1], "right"
+        elif x < 0.05 * width:
+            x, ha = cluster[0], "left"
+        ax.text(x, y, text.format(count=len(cluster)), ha=ha, fontsize=9, color=colour,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6}, **kw)  # fmt: skip
+
+
+def _legend_handles():
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrow
+
+    c = _COLOURS
+    tick = {"marker": "|", "ls": "", "ms": 12, "mew": 2}
+    return [
+        Line2D([], [], color=c["history"], label=WORDS["legend-history"], **tick),
+        Line2D([], [], color=c["not logged"], label=WORDS["legend-not-logged"], **tick),
+        Line2D([], [], color=c["delivered"], label=WORDS["legend-delivered"], **tick),
+        FancyArrow(0, 0, 1, 0, color=c["link"], label=WORDS["legend-link"]),
+        Line2D([], [], color=c["dropped"], marker="x", ls="", ms=8, mew=2,
+               label=WORDS["legend-dropped"]),
+        Line2D([], [], color=c["status"], ls="--", lw=1.5, label=WORDS["legend-status"]),
+    ]  # fmt: skip
+
+
+def _new_figure(rows: int = 1):
+    import matplotlib.pyplot as plt
+
+    if rows == 1:
         fig, ax = plt.subplots(figsize=FIGSIZE)
         # fixed margins instead of constrained layout: the layout never changes (three lanes,
-        # legend on the right, one title line) and rendering is several times faster
+        # a legend under the axes, one short title) and rendering is several times faster
         fig.subplots_adjust(**_MARGINS)
-        plt.close(fig)  # shown explicitly (display(tl) / Output.append_display_data(tl))
+        axes = [ax]
     else:
-        fig = ax.figure
+        height = 2.5 * rows + 1.2
+        fig, axes = plt.subplots(rows, 1, figsize=(FIGSIZE[0], height), sharex=True)
+        fig.subplots_adjust(
+            left=_MARGINS["left"], right=_MARGINS["right"], top=1 - 0.45 / height,
+            bottom=1.15 / height, hspace=0.45,
+        )  # fmt: skip
+        axes = list(axes)
+    plt.close(fig)  # shown explicitly (display(tl) / Output.append_display_data(tl))
+    return fig, axes
 
-    ends = [0.0, *table["t_event_s"].tolist(), *table["t_delivered_s"].dropna().tolist()]
-    width = max(ends) or 1.0
+
+def _legend_arrow(legend, orig_handle, xdescent, ydescent, width, height, fontsize):
+    from matplotlib.patches import FancyArrow
+
+    return FancyArrow(
+        -xdescent, height / 2 - ydescent, width, 0, length_includes_head=True,
+        width=height * 0.08, head_width=height * 0.6, head_length=height * 0.6,
+    )  # fmt: skip
+
+
+def _add_legend(fig) -> None:
+    from matplotlib.legend_handler import HandlerPatch
+    from matplotlib.patches import FancyArrow
+
+    fig.legend(
+        handles=_legend_handles(), loc="lower center", ncols=3, fontsize=9.5, frameon=False,
+        bbox_to_anchor=(0.5, 0.0), handlelength=2.2, columnspacing=1.6,
+        handler_map={FancyArrow: HandlerPatch(patch_func=_legend_arrow)},
+    )  # fmt: skip
+
+
+def _draw(table: pd.DataFrame, spans, title: str, ax, *, status: str | None, width: float):
+    """Three lanes drawn with a handful of collections (fast to render).
+
+    Ticks stay at their true times; each clump of ticks (events within 2% of the axis) gets
+    its count in words above or below the lane, so events that share a time are counted.
+    """
+    c = _COLOURS
+    width = width or 1.0
+    window = width * 0.02
     bar_h = 0.5
     if spans:
         ax.broken_barh(
             [(s, max(d, width * 0.004)) for _, s, d in spans],
             (_Y_STATES - bar_h / 2, bar_h),
-            facecolors=_COLOURS["state"],
-            alpha=0.55,
-            edgecolor="white",
-        )
+            facecolors=c["state"], alpha=0.45, edgecolor="white",
+        )  # fmt: skip
         for name, s, d in spans:
             if d >= width * 0.12:  # label only bars wide enough to hold a name
-                ax.text(s + d / 2, _Y_STATES, name, ha="center", va="center", fontsize=8)
+                ax.text(s + d / 2, _Y_STATES, name, ha="center", va="center", fontsize=9)
 
     t_event = table["t_event_s"].to_numpy(dtype=float)
     logged = (table["status"] != "not logged").to_numpy()
     delivered = (table["status"] == "delivered").to_numpy()
+    dropped = (table["status"] == "dropped").to_numpy()
     t_arrived = table["t_delivered_s"].to_numpy(dtype=float, na_value=float("nan"))[delivered]
     h = 0.2
-    ax.vlines(t_event[logged], _Y_HISTORY - h, _Y_HISTORY + h, color="black", lw=1.2)
-    ax.vlines(
-        t_event[~logged], _Y_HISTORY - h, _Y_HISTORY + h, color=_COLOURS["not logged"], lw=1.2
-    )
-    ax.vlines(t_arrived, _Y_LOGS - h, _Y_LOGS + h, color=_COLOURS["delivered"], lw=1.6)
-    links = [
-        ((x0, _Y_HISTORY - h), (x1, _Y_LOGS + h))
-        for x0, x1 in zip(t_event[delivered], t_arrived, strict=True)
-    ]
-    ax.add_collection(LineCollection(links, colors=_COLOURS["link"], linewidths=0.7))
-    dropped = table.loc[table["status"] == "dropped", "t_event_s"].value_counts()
-    if len(dropped):
-        ax.plot(
-            dropped.index,
-            [_Y_LOGS] * len(dropped),
-            ls="",
-            marker="x",
-            ms=8,
-            mew=2,
-            color=_COLOURS["dropped"],
-        )
-    for x, count in dropped.items():
-        if count > 1:  # several events at one instant share a cross
-            ax.text(
-                x,
-                _Y_LOGS - 0.3,
-                f"×{count}",
-                ha="center",
-                va="top",
-                fontsize=8,
-                color=_COLOURS["dropped"],
-            )
+    ax.vlines(t_event[logged], _Y_HISTORY - h, _Y_HISTORY + h, color=c["history"], lw=1.4)
+    ax.vlines(t_event[~logged], _Y_HISTORY - h, _Y_HISTORY + h, color=c["not logged"], lw=1.4)
+    ax.vlines(t_arrived, _Y_LOGS - h, _Y_LOGS + h, color=c["delivered"], lw=1.8)
+    above = {"va": "bottom"}
+    below = {"va": "top", "fontweight": "bold"}
+    if logged.any():
+        _count_labels(ax, t_event[logged], _Y_HISTORY + h + 0.04, WORDS["count-logged"],
+                      c["history"], window, **above)  # fmt: skip
+    if (~logged).any():
+        _count_labels(ax, t_event[~logged], _Y_HISTORY - h - 0.04, WORDS["count-not-logged"],
+                      "#595959", window, va="top")  # fmt: skip
+    if delivered.any():
+        x0 = t_event[delivered]
+        y0, y1 = _Y_HISTORY - h - 0.02, _Y_LOGS + h + 0.02
+        ax.quiver(
+            x0, [y0] * len(x0), t_arrived - x0, [y1 - y0] * len(x0),
+            angles="xy", scale_units="xy", scale=1, color=c["link"], width=0.0012,
+            headwidth=5, headlength=6, headaxislength=5.5,
+        )  # fmt: skip
+        _count_labels(ax, t_arrived, _Y_LOGS - h - 0.06, WORDS["count-delivered"],
+                      c["delivered"], window, **below)  # fmt: skip
+    if dropped.any():
+        t_dropped = t_event[dropped]
+        ax.plot(t_dropped, [_Y_LOGS] * len(t_dropped), ls="", marker="x", ms=8, mew=2,
+                color=c["dropped"])  # fmt: skip
+        _count_labels(ax, t_dropped, _Y_LOGS - h - 0.06, WORDS["count-dropped"], c["dropped"],
+                      window, **below)  # fmt: skip
+    if status is not None and len(table):
+        end = table.loc[table["type"].isin(_END_STATUS), "t_event_s"]
+        x_end = float(end.iloc[-1]) if len(end) else float(t_event.max())
+        ax.axvline(x_end, color=c["status"], ls="--", lw=1.5, zorder=0)
+        right = x_end > 0.55 * width
+        ax.text(
+            x_end + (-1 if right else 1) * width * 0.008, _Y_STATES + 0.42,
+            WORDS["status"].format(status=status), ha="right" if right else "left",
+            va="center", fontsize=9, color="#000000",
+        )  # fmt: skip
 
     ax.set_yticks(
-        [_Y_STATES, _Y_HISTORY, _Y_LOGS], ["States", "Execution history", "CloudWatch Logs"]
+        [_Y_STATES, _Y_HISTORY, _Y_LOGS],
+        [WORDS["lane-states"], WORDS["lane-history"], WORDS["lane-logs"]],
+        fontsize=9.5,
     )
-    ax.set_ylim(-0.6, 2.6)
-    ax.set_xlim(-0.03 * width, width * 1.03)
-    ax.set_xlabel("seconds since ExecutionStarted")
+    ax.set_ylim(-0.75, 2.65)
+    ax.set_xlabel(WORDS["x-label"], fontsize=9.5)
     ax.grid(axis="x", alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    handles = [
-        Line2D([], [], color="black", marker="|", ls="", ms=10, label="history event"),
-        Line2D(
-            [],
-            [],
-            color=_COLOURS["not logged"],
-            marker="|",
-            ls="",
-            ms=10,
-            label="not logged at level",
-        ),
-        Line2D(
-            [],
-            [],
-            color=_COLOURS["delivered"],
-            marker="|",
-            ls="",
-            ms=10,
-            label="delivered log event",
-        ),
-        Line2D([], [], color=_COLOURS["link"], lw=1, label="delivery latency"),
-        Line2D([], [], color=_COLOURS["dropped"], marker="x", ls="", ms=7, mew=2, label="dropped"),
-    ]
-    ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False
-    )
-    ax.set_title(title, loc="left", fontsize=11)
-    return fig
+    ax.set_title(title, loc="left", fontsize=11.5)
+    return float(max([0.0, *t_event.tolist(), *t_arrived.tolist()]))
 
 
-def timeline(
+def _set_xlim(axes, right: float) -> None:
+    right = right or 1.0
+    for ax in axes:
+        ax.set_xlim(-0.02 * right, right * 1.03)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    table: pd.DataFrame
+    summary: dict
+    spans: list
+    status: str | None
+    verdict: str
+    title: str
+
+
+def _prepare(
     history: Iterable[Mapping[str, Any]],
     log_events: Iterable[Mapping[str, Any]],
     *,
@@ -377,31 +512,10 @@ def timeline(
     execution_arn: str | None = None,
     include_execution_data: bool = True,
     title: str | None = None,
+    phase: str | None = None,
     reason: str | None = None,
-    ax=None,
-) -> Timeline:
-    """Draw one execution's history against its delivered log events.
-
-    Args:
-        history: ``stepfunctions.get_execution_history(executionArn=...)["events"]``.
-        log_events: ``logs.filter_log_events(logGroupName=...)["events"]`` (any streams;
-            messages of other executions are ignored).
-        level: the state machine's ``loggingConfiguration.level``, deciding which event
-            types count as logged (AWS's level table).
-        execution_arn: the execution to match; if None, the ARN whose messages match the
-            history's ids and times best.
-        include_execution_data: the ``includeExecutionData`` flag, noted in the summary.
-        title: the figure title; default the verdict.
-        reason: appended to the verdict when events were dropped (e.g. an IAM decision reason).
-        ax: draw into this Axes instead of a new figure.
-
-    Returns:
-        A :class:`Timeline` with ``figure``, ``table``, ``summary`` and ``verdict``.
-
-    >>> tl = timeline(history, log_events)          # doctest: +SKIP
-    >>> print(tl)                                   # doctest: +SKIP
-    20 of 20 events delivered
-    """
+    status: str | None = None,
+) -> _Prepared:
     history = sorted(history, key=lambda e: int(e["id"]))
     level = level.upper()
     if level not in LEVELS:
@@ -409,10 +523,150 @@ def timeline(
     table = timeline_table(history, log_events, level=level, execution_arn=execution_arn)
     summary = summarize(table)
     summary.update(level=level, include_execution_data=bool(include_execution_data))
-    line = verdict(summary, level=level, reason=reason)
     start = next(
         (e for e in history if e["type"] == "ExecutionStarted"), history[0] if history else None
     )
     spans = _state_spans(history, _ms(start["timestamp"])) if start is not None else []
-    figure = _draw(table, spans, title if title is not None else _headline(line), ax=ax)
-    return Timeline(figure=figure, table=table, summary=summary, verdict=line)
+    if status is None and history:
+        status = _END_STATUS.get(history[-1]["type"])
+    summary["status"] = status
+    line = verdict(summary, level=level, reason=reason)
+    head = title if title is not None else short_title(summary, level=level, phase=phase)
+    return _Prepared(table, summary, spans, status, line, head)
+
+
+def _width(prepared: _Prepared) -> float:
+    t = prepared.table
+    return float(max([0.0, *t["t_event_s"].tolist(), *t["t_delivered_s"].dropna().tolist()]))
+
+
+def timeline(
+    history: Iterable[Mapping[str, Any]] | Iterable[Any],
+    log_events: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    level: str = "ALL",
+    execution_arn: str | None = None,
+    include_execution_data: bool = True,
+    title: str | None = None,
+    phase: str | None = None,
+    reason: str | None = None,
+    status: str | None = None,
+    ax=None,
+) -> Timeline | TimelineGroup:
+    """Draw one execution's history against its delivered log events (or several runs).
+
+    Args:
+        history: ``stepfunctions.get_execution_history(executionArn=...)["events"]``; or,
+            with no ``log_events``, a list of runs to draw on one shared x-axis: each a
+            :class:`Timeline`, a ``(history, log_events)`` pair, or a mapping of this
+            function's keyword arguments (``history``, ``log_events``, ``phase``, ...).
+        log_events: ``logs.filter_log_events(logGroupName=...)["events"]`` (any streams;
+            messages of other executions are ignored).
+        level: the state machine's ``loggingConfiguration.level``, deciding which event
+            types count as logged (AWS's level table).
+        execution_arn: the execution to match; if None, the ARN whose messages match the
+            history's ids and times best.
+        include_execution_data: the ``includeExecutionData`` flag, noted in the summary.
+        title: the figure title; default :func:`short_title` (``phase``, then the count).
+        phase: a short name put before the count in the title ("Phase 2").
+        reason: appended to the verdict (``str(tl)``) when events were dropped.
+        status: the execution's status (DescribeExecution); default from the last event.
+        ax: draw into this Axes instead of a new figure (no legend is added).
+
+    Returns:
+        A :class:`Timeline` with ``figure``, ``table``, ``summary`` and ``verdict``; for a
+        list of runs a :class:`TimelineGroup`.
+
+    >>> tl = timeline(history, log_events, phase="Phase 1")     # doctest: +SKIP
+    >>> tl.title                                                # doctest: +SKIP
+    'Phase 1 — 20/20 delivered'
+    """
+    if log_events is None:
+        return _timeline_group(list(history))
+    p = _prepare(
+        history, log_events, level=level, execution_arn=execution_arn,
+        include_execution_data=include_execution_data, title=title, phase=phase,
+        reason=reason, status=status,
+    )  # fmt: skip
+    if ax is None:
+        figure, (axis,) = _new_figure()
+        _add_legend(figure)
+    else:
+        figure, axis = ax.figure, ax
+    right = _draw(p.table, p.spans, p.title, axis, status=p.status, width=_width(p))
+    _set_xlim([axis], right)
+    return Timeline(
+        figure=figure, table=p.table, summary=p.summary, verdict=p.verdict, title=p.title,
+        spans=tuple(p.spans), status=p.status,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TimelineGroup:
+    """Several runs drawn one above the other on one shared x-axis (``timeline([...])``).
+
+    ``table`` stacks the runs' tables with a ``run`` column (1-based); ``timelines`` holds
+    each run's :class:`Timeline` (their ``figure`` is this group's figure).
+    """
+
+    figure: Any = field(repr=False)
+    timelines: tuple[Timeline, ...] = field(repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        frames = [tl.table.assign(run=i) for i, tl in enumerate(self.timelines, start=1)]
+        return pd.concat(frames, ignore_index=True)
+
+    def __repr__(self) -> str:
+        return f"<TimelineGroup: {' | '.join(tl.title for tl in self.timelines)}>"
+
+    def __str__(self) -> str:
+        return "\n".join(tl.title for tl in self.timelines)
+
+    def png(self, dpi: int = 100) -> bytes:
+        """The figure as PNG bytes."""
+        return _png(self.figure, dpi)
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+
+def _timeline_group(runs: list[Any]) -> TimelineGroup:
+    if not runs:
+        raise ValueError("timeline([...]) needs at least one run")
+    prepared = []
+    for run in runs:
+        if isinstance(run, Timeline):
+            prepared.append(
+                _Prepared(run.table, run.summary, list(run.spans), run.status, run.verdict,
+                          run.title)
+            )  # fmt: skip
+        elif isinstance(run, Mapping):
+            kwargs = dict(run)
+            prepared.append(_prepare(kwargs.pop("history"), kwargs.pop("log_events"), **kwargs))
+        else:
+            history, log_events = run
+            prepared.append(_prepare(history, log_events))
+    figure, axes = _new_figure(len(prepared))
+    width = max(_width(p) for p in prepared)
+    right = max(
+        _draw(p.table, p.spans, p.title, ax, status=p.status, width=width)
+        for p, ax in zip(prepared, axes, strict=True)
+    )
+    _set_xlim(axes, right)
+    for ax in axes[:-1]:
+        ax.set_xlabel("")
+    _add_legend(figure)
+    timelines = tuple(
+        Timeline(
+            figure=figure,
+            table=p.table,
+            summary=p.summary,
+            verdict=p.verdict,
+            title=p.title,
+            spans=tuple(p.spans),
+            status=p.status,
+        )  # fmt: skip
+        for p in prepared
+    )
+    return TimelineGroup(figure=figure, timelines=timelines)
