@@ -43,7 +43,7 @@ import ipywidgets as widgets
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from labkit import variants
-from labkit.timeline import Timeline, timeline
+from labkit.timeline import Canvas, Timeline, legend_html, timeline
 from labkit.verdict import WORDS, Verdict, cause_of, decision_bullets
 
 __all__ = ["PolicyLab", "LabResult", "WorldState", "PREDICTIONS", "APPLY_OPTIONS", "TEXT"]
@@ -228,6 +228,7 @@ class PolicyLab:
         self.log_group = self.log_group_arn.split(":log-group:", 1)[1]
         self.results: list[LabResult] = []
         self._managed_documents: dict[str, dict] = {}
+        self._canvas: Canvas | None = None
         self._build()
         self._sync(self.world_state())
 
@@ -266,6 +267,7 @@ class PolicyLab:
         self.button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.verdict = widgets.HTML(value=f"<i>{html.escape(TEXT['start'])}</i>")
         self.figure = widgets.Output()
+        self.legend = widgets.HTML(value="")
         self.explanation = widgets.HTML(value="")
         self.button.on_click(lambda _b: self._on_click())
         self.panel = widgets.VBox(
@@ -277,6 +279,7 @@ class PolicyLab:
                 self.button,
                 self.verdict,
                 self.figure,
+                self.legend,
                 self.explanation,
             ]
         )  # fmt: skip
@@ -334,7 +337,6 @@ class PolicyLab:
     def run(self) -> LabResult:
         """Apply the chosen settings, run one execution, and show what was delivered."""
         prediction = self.predict.value
-        choice = (self.resource_policy.value, self.role.value)
         notes: list[str] = []
         rejected_document = self._custom_text()
         try:
@@ -353,12 +355,9 @@ class PolicyLab:
             )  # fmt: skip
             result = LabResult(verdict=verdict, error=f"{code}: {message}")
         else:
-            result = self._run_once(notes, aws_changes, choice)
-        state = self.world_state()
+            result = self._run_once(notes, aws_changes)
+        state = result.world or self.world_state()
         result = replace(result, world=state)
-        if result.error is None:  # the point of what is in force (AWS may have changed it)
-            point = _teaching_point(state.resource_policy, state.role)
-            result = replace(result, verdict=replace(result.verdict, teaching_point=point))
         if prediction is not None:
             result = replace(
                 result, prediction=prediction, prediction_correct=result.outcome == prediction
@@ -488,6 +487,8 @@ class PolicyLab:
             if name not in inline:
                 self.iam.delete_role_policy(RoleName=self.role_name, PolicyName=name)
         for name, doc in inline.items():
+            if _same_document(before["inline"].get(name), doc):
+                continue  # already so: no call (a Run with unchanged settings stays quick)
             text = doc if isinstance(doc, str) else json.dumps(doc)
             self.iam.put_role_policy(RoleName=self.role_name, PolicyName=name, PolicyDocument=text)
         for arn in managed:
@@ -510,12 +511,14 @@ class PolicyLab:
             if variants.DELIVERY_POLICY_NAME in before["resource"]:
                 self.logs.delete_resource_policy(policyName=variants.DELIVERY_POLICY_NAME)
         elif group is not None:
+            if _same_document(group["policyDocument"], document):
+                return
             self.logs.put_resource_policy(
                 policyName=group["policyName"],
                 policyDocument=document,
                 resourceArn=self.log_group_arn,
             )
-        else:
+        elif not _same_document(before["resource"].get(variants.DELIVERY_POLICY_NAME), document):
             self.logs.put_resource_policy(
                 policyName=variants.DELIVERY_POLICY_NAME, policyDocument=document
             )
@@ -573,9 +576,8 @@ class PolicyLab:
 
     # ------------------------------------------------------------------ running
 
-    def _run_once(
-        self, notes: list[str], aws_changes: tuple[str, ...], choice: tuple[str, str]
-    ) -> LabResult:
+    def _run_once(self, notes: list[str], aws_changes: tuple[str, ...]) -> LabResult:
+        state = self.world_state()  # what is in force for this execution
         started = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, input="{}")
         execution_arn = started["executionArn"]
         self.world.settle()
@@ -583,15 +585,13 @@ class PolicyLab:
         status = self.sfn.describe_execution(executionArn=execution_arn)["status"]
         start_ms = int(history[0]["timestamp"].timestamp() * 1000) if history else None
         log_events = _log_events(self.logs, self.log_group, start_ms)
-        machine = self.sfn.describe_state_machine(stateMachineArn=self.state_machine_arn)
-        logging = machine.get("loggingConfiguration") or {}
-        level = logging.get("level", "OFF")
+        level = state.level
         tl = timeline(
             history,
             log_events,
             level=level,
             execution_arn=execution_arn,
-            include_execution_data=bool(logging.get("includeExecutionData")),
+            include_execution_data=state.include_execution_data,
             status=status,
         )
         s = tl.summary
@@ -605,8 +605,8 @@ class PolicyLab:
                 if decision is not None:
                     notes.append(TEXT["judged-locally"])
             cause = cause or cause_of(decision)
-            if decision is not None and self._role_could_write(decision.request.resource):
-                role = variants.variant("role", choice[1]).label
+            if decision is not None and self._role_could_write(state, decision.request.resource):
+                role = variants.variant("role", state.role).label
                 notes.insert(0, WORDS["role-not-consulted"].format(role=role))
         verdict = Verdict(
             status=status,
@@ -618,6 +618,7 @@ class PolicyLab:
             action=decision.request.action if decision is not None else None,
             notes=(*aws_changes, *notes),
             details=decision_bullets(decision) if decision is not None else (),
+            teaching_point=_teaching_point(state.resource_policy, state.role),
         )
         return LabResult(
             verdict=verdict,
@@ -629,6 +630,7 @@ class PolicyLab:
             execution_arn=execution_arn,
             status=status,
             aws_changes=aws_changes,
+            world=state,
         )
 
     def _decision(self, execution_arn: str) -> tuple[Any, str | None]:
@@ -661,14 +663,13 @@ class PolicyLab:
             policies, action="logs:PutLogEvents", resource=resource, context=context
         )
 
-    def _role_could_write(self, resource: str) -> bool:
+    def _role_could_write(self, state: WorldState, resource: str) -> bool:
         """Whether the role's own policies allow logs:PutLogEvents on ``resource`` (they are not
         consulted at delivery; this only lets the verdict say so)."""
         from labkit.iam import Policy, PolicyError, Request, evaluate
 
-        snap = self._snapshot()
-        documents = [self._managed_document(arn) for arn in snap["managed"]]
-        documents += list(snap["inline"].values())
+        documents = [self._managed_document(arn) for arn in state.managed_arns]
+        documents += list(state.inline.values())
         policies = []
         for doc in documents:
             try:
@@ -702,7 +703,11 @@ class PolicyLab:
         self.verdict.value = "".join(parts)
         self.figure.outputs = ()
         if result.timeline is not None:
-            self.figure.outputs = (_display_output(result.timeline),)
+            if self._canvas is None:
+                self._canvas = Canvas()
+            png = self._canvas.png(result.timeline)
+            self.figure.outputs = (_display_output(result.timeline, png),)
+        self.legend.value = legend_html() if result.timeline is not None else ""
         self.explanation.value = result.world._repr_html_() if result.world else ""
 
 
@@ -712,6 +717,19 @@ def _teaching_point(resource_key: str, role_key: str) -> str:
     if role_key not in ("article", "log-delivery"):
         points.append(variants.variant("role", role_key).teaching_point)
     return " ".join(points)
+
+
+def _same_document(old: Any, new: Any) -> bool:
+    """Whether two policy documents (text or parsed) are the same JSON; False if either is
+    missing or malformed (a malformed one is always sent, so AWS's error shows)."""
+    if old is None or new is None:
+        return False
+    try:
+        a = json.loads(old) if isinstance(old, str) else old
+        b = json.loads(new) if isinstance(new, str) else new
+    except ValueError:
+        return False
+    return a == b
 
 
 def _pretty(document: Any) -> str:
@@ -744,7 +762,7 @@ def _implicit_changes(written: Mapping[str, Any], after: Mapping[str, Any]) -> t
     return tuple(out)
 
 
-def _display_output(timeline: Any) -> dict[str, Any]:
+def _display_output(timeline: Any, png: bytes) -> dict[str, Any]:
     """A display_data output for an Output widget, with the PNG base64-encoded.
 
     ``Output.append_display_data`` keeps ``_repr_png_``'s raw bytes, which the widget comm
@@ -754,7 +772,7 @@ def _display_output(timeline: Any) -> dict[str, Any]:
     return {
         "output_type": "display_data",
         "data": {
-            "image/png": base64.b64encode(timeline.png()).decode("ascii"),
+            "image/png": base64.b64encode(png).decode("ascii"),
             "text/plain": repr(timeline),
         },
         "metadata": {},

@@ -43,6 +43,7 @@ def test_auto_created_delivers_everything(lab):
     # a browser renders image/png only as base64 text; raw bytes arrive as "[object Object]"
     png = shown["data"]["image/png"]
     assert isinstance(png, str) and base64.b64decode(png).startswith(b"\x89PNG\r\n\x1a\n")
+    assert "log event delivered" in lab.legend.value  # the legend is HTML under the picture
 
 
 def test_no_resource_policy_verdict_is_short_and_folds_the_evidence(lab):

@@ -255,3 +255,21 @@ def test_several_runs_share_one_x_axis():
     assert group.table["run"].tolist() == [1] * 6 + [2] * 6 + [3] * 6
     assert len(group.figure.legends) == 1 and group.png()[:4] == b"\x89PNG"
     assert repr(group).startswith("<TimelineGroup: Phase 1 — 6/6 delivered | ")
+
+
+def test_canvas_reuses_one_figure_without_leftovers_and_legend_is_html():
+    from labkit.timeline import Canvas, legend_html
+
+    history = pass_history()
+    ok = timeline(history, [log_event(e) for e in history])
+    dropped = timeline(history, [])
+    canvas = Canvas()
+    first = canvas.png(dropped)
+    children = len(canvas.ax.get_children())
+    canvas.png(ok)
+    again = canvas.png(dropped)
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and again == first  # same picture, same bytes
+    assert len(canvas.ax.get_children()) == children  # the previous run's artists are gone
+    assert ok.drawn is None  # the Timeline's own figure is drawn only when asked for
+    page = legend_html()
+    assert "dropped (never arrives)" in page and "#D55E00" in page and "background:#ffffff" in page
