@@ -43,7 +43,8 @@ import ipywidgets as widgets
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from labkit import variants
-from labkit.timeline import Canvas, Timeline, legend_html, timeline
+from labkit.timeline import Timeline, timeline
+from labkit.timeline_figure import Canvas, legend_html
 from labkit.verdict import WORDS, Verdict, cause_of, decision_bullets
 
 __all__ = ["PolicyLab", "LabResult", "WorldState", "PREDICTIONS", "APPLY_OPTIONS", "TEXT"]
