@@ -302,3 +302,18 @@ def html_text(value: str) -> str:
     import re
 
     return re.sub(r"<[^>]+>", "", value)
+
+
+def test_real_world_code_path_judges_the_cause_from_the_policies(tmp_path):
+    # labkit.aws(dry_run=True): the real world's code answered offline; real AWS gives no
+    # reason for a dropped event, so the lab judges it from the policies it reads back
+    world = labkit.aws(
+        dry_run=True, progress=False, out=lambda _line: None, ledger_path=tmp_path / "l.jsonl"
+    )
+    try:
+        lab = PolicyLab(world)
+        result = lab.set(resource_policy="wrong-principal").run()
+        assert result.delivered == 0 and result.verdict.cause == "wrong-principal"
+        assert "labkit judged the cause" in result.verdict.text()
+    finally:
+        world.close()
