@@ -116,6 +116,9 @@ class LabResult:
     def __str__(self) -> str:
         return str(self.verdict)
 
+    def __repr__(self) -> str:
+        return f"<LabResult: {self.verdict.headline}>"
+
     def _repr_html_(self) -> str:
         return self.verdict._repr_html_()
 

@@ -140,6 +140,9 @@ class Verdict:
     def __str__(self) -> str:
         return self.headline
 
+    def __repr__(self) -> str:
+        return f"<Verdict: {self.headline}>"
+
     def __getitem__(self, index):  # code written when the verdict was a plain string
         return self.headline[index]
 

@@ -317,3 +317,10 @@ def test_real_world_code_path_judges_the_cause_from_the_policies(tmp_path):
         assert "labkit judged the cause" in result.verdict.text()
     finally:
         world.close()
+
+
+def test_reprs_are_one_short_line(lab):
+    result = lab.run()
+    assert repr(result) == "<LabResult: Execution SUCCEEDED · 20 of 20 events delivered>"
+    assert repr(result.verdict) == "<Verdict: Execution SUCCEEDED · 20 of 20 events delivered>"
+    assert result.verdict[:19] == "Execution SUCCEEDED"  # slicing still works (lesson 07)
