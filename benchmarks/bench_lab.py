@@ -1,7 +1,10 @@
 """Policy lab speed: one Run (apply, execute, deliver, draw) to a new figure, driven from code.
 
-Goal: p95 under 250 ms on the 2-core machine (a click should feel immediate). Printed
-numbers only; no assertion.
+Goal: p95 under 100 ms on an idle 2-core machine (a click should feel immediate; issue 12).
+The click ends when the panel holds the new PNG, its verdict and the world's state read
+back. Printed numbers only; no assertion. On a shared, busy machine the numbers are
+several times higher, so the process CPU time of each click is printed too: it is close
+to what an idle machine's wall-clock time would be (single-threaded work, no waiting).
 
     python benchmarks/bench_lab.py
 """
@@ -16,7 +19,7 @@ from labkit.lab import PolicyLab
 
 RUNS = 30
 SETTINGS = (
-    {"resource_policy": "auto-created", "role": "log-delivery"},
+    {"resource_policy": "auto-created", "role": "article"},
     {"resource_policy": "none", "role": "AdministratorAccess"},
 )
 
@@ -32,12 +35,13 @@ def run() -> list[dict]:
         lab = PolicyLab(world)
         lab.run()  # warm-up: imports, fonts, first figure
         for settings in SETTINGS:
-            times = []
+            times, cpu = [], []
             for _ in range(RUNS):
                 lab.set(**settings)
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 lab.button.click()  # apply + execute + settle + timeline + PNG into the Output
                 times.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
             rows.append(
                 {
                     "bench": "lab_run_click",
@@ -45,7 +49,12 @@ def run() -> list[dict]:
                     "runs": RUNS,
                     "p50_ms": round(statistics.median(times), 1),
                     "p95_ms": round(_percentile(times, 0.95), 1),
-                    "goal_p95_ms": 250,
+                    "cpu_p50_ms": round(statistics.median(cpu), 1),
+                    "cpu_p95_ms": round(_percentile(cpu, 0.95), 1),
+                    "name": f"Run click to new figure ({settings['resource_policy']})",
+                    "median": round(statistics.median(times), 1),
+                    "unit": "ms",
+                    "goal": "p95 < 100 ms (idle machine)",
                 }
             )
     return rows
@@ -53,4 +62,7 @@ def run() -> list[dict]:
 
 if __name__ == "__main__":
     for row in run():
-        print(row)
+        print(
+            f"{row['name']:44} wall p50 {row['p50_ms']:6.1f} p95 {row['p95_ms']:6.1f} ms | "
+            f"CPU p50 {row['cpu_p50_ms']:6.1f} p95 {row['cpu_p95_ms']:6.1f} ms"
+        )

@@ -11,15 +11,23 @@ AWS facts the lab lets a learner test (each shown by the world, not asserted her
   qiita.com/tmiki/items/1ad26ca38f8b68e00df1; role list [DOC]
   https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
 * Changing the log level or ``includeExecutionData`` is an ``UpdateStateMachine`` call
-  (``loggingConfiguration``). [DOC] Step Functions API Reference, UpdateStateMachine.
+  (``loggingConfiguration``). [DOC] Step Functions API Reference, UpdateStateMachine. So
+  "Apply now" (no update) never changes them: the panel says so and shows the level in force.
+* An update with logging re-runs log-delivery set-up, which may put the resource policy
+  back [DOC that set-up creates it; INFER that an update does so again]: the panel names such
+  changes AWS made by itself.
 
 Every change goes through plain boto3 on ``world.client(...)``, so the lab runs unchanged
 on the offline world and on a real account. A change AWS rejects is undone (the previous
-policies are put back) and AWS's error code and message are shown in the panel.
+policies are put back) and AWS's error code and message are shown in the panel. After every
+Run the controls are set from the world as it is (read back with boto3), so the panel never
+shows a setting the world does not have.
 
-Widgets follow the nbval-safe rules: outputs are replaced with ``Output.outputs = ()`` and
-``append_display_data``/``append_stdout`` (never ``with out:``, never ``clear_output``), and
-construction is deterministic so the panel's ``text/plain`` repr is stable.
+Widgets follow the nbval-safe rules: outputs are replaced with ``Output.outputs = (...)``
+(never ``with out:``, never ``clear_output``), and construction is deterministic so the
+panel's ``text/plain`` repr is stable. User-facing words are in :data:`TEXT` and
+:data:`PREDICTIONS` (one place to translate); the verdict's words are in
+:mod:`labkit.verdict`.
 """
 
 from __future__ import annotations
@@ -27,39 +35,61 @@ from __future__ import annotations
 import base64
 import html
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ipywidgets as widgets
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from labkit import variants
+from labkit.lab_world import Choice, LabWorld, WorldState
 from labkit.timeline import Timeline, timeline
+from labkit.timeline_figure import Canvas, legend_html
+from labkit.verdict import WORDS, Verdict, cause_of, decision_bullets
 from labkit.widget_repr import widget_bundle
 
-__all__ = ["PolicyLab", "LabResult", "PREDICTIONS", "APPLY_OPTIONS"]
+__all__ = ["PolicyLab", "LabResult", "WorldState", "PREDICTIONS", "APPLY_OPTIONS", "TEXT"]
 
-#: The "predict first" choices, and how each is judged against a result.
+#: The optional "predict first" choices, and the outcome each names (see LabResult.outcome).
 PREDICTIONS = (
     ("All logged events arrive", "all"),
     ("Some arrive, some are dropped", "some"),
-    ("None arrive", "none"),
-    ("AWS rejects the change", "error"),
+    ("None of the logged events arrive", "none"),
+    ("Nothing is logged at this level", "not-logged"),
+    ("The change is rejected", "error"),
 )
 APPLY_OPTIONS = (
-    ("now, on the existing machine", "now"),
-    ("by updating the state machine", "update"),
+    ("now, on the existing machine (no UpdateStateMachine)", "now"),
+    ("by updating the state machine (UpdateStateMachine)", "update"),
 )
 LEVEL_OPTIONS = ("ALL", "ERROR", "FATAL", "OFF")
 _STYLE = {"description_width": "initial"}
 
+#: Every sentence the panel shows (besides the verdict's own words): translate here.
+TEXT = {
+    "start": "Choose, predict if you like, then press Run.",
+    "predicted-right": "✓ You predicted “{choice}”, and that is what happened.",
+    "predicted-wrong": "✗ You predicted “{choice}”; what happened: “{actual}”.",
+    "no-prediction": "No prediction this time (it is optional, and predicting first helps).",
+    "rejected-role": (
+        "Creating or updating a state machine with logging checks the role's log-delivery "
+        "permissions. The same message has also been reported when the resource policy, "
+        "not the role, was at fault."
+    ),
+    "rejected-other": "AWS checks a document when it is put; a rejected change changes nothing.",
+    "judged-locally": (
+        "AWS does not say why an event was not delivered: labkit judged the cause from the "
+        "resource policies it read (an inference)."
+    ),
+    "panel-error": "The lab could not finish this Run: {error}",
+}
+
 
 @dataclass(frozen=True)
 class LabResult:
-    """What one Run did: the verdict line and the numbers, decision and picture behind it."""
+    """What one Run did: the verdict and the numbers, decision, picture and world behind it."""
 
-    verdict: str
+    verdict: Verdict
     delivered: int = 0
     logged: int = 0
     dropped: int = 0
@@ -67,25 +97,41 @@ class LabResult:
     error: str | None = None  # "Code: message" of a change AWS rejected
     timeline: Timeline | None = None
     execution_arn: str | None = None
+    status: str | None = None  # the execution's status (DescribeExecution)
     prediction: str | None = None
     prediction_correct: bool | None = None
+    aws_changes: tuple[str, ...] = ()  # changes AWS made by itself during this Run
+    world: WorldState | None = field(default=None, repr=False)
 
     @property
     def outcome(self) -> str:
-        """``"all"``, ``"some"``, ``"none"`` (delivered vs logged) or ``"error"``."""
+        """``"error"``, ``"not-logged"``, ``"all"``, ``"none"`` or ``"some"``."""
         if self.error is not None:
             return "error"
+        if self.logged == 0:
+            return "not-logged"
         if self.delivered == self.logged:
-            return "all" if self.logged else "none"
+            return "all"
         return "none" if self.delivered == 0 else "some"
 
     def __str__(self) -> str:
-        return self.verdict
+        return str(self.verdict)
+
+    def __repr__(self) -> str:
+        return f"<LabResult: {self.verdict.headline}>"
+
+    def _repr_html_(self) -> str:
+        return self.verdict._repr_html_()
 
 
-def _error_text(error: ClientError) -> str:
-    info = error.response.get("Error", {})
-    return f"{info.get('Code', 'Error')}: {info.get('Message', '')}"
+def _error_parts(error: Exception) -> tuple[str, str]:
+    """(AWS error code, message) of a rejected call, without a traceback."""
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        return str(info.get("Code", "Error")), str(info.get("Message", ""))
+    if isinstance(error, ParamValidationError):  # botocore checks parameters before sending
+        return "ValidationException", str(error).split(":", 1)[-1].strip()
+    return type(error).__name__, str(error)
 
 
 def _article_machine(world) -> str:
@@ -97,7 +143,7 @@ def _article_machine(world) -> str:
     return article.create_state_machine(world.client("stepfunctions"), role_arn, log_group_arn)
 
 
-class PolicyLab:
+class PolicyLab(LabWorld):
     """An ipywidgets panel over one state machine in ``world`` (offline or real).
 
     Args:
@@ -108,81 +154,54 @@ class PolicyLab:
     >>> lab = PolicyLab(labkit.offline())                       # doctest: +SKIP
     >>> lab.set(resource_policy="none", role="AdministratorAccess")
     >>> print(lab.run())                                        # doctest: +SKIP
-    0 of 20 events delivered: no resource policy statement allows ...
+    Execution SUCCEEDED · 0 of 20 events delivered: no resource policy lets the log service write
     """
 
     def __init__(self, world, *, state_machine_arn: str | None = None) -> None:
-        self.world = world
-        self.sfn = world.client("stepfunctions")
-        self.logs = world.client("logs")
-        self.iam = world.client("iam")
-        self.state_machine_arn = state_machine_arn or _article_machine(world)
-        machine = self.sfn.describe_state_machine(stateMachineArn=self.state_machine_arn)
-        self.role_name = machine["roleArn"].rsplit("/", 1)[-1]
-        logging = machine.get("loggingConfiguration") or {}
-        destinations = logging.get("destinations") or []
-        if not destinations:
-            raise ValueError("the lab needs a state machine that logs to a CloudWatch Logs group")
-        arn = destinations[0]["cloudWatchLogsLogGroup"]["logGroupArn"]
-        self.log_group_arn = arn[:-2] if arn.endswith(":*") else arn
-        parts = self.log_group_arn.split(":")
-        self.region, self.account = parts[3], parts[4]
-        self.log_group = self.log_group_arn.split(":log-group:", 1)[1]
+        super().__init__(world, state_machine_arn or _article_machine(world))
         self.results: list[LabResult] = []
-        self._build(
-            level=logging.get("level", "ALL"), data=bool(logging.get("includeExecutionData"))
-        )
+        self._canvas: Canvas | None = None
+        self._build()
+        self._sync(self.world_state())
 
     # ------------------------------------------------------------------ widgets
 
-    def _build(self, *, level: str, data: bool) -> None:
-        ctx = self._context()
+    def _build(self) -> None:
         rp = [(v.label, v.key) for v in variants.RESOURCE_POLICY_VARIANTS]
         role = [(v.label, v.key) for v in variants.ROLE_VARIANTS]
         wide = widgets.Layout(width="420px")
         self.resource_policy = widgets.Dropdown(
-            options=rp,
-            value="auto-created",
-            description="Resource policy",
-            style=_STYLE,
+            options=rp, value="auto-created", description="Resource policy", style=_STYLE,
             layout=wide,
-        )
+        )  # fmt: skip
         self.role = widgets.Dropdown(
-            options=role,
-            value="log-delivery",
-            description="Role policies",
-            style=_STYLE,
-            layout=wide,
+            options=role, value="article", description="Role policies", style=_STYLE, layout=wide
         )
         self.level = widgets.Dropdown(
-            options=list(LEVEL_OPTIONS), value=level, description="Log level", style=_STYLE
+            options=list(LEVEL_OPTIONS), value="ALL", description="Log level", style=_STYLE
         )
         self.include_execution_data = widgets.Checkbox(
-            value=data, description="includeExecutionData", indent=False
+            value=False, description="includeExecutionData", indent=False
         )
         self.apply = widgets.RadioButtons(
             options=list(APPLY_OPTIONS), value="now", description="Apply change", style=_STYLE
         )
         editor = widgets.Layout(width="100%", height="180px")
-        auto = json.dumps(variants.resource_policy("auto-created", **ctx), indent=2)
-        documented = variants.role_policies("log-delivery").inline[variants.INLINE_POLICY_NAME]
         self.resource_policy_json = widgets.Textarea(
-            value=auto, description="Custom resource policy", style=_STYLE, layout=editor
+            value="", description="Custom resource policy", style=_STYLE, layout=editor
         )
         self.role_json = widgets.Textarea(
-            value=json.dumps(documented, indent=2),
-            description="Custom role policy",
-            style=_STYLE,
-            layout=editor,
+            value="", description="Custom role policy", style=_STYLE, layout=editor
         )
         self.predict = widgets.RadioButtons(
-            options=list(PREDICTIONS), value=None, description="Predict first:", style=_STYLE
+            options=list(PREDICTIONS), value=None, description="Predict (optional):", style=_STYLE
         )
         self.button = widgets.Button(description="Run", button_style="primary", icon="play")
-        self.verdict = widgets.HTML(value="<i>Choose, predict, then press Run.</i>")
+        self.verdict = widgets.HTML(value=f"<i>{html.escape(TEXT['start'])}</i>")
         self.figure = widgets.Output()
+        self.legend = widgets.HTML(value="")
         self.explanation = widgets.HTML(value="")
-        self.button.on_click(lambda _b: self.run())
+        self.button.on_click(lambda _b: self._on_click())
         self.panel = widgets.VBox(
             [
                 widgets.HBox([widgets.VBox([self.resource_policy, self.role]), widgets.VBox([self.level, self.include_execution_data])]),
@@ -192,6 +211,7 @@ class PolicyLab:
                 self.button,
                 self.verdict,
                 self.figure,
+                self.legend,
                 self.explanation,
             ]
         )  # fmt: skip
@@ -205,14 +225,6 @@ class PolicyLab:
 
     def __repr__(self) -> str:
         return f"<PolicyLab {self.state_machine_arn.rsplit(':', 1)[-1]} -> {self.log_group}>"
-
-    def _context(self) -> dict[str, str]:
-        return {
-            "account": self.account,
-            "region": self.region,
-            "log_group": self.log_group,
-            "state_machine_arn": self.state_machine_arn,
-        }
 
     # ------------------------------------------------------------------ programmatic API
 
@@ -244,221 +256,195 @@ class PolicyLab:
         if role_json is not None:
             self.role_json.value = role_json
         if predict is not None:
+            choices = [key for _, key in PREDICTIONS]
+            if predict not in choices:
+                raise ValueError(f"predict must be one of {choices}, not {predict!r}")
             self.predict.value = predict
         return self
 
     def run(self) -> LabResult:
         """Apply the chosen settings, run one execution, and show what was delivered."""
         prediction = self.predict.value
+        notes: list[str] = []
+        rejected_document = self._custom_text()
         try:
-            self._apply()
-        except ClientError as error:
-            result = LabResult(
-                verdict=f"Change rejected: {_error_text(error)}. The previous settings are kept.",
-                error=_error_text(error),
+            aws_changes = self._apply(self._choice(), notes)
+        except (ClientError, BotoCoreError) as error:
+            code, message = _error_parts(error)
+            point = (
+                TEXT["rejected-role"] if code == "AccessDeniedException" else TEXT["rejected-other"]
             )
+            details = (
+                ((WORDS["rejected-document"], rejected_document),) if rejected_document else ()
+            )
+            verdict = Verdict(
+                status=None, error_code=code, error_message=message, teaching_point=point,
+                details=details,
+            )  # fmt: skip
+            result = LabResult(verdict=verdict, error=f"{code}: {message}")
         else:
-            result = self._run_once()
+            result = self._run_once(notes, aws_changes)
+        state = result.world or self.world_state()
+        result = replace(result, world=state)
         if prediction is not None:
-            result = _judge(result, prediction)
+            result = replace(
+                result, prediction=prediction, prediction_correct=result.outcome == prediction
+            )
+        self._sync(state)
         self._show(result)
         self.results.append(result)
         self.predict.value = None  # ask again before the next run
         return result
 
-    # ------------------------------------------------------------------ applying changes
-
-    def _snapshot(self) -> dict[str, Any]:
-        """The policies the lab may change, to put back if AWS rejects a change."""
-        policies = self.logs.describe_resource_policies().get("resourcePolicies", [])
-        attached = self.iam.list_attached_role_policies(RoleName=self.role_name)["AttachedPolicies"]
-        inline = {
-            name: self.iam.get_role_policy(RoleName=self.role_name, PolicyName=name)[
-                "PolicyDocument"
-            ]
-            for name in self.iam.list_role_policies(RoleName=self.role_name)["PolicyNames"]
-        }
-        return {
-            "resource": {
-                p["policyName"]: p["policyDocument"] for p in policies if "resourceArn" not in p
-            },
-            "group": self._group_policy(),
-            "managed": tuple(p["PolicyArn"] for p in attached),
-            "inline": inline,
-        }
-
-    def _group_policy(self) -> dict | None:
-        """The log group's own policy (profile "current": one per log group), if any."""
-        if getattr(self.world, "profile", "current") != "current":
-            return None
-        found = self.logs.describe_resource_policies(
-            policyScope="RESOURCE", resourceArn=self.log_group_arn
-        )
-        policies = found.get("resourcePolicies", [])
-        return policies[0] if policies else None
-
-    def _apply(self) -> None:
-        before = self._snapshot()
+    def _on_click(self) -> None:
+        """The Run button: like :meth:`run`, with any failure shown inside the widget."""
         try:
-            self._apply_role(before)
-            self._apply_resource_policy(before)
-            self._apply_logging()
-        except ClientError:
-            self._restore(before)
-            raise
-
-    def _apply_role(self, before: Mapping[str, Any]) -> None:
-        key = self.role.value
-        custom = self.role_json.value if key == "custom" else None
-        if key == "custom":
-            setup = variants.RoleSetup(inline={variants.INLINE_POLICY_NAME: custom})
-        else:
-            setup = variants.role_policies(key, **self._context())
-        self._set_role(before, setup.managed_arns, dict(setup.inline))
-
-    def _set_role(self, before: Mapping[str, Any], managed, inline: Mapping[str, Any]) -> None:
-        for arn in before["managed"]:
-            if arn not in managed:
-                self.iam.detach_role_policy(RoleName=self.role_name, PolicyArn=arn)
-        for name in before["inline"]:
-            if name not in inline:
-                self.iam.delete_role_policy(RoleName=self.role_name, PolicyName=name)
-        for name, doc in inline.items():
-            text = doc if isinstance(doc, str) else json.dumps(doc)
-            self.iam.put_role_policy(RoleName=self.role_name, PolicyName=name, PolicyDocument=text)
-        for arn in managed:
-            if arn not in before["managed"]:
-                self.iam.attach_role_policy(RoleName=self.role_name, PolicyArn=arn)
-
-    def _apply_resource_policy(self, before: Mapping[str, Any]) -> None:
-        key = self.resource_policy.value
-        if key == "custom":
-            document: str | None = self.resource_policy_json.value
-        else:
-            doc = variants.resource_policy(key, **self._context())
-            document = None if doc is None else json.dumps(doc)
-        group = before["group"]
-        if document is None:
-            if group is not None:
-                self.logs.delete_resource_policy(
-                    policyName=group["policyName"], resourceArn=self.log_group_arn
-                )
-            if variants.DELIVERY_POLICY_NAME in before["resource"]:
-                self.logs.delete_resource_policy(policyName=variants.DELIVERY_POLICY_NAME)
-        elif group is not None:
-            self.logs.put_resource_policy(
-                policyName=group["policyName"],
-                policyDocument=document,
-                resourceArn=self.log_group_arn,
-            )
-        else:
-            self.logs.put_resource_policy(
-                policyName=variants.DELIVERY_POLICY_NAME, policyDocument=document
+            self.run()
+        except Exception as error:  # noqa: BLE001 - a widget must not print a traceback
+            code, message = _error_parts(error)
+            text = TEXT["panel-error"].format(error=f"{code}: {message}")
+            self.verdict.value = (
+                f'<div style="color:var(--jp-error-color1, #c62828);white-space:normal">'
+                f"{html.escape(text)}</div>"
             )
 
-    def _apply_logging(self) -> None:
-        machine = self.sfn.describe_state_machine(stateMachineArn=self.state_machine_arn)
-        current = machine.get("loggingConfiguration") or {}
-        wanted = {
-            "level": self.level.value,
-            "includeExecutionData": bool(self.include_execution_data.value),
-            "destinations": [
-                {"cloudWatchLogsLogGroup": {"logGroupArn": f"{self.log_group_arn}:*"}}
-            ],
-        }
-        unchanged = (
-            current.get("level") == wanted["level"]
-            and bool(current.get("includeExecutionData")) == wanted["includeExecutionData"]
+    def _choice(self) -> Choice:
+        return Choice(
+            resource_policy=self.resource_policy.value,
+            role=self.role.value,
+            level=self.level.value,
+            include_execution_data=bool(self.include_execution_data.value),
+            apply=self.apply.value,
+            resource_policy_json=self.resource_policy_json.value,
+            role_json=self.role_json.value,
         )
-        if self.apply.value == "update" or not unchanged:
-            # a level change is itself an UpdateStateMachine, which re-runs log-delivery set-up
-            self.sfn.update_state_machine(
-                stateMachineArn=self.state_machine_arn, loggingConfiguration=wanted
-            )
 
-    def _restore(self, before: Mapping[str, Any]) -> None:
-        """Put the role's and the log group's policies back as they were."""
-        now = self._snapshot()
-        self._set_role(now, before["managed"], before["inline"])
-        for name in now["resource"]:
-            if name not in before["resource"]:
-                self.logs.delete_resource_policy(policyName=name)
-        for name, document in before["resource"].items():
-            if now["resource"].get(name) != document:
-                self.logs.put_resource_policy(policyName=name, policyDocument=document)
-        group, old = now["group"], before["group"]
-        if old is not None and (group is None or group["policyDocument"] != old["policyDocument"]):
-            self.logs.put_resource_policy(
-                policyName=old["policyName"],
-                policyDocument=old["policyDocument"],
-                resourceArn=self.log_group_arn,
-            )
-        elif old is None and group is not None:
-            self.logs.delete_resource_policy(
-                policyName=group["policyName"], resourceArn=self.log_group_arn
-            )
+    def _custom_text(self) -> tuple[str, ...] | None:
+        """The custom documents about to be put (shown again if AWS rejects them)."""
+        texts = []
+        if self.resource_policy.value == "custom":
+            texts.append(self.resource_policy_json.value)
+        if self.role.value == "custom":
+            texts.append(self.role_json.value)
+        return tuple(texts) or None
+
+    def _sync(self, state: WorldState) -> None:
+        """Set every control from the world, so the panel shows what is, not what was asked."""
+        self.resource_policy.value = state.resource_policy
+        self.role.value = state.role
+        self.level.value = state.level
+        self.include_execution_data.value = state.include_execution_data
+        doc = state.resource_document
+        self.resource_policy_json.value = _pretty(doc) if doc is not None else ""
+        if state.inline:
+            self.role_json.value = _pretty(next(iter(state.inline.values())))
+        else:
+            documented = variants.role_policies("log-delivery").inline
+            self.role_json.value = _pretty(documented[variants.INLINE_POLICY_NAME])
+
+    # ------------------------------------------------------------------ applying changes
 
     # ------------------------------------------------------------------ running
 
-    def _run_once(self) -> LabResult:
+    def _run_once(self, notes: list[str], aws_changes: tuple[str, ...]) -> LabResult:
+        state = self.world_state()  # what is in force for this execution
         started = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, input="{}")
         execution_arn = started["executionArn"]
         self.world.settle()
         history = _history(self.sfn, execution_arn)
+        status = self.sfn.describe_execution(executionArn=execution_arn)["status"]
         start_ms = int(history[0]["timestamp"].timestamp() * 1000) if history else None
         log_events = _log_events(self.logs, self.log_group, start_ms)
-        decision, reason = self._decision(execution_arn)
+        level = state.level
         tl = timeline(
             history,
             log_events,
-            level=self.level.value,
+            level=level,
             execution_arn=execution_arn,
-            include_execution_data=bool(self.include_execution_data.value),
-            reason=reason,
+            include_execution_data=state.include_execution_data,
+            status=status,
         )
         s = tl.summary
+        decision = cause = None
+        if s["dropped"]:
+            decision, reason = self._decision(execution_arn)
+            if decision is None and reason and "does not exist" in reason:
+                cause = "no-log-group"
+            elif decision is None:
+                decision = self._local_decision()
+                if decision is not None:
+                    notes.append(TEXT["judged-locally"])
+            cause = cause or cause_of(decision)
+            if decision is not None and self._role_could_write(state, decision.request.resource):
+                role = variants.variant("role", state.role).label
+                notes.insert(0, WORDS["role-not-consulted"].format(role=role))
+        verdict = Verdict(
+            status=status,
+            delivered=s["delivered"],
+            logged=s["logged"],
+            events=s["events"],
+            level=level,
+            cause=cause or "delivered",
+            action=decision.request.action if decision is not None else None,
+            notes=(*aws_changes, *notes),
+            details=decision_bullets(decision) if decision is not None else (),
+            teaching_point=_teaching_point(state.resource_policy, state.role),
+        )
         return LabResult(
-            verdict=tl.verdict,
+            verdict=verdict,
             delivered=s["delivered"],
             logged=s["logged"],
             dropped=s["dropped"],
             decision=decision,
             timeline=tl,
             execution_arn=execution_arn,
+            status=status,
+            aws_changes=aws_changes,
+            world=state,
         )
-
-    def _decision(self, execution_arn: str) -> tuple[Any, str | None]:
-        """The IAM decision and one-line reason of this execution's first dropped event."""
-        frame = self.world.deliveries()
-        if frame is None or len(frame) == 0:
-            return None, None
-        rows = frame[(frame["execution_arn"] == execution_arn) & (frame["status"] == "dropped")]
-        if len(rows) == 0:
-            return None, None
-        first = rows.sort_values("event_id").iloc[0]
-        reason = first.get("reason")
-        return first.get("explanation"), (str(reason) if reason else None)
 
     # ------------------------------------------------------------------ showing
 
     def _show(self, result: LabResult) -> None:
-        colour = "#b00020" if result.error or result.dropped else "#1b5e20"
-        line = f'<b style="color:{colour}">{html.escape(result.verdict)}</b>'
-        if result.prediction_correct is not None:
-            mark = (
-                "\u2713 as you predicted"
-                if result.prediction_correct
-                else "\u2717 not what you predicted"
-            )
-            line += f"<br><i>{mark}</i>"
-        self.verdict.value = line
+        parts = [result.verdict._repr_html_()]
+        if result.prediction is not None:
+            labels = dict((key, label) for label, key in PREDICTIONS)
+            key = "predicted-right" if result.prediction_correct else "predicted-wrong"
+            line = TEXT[key].format(choice=labels[result.prediction], actual=labels[result.outcome])
+        else:
+            line = TEXT["no-prediction"]
+        parts.append(
+            f'<div style="color:var(--jp-ui-font-color2, #616161);white-space:normal">'
+            f"<i>{html.escape(line)}</i></div>"
+        )
+        self.verdict.value = "".join(parts)
         self.figure.outputs = ()
         if result.timeline is not None:
-            self.figure.outputs = (_display_output(result.timeline),)
-        self.explanation.value = _explain_html(result)
+            if self._canvas is None:
+                self._canvas = Canvas()
+            png = self._canvas.png(result.timeline)
+            self.figure.outputs = (_display_output(result.timeline, png),)
+        self.legend.value = legend_html() if result.timeline is not None else ""
+        self.explanation.value = result.world._repr_html_() if result.world else ""
 
 
-def _display_output(timeline: Any) -> dict[str, Any]:
+def _teaching_point(resource_key: str, role_key: str) -> str:
+    """The chosen variants' teaching points (the role's only when it is not the default)."""
+    points = [variants.variant("resource", resource_key).teaching_point]
+    if role_key not in ("article", "log-delivery"):
+        points.append(variants.variant("role", role_key).teaching_point)
+    return " ".join(points)
+
+
+def _pretty(document: Any) -> str:
+    try:
+        parsed = json.loads(document) if isinstance(document, str) else document
+    except ValueError:
+        return str(document)
+    return json.dumps(parsed, indent=2)
+
+
+def _display_output(timeline: Any, png: bytes) -> dict[str, Any]:
     """A display_data output for an Output widget, with the PNG base64-encoded.
 
     ``Output.append_display_data`` keeps ``_repr_png_``'s raw bytes, which the widget comm
@@ -468,32 +454,11 @@ def _display_output(timeline: Any) -> dict[str, Any]:
     return {
         "output_type": "display_data",
         "data": {
-            "image/png": base64.b64encode(timeline.png()).decode("ascii"),
+            "image/png": base64.b64encode(png).decode("ascii"),
             "text/plain": repr(timeline),
         },
         "metadata": {},
     }
-
-
-def _judge(result: LabResult, prediction: str) -> LabResult:
-    from dataclasses import replace
-
-    return replace(result, prediction=prediction, prediction_correct=result.outcome == prediction)
-
-
-def _explain_html(result: LabResult) -> str:
-    if result.error is not None:
-        return (
-            "<p>AWS answered with the error above, so the lab put the previous policies back. "
-            "Creating or updating a state machine with logging checks the role's log-delivery "
-            "permissions; the same message also appears when the resource policy cannot be updated.</p>"
-        )
-    decision = result.decision
-    if decision is None:
-        return ""
-    if hasattr(decision, "_repr_html_"):
-        return decision._repr_html_()
-    return f"<pre>{html.escape(str(decision))}</pre>"
 
 
 def _history(sfn, execution_arn: str) -> list[dict]:

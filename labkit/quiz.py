@@ -5,9 +5,13 @@ The question bank is data here in labkit, so the answers are not in the notebook
 the predict-the-outcome and bug-hunt items are *checked against the simulation* by
 ``tests/test_quiz.py``, so an answer key cannot drift from what the lab shows.
 
-The widget follows the nbval-safe pattern: feedback is written with
-``Output.outputs = ()`` + ``append_stdout`` (never ``with out:`` and never
-``clear_output``), so a checked notebook cell can call :meth:`Quiz.check` headlessly.
+Every question has its own hint for a first wrong answer (:data:`HINTS`) and an explanation
+once it is answered (right, or revealed after a second wrong answer). Feedback is styled
+HTML in JupyterLab's theme colours (``var(--jp-...)``, readable on light and dark themes),
+and a running score shows under each question; :func:`summary` (or :func:`score_widget`)
+closes lesson 07. The widget is nbval-safe: no ``Output`` capture, no ``clear_output``, and
+a checked notebook cell can call :meth:`Quiz.check` headlessly. User-facing words are in
+:data:`HINTS` and :data:`TEXT` (one place to translate).
 
 AWS facts the items rest on:
 
@@ -29,14 +33,79 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ipywidgets as widgets
 
 from labkit.widget_repr import widget_bundle
 
-__all__ = ["Question", "Feedback", "Quiz", "BANK", "bank", "question"]
+__all__ = [
+    "Question",
+    "Feedback",
+    "Quiz",
+    "Scoreboard",
+    "ScoreSummary",
+    "BANK",
+    "HINTS",
+    "TEXT",
+    "bank",
+    "question",
+    "summary",
+    "score_widget",
+    "reset_score",
+]
+
+#: Every sentence the quiz shows around the questions (translate here).
+TEXT = {
+    "check": "Check",
+    "choose-first": "Choose an option first.",
+    "correct": "✓ Correct.",
+    "hint": "✗ Not quite. Hint: {hint} Try again.",
+    "reveal": "✗ Not quite. The answer is “{answer}”.",
+    "again": "You already answered this one; your first result counts.",
+    "score": "Score so far: {right} of {answered} answered right ({first} at the first try); "
+    "{remaining} to go.",
+    "summary-title": "Your results",
+    "summary-line": "{right} of {total} questions answered right, {first} at the first try.",
+    "summary-unanswered": "Not answered yet: {count}.",
+    "summary-revisit": "Worth another look:",
+    "summary-none": "No question answered yet.",
+    "status-first": "right at the first try",
+    "status-second": "right after the hint",
+    "status-revealed": "answer revealed",
+    "status-open": "not answered",
+}
+
+#: Each question's hint for the first wrong answer: a nudge, not the answer.
+HINTS = {
+    "predict-admin-no-policy": "At delivery time, who calls logs:PutLogEvents, and which policy "
+    "is asked about it?",
+    "predict-role-none": "When are the role's log permissions checked: when the machine is set "
+    "up, or at every execution?",
+    "predict-update-role-none": "An UpdateStateMachine call with logging re-runs log-delivery "
+    "set-up. What does set-up need from the role?",
+    "predict-wildcard": "In a resource ARN pattern, does * stop at ':' and '/', or match "
+    "across them?",
+    "predict-level-error": "Which event types does level ERROR send to CloudWatch Logs? Did "
+    "this execution fail?",
+    "bug-wrong-principal": "Which service actually writes the events into the log group?",
+    "bug-missing-log-stream": "Which resource type do logs:CreateLogStream and "
+    "logs:PutLogEvents act on?",
+    "bug-wrong-region": "Compare each part of the Resource ARN with where the log group lives.",
+    "bug-destination-no-star": "Look at how the API reference says logGroupArn must end.",
+    "misconception-same-message": "Set-up may write two things: the log delivery and the "
+    "resource policy. Which of them can fail with this message?",
+    "misconception-best-effort": "What does AWS promise about the completeness and timeliness "
+    "of these logs?",
+    "misconception-role-at-delivery": "At delivery the caller is a service principal. Which "
+    "kind of policy can authorise a service principal?",
+}
+
+_GOOD = "var(--jp-success-color1, #1b7a3a)"
+_BAD = "var(--jp-error-color1, #c62828)"
+_WARN = "var(--jp-warn-color1, #a15c00)"
+_MUTED = "var(--jp-ui-font-color2, #616161)"
 
 
 @dataclass(frozen=True)
@@ -58,16 +127,32 @@ class Question:
         """Whether ``answer`` (an option index or its text) is the right option."""
         return _index(self, answer) == self.answer
 
+    @property
+    def hint(self) -> str:
+        """The nudge shown after a first wrong answer (:data:`HINTS`)."""
+        return HINTS[self.id]
+
 
 @dataclass(frozen=True)
 class Feedback:
-    """The result of checking one answer."""
+    """The result of checking one answer: right or not, the words, and their tone."""
 
     correct: bool
     text: str
+    tone: str = "info"  # "good" | "hint" | "bad" | "info"
 
     def __str__(self) -> str:
         return self.text
+
+    def _repr_html_(self) -> str:
+        colour = {"good": _GOOD, "hint": _WARN, "bad": _BAD}.get(self.tone, _MUTED)
+        head, _, rest = self.text.partition("\n")
+        body = f"<div>{html.escape(rest)}</div>" if rest else ""
+        return (
+            f'<div style="border-left:3px solid {colour};padding:0.2em 0.6em;'
+            f'white-space:normal;word-break:normal;overflow-wrap:break-word;line-height:1.45">'
+            f'<div style="color:{colour};font-weight:bold">{html.escape(head)}</div>{body}</div>'
+        )
 
 
 def _index(q: Question, answer: int | str) -> int:
@@ -258,28 +343,191 @@ def question(question_id: str) -> Question:
     raise ValueError(f"no question {question_id!r}; ids: {[q.id for q in BANK]}")
 
 
+@dataclass
+class _Record:
+    attempts: int = 0
+    right: bool | None = None  # None while open; True right (first or second try); False revealed
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """The results of the questions shown so far, per question, for the end of lesson 07."""
+
+    rows: tuple[tuple[Question, str], ...]  # (question, status key of TEXT)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def right(self) -> int:
+        return sum(s in ("status-first", "status-second") for _, s in self.rows)
+
+    @property
+    def first_try(self) -> int:
+        return sum(s == "status-first" for _, s in self.rows)
+
+    @property
+    def answered(self) -> int:
+        return sum(s != "status-open" for _, s in self.rows)
+
+    def __str__(self) -> str:
+        if not self.answered:
+            return TEXT["summary-none"]
+        lines = [
+            TEXT["summary-line"].format(right=self.right, total=self.total, first=self.first_try)
+        ]
+        if self.answered < self.total:
+            lines.append(TEXT["summary-unanswered"].format(count=self.total - self.answered))
+        missed = [q for q, s in self.rows if s in ("status-second", "status-revealed")]
+        if missed:
+            lines.append(TEXT["summary-revisit"])
+            lines += [f"  - {q.prompt} → {q.options[q.answer]}" for q in missed]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ScoreSummary {self.right}/{self.total} right, {self.first_try} at the first try>"
+
+    def _repr_html_(self) -> str:
+        colour = {"status-first": _GOOD, "status-second": _WARN, "status-revealed": _BAD}
+        items = "".join(
+            f'<li><span style="color:{colour.get(s, _MUTED)};font-weight:bold">'
+            f"{html.escape(TEXT[s])}</span>: {html.escape(q.prompt)}"
+            + (
+                f'<div style="color:{_MUTED}">{html.escape(q.options[q.answer])}</div>'
+                if s in ("status-second", "status-revealed")
+                else ""
+            )
+            + "</li>"
+            for q, s in self.rows
+        )
+        line = (
+            TEXT["summary-line"].format(right=self.right, total=self.total, first=self.first_try)
+            if self.answered
+            else TEXT["summary-none"]
+        )
+        return (
+            f'<div style="white-space:normal;line-height:1.45"><b>{html.escape(TEXT["summary-title"])}'
+            f"</b><div>{html.escape(line)}</div><ul>{items}</ul></div>"
+        )
+
+
+class Scoreboard:
+    """The running score of the quizzes built with it (first result per question counts)."""
+
+    def __init__(self) -> None:
+        self._questions: dict[str, Question] = {}
+        self._records: dict[str, _Record] = {}
+        self._views: list[Any] = []
+
+    def register(self, q: Question) -> None:
+        self._questions.setdefault(q.id, q)
+        self._records.setdefault(q.id, _Record())
+
+    def record(self, q: Question, correct: bool) -> bool:
+        """Count one checked answer; return False if the question was already settled."""
+        rec = self._records.setdefault(q.id, _Record())
+        self._questions.setdefault(q.id, q)
+        if rec.right is not None:
+            return False
+        rec.attempts += 1
+        if correct:
+            rec.right = True
+        elif rec.attempts >= 2:
+            rec.right = False
+        self._refresh()
+        return True
+
+    def attempts(self, q: Question) -> int:
+        return self._records.get(q.id, _Record()).attempts
+
+    def status(self, question_id: str) -> str:
+        rec = self._records[question_id]
+        if rec.right is None:
+            return "status-open"
+        if not rec.right:
+            return "status-revealed"
+        return "status-first" if rec.attempts == 1 else "status-second"
+
+    def line(self) -> str:
+        """One running-score line."""
+        s = self.summary()
+        return TEXT["score"].format(
+            right=s.right, answered=s.answered, first=s.first_try, remaining=s.total - s.answered
+        )
+
+    def summary(self) -> ScoreSummary:
+        return ScoreSummary(tuple((q, self.status(i)) for i, q in self._questions.items()))
+
+    def widget(self) -> widgets.HTML:
+        """An HTML widget with the summary, kept up to date as questions are answered."""
+        view = widgets.HTML(value=self.summary()._repr_html_())
+        self._views.append(("summary", view))
+        return view
+
+    def watch(self, view: widgets.HTML) -> None:
+        self._views.append(("line", view))
+
+    def _refresh(self) -> None:
+        for kind, view in self._views:
+            if kind == "summary":
+                view.value = self.summary()._repr_html_()
+            else:
+                view.value = f'<div style="color:{_MUTED};white-space:normal">{html.escape(self.line())}</div>'
+
+    def reset(self) -> None:
+        self._questions.clear()
+        self._records.clear()
+        self._refresh()
+
+
+#: The scoreboard every :class:`Quiz` uses unless given another (one per kernel).
+SCOREBOARD = Scoreboard()
+
+
+def summary() -> ScoreSummary:
+    """The results so far of the quizzes on the default scoreboard (end of lesson 07)."""
+    return SCOREBOARD.summary()
+
+
+def score_widget() -> widgets.HTML:
+    """A live summary widget of the default scoreboard."""
+    return SCOREBOARD.widget()
+
+
+def reset_score() -> None:
+    """Forget the default scoreboard's results."""
+    SCOREBOARD.reset()
+
+
 class Quiz(widgets.VBox):
-    """One question as a widget: prompt, options, a Check button and feedback.
+    """One question as a widget: prompt, options, a Check button, feedback and the score.
 
     >>> quiz = Quiz("predict-admin-no-policy")     # doctest: +SKIP
     >>> quiz.check(1).correct                      # doctest: +SKIP
     True
     """
 
-    def __init__(self, q: Question | str) -> None:
+    def __init__(self, q: Question | str, *, scoreboard: Scoreboard | None = None) -> None:
         self.question = question(q) if isinstance(q, str) else q
+        self.scoreboard = scoreboard if scoreboard is not None else SCOREBOARD
+        self.scoreboard.register(self.question)
         self.attempts = 0
-        prompt = f"<b>{html.escape(self.question.prompt)}</b>"
+        prompt = f'<div style="white-space:normal"><b>{html.escape(self.question.prompt)}</b></div>'
         if self.question.code:
             prompt += f"<pre>{html.escape(self.question.code)}</pre>"
         self.prompt = widgets.HTML(value=prompt)
         self.choice = widgets.RadioButtons(
             options=list(self.question.options), value=None, layout=widgets.Layout(width="auto")
         )
-        self.button = widgets.Button(description="Check", button_style="primary")
-        self.feedback = widgets.Output()
+        self.button = widgets.Button(description=TEXT["check"], button_style="primary")
+        self.feedback = widgets.HTML(value="")
+        self.score = widgets.HTML(value="")
+        self.scoreboard.watch(self.score)
         self.button.on_click(lambda _button: self.check())
-        super().__init__(children=[self.prompt, self.choice, self.button, self.feedback])
+        super().__init__(
+            children=[self.prompt, self.choice, self.button, self.feedback, self.score]
+        )
 
     def _repr_mimebundle_(self, **kwargs):
         q = self.question
@@ -296,22 +544,22 @@ class Quiz(widgets.VBox):
         if answer is None:
             answer = self.choice.value
         if answer is None:
-            result = Feedback(False, "Choose an option first.")
+            result = Feedback(False, TEXT["choose-first"])
         else:
-            self.choice.value = self.question.options[_index(self.question, answer)]
-            self.attempts += 1
             q = self.question
-            if q.is_correct(answer):
-                result = Feedback(True, f"\u2713 Correct. {q.explanation}")
+            self.choice.value = q.options[_index(q, answer)]
+            correct = q.is_correct(answer)
+            counted = self.scoreboard.record(q, correct)
+            self.attempts += 1
+            if correct:
+                result = Feedback(True, f"{TEXT['correct']}\n{q.explanation}", "good")
             elif self.attempts >= 2:
-                result = Feedback(
-                    False,
-                    f"\u2717 Not quite. The answer is \u201c{q.options[q.answer]}\u201d. {q.explanation}",
-                )
+                head = TEXT["reveal"].format(answer=q.options[q.answer])
+                result = Feedback(False, f"{head}\n{q.explanation}", "bad")
             else:
-                result = Feedback(
-                    False, "\u2717 Not quite. Think about who writes the logs, and try again."
-                )
-        self.feedback.outputs = ()
-        self.feedback.append_stdout(result.text + "\n")
+                result = Feedback(False, TEXT["hint"].format(hint=q.hint), "hint")
+            if not counted:
+                result = replace(result, text=f"{result.text}\n{TEXT['again']}")
+        self.feedback.value = result._repr_html_()
+        self.score.value = f'<div style="color:{_MUTED};white-space:normal">{html.escape(self.scoreboard.line())}</div>'
         return result

@@ -16,16 +16,14 @@ AWS facts modelled:
 
 The function takes plain boto3 data from any world (offline or a real account):
 ``get_execution_history()["events"]`` and ``filter_log_events()["events"]``. It returns
-the picture and the table behind it. Drawing is hand-written on matplotlib (the stock
-"timing diagram" and "timeline" gallery idioms); no charting library adds swimlanes
-with latency links, and one module keeps the nbval-relevant repr under our control.
+the table behind the picture and the numbers; the picture itself is drawn, when first
+asked for, by :mod:`labkit.timeline_figure`. ``timeline([...])`` draws several runs on one
+shared x-axis. The verdict and title words are in :data:`WORDS` (one place to translate).
 """
 
 from __future__ import annotations
 
-import io
 import json
-import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,23 +31,33 @@ from typing import Any
 
 import pandas as pd
 
+from labkit import timeline_figure as fig_
+from labkit.timeline_figure import Canvas, legend_html  # noqa: F401 - re-exported
 from labkit.world.delivery import ERROR_EVENTS, FATAL_EVENTS, LEVELS
 
-__all__ = ["Timeline", "timeline", "timeline_table", "summarize", "verdict", "logged_types"]
+__all__ = [
+    "Timeline",
+    "TimelineGroup",
+    "timeline",
+    "timeline_table",
+    "summarize",
+    "verdict",
+    "short_title",
+    "logged_types",
+    "WORDS",
+]
 
-#: Figure size in inches: readable at a notebook's width (~1000 px at 100 dpi).
-FIGSIZE = (10.0, 3.6)
 COLUMNS = ["event_id", "type", "t_event_s", "status", "t_delivered_s", "latency_ms"]
-
-_MARGINS = {"left": 0.14, "right": 0.80, "top": 0.83, "bottom": 0.15}
-# lane y positions (top to bottom)
-_Y_STATES, _Y_HISTORY, _Y_LOGS = 2.0, 1.0, 0.0
-_COLOURS = {
-    "delivered": "tab:blue",
-    "not logged": "0.75",
-    "dropped": "tab:red",
-    "link": "0.55",
-    "state": "tab:green",
+#: The verdict and title words (translate here); the figure's words are in labkit.timeline_figure.
+WORDS = {
+    "delivered": "{delivered} of {logged} events delivered",
+    "dropped-paren": " ({dropped} dropped)",
+    "reason": ": {reason}",
+    "not-logged": "0 of {events} events logged at level {level}",
+    "title": "{delivered}/{logged} delivered",
+    "title-dropped": "{delivered}/{logged} delivered, {dropped} dropped",
+    "title-not-logged": "nothing logged at level {level} (0/{events})",
+    "title-phase": "{phase} — {title}",
 }
 
 
@@ -59,12 +67,27 @@ class Timeline:
 
     ``str(tl)`` is the one-line verdict; the repr is stable (no addresses, no times), so a
     notebook cell ending in ``tl`` is checkable by nbval, and ``_repr_png_`` shows the figure.
+    The figure is drawn when first asked for (``tl.figure``, ``tl.png()``), so code that
+    needs only the table pays nothing for it.
     """
 
-    figure: Any = field(repr=False)
+    drawn: Any = field(repr=False, compare=False)  # the figure, once drawn (None before)
     table: pd.DataFrame = field(repr=False)
     summary: dict = field(repr=False)
     verdict: str = ""
+    title: str = ""  # the short figure title ("Phase 2 — 0/20 delivered, 20 dropped")
+    spans: tuple = field(default=(), repr=False)  # (state name, start s, duration s)
+    status: str | None = None  # the execution's status, if it ended
+
+    @property
+    def figure(self) -> Any:
+        """The matplotlib figure: three lanes, a short title and a legend under the axes."""
+        if self.drawn is None:
+            figure, (axis,) = fig_.new_figure()
+            fig_.add_legend(figure)
+            fig_.render(self, axis)
+            object.__setattr__(self, "drawn", figure)
+        return self.drawn
 
     def __str__(self) -> str:
         return self.verdict
@@ -74,10 +97,7 @@ class Timeline:
 
     def png(self, dpi: int = 100) -> bytes:
         """The figure as PNG bytes."""
-        buf = io.BytesIO()
-        # light compression: encoding is a large share of a Run's time at level 6 (PIL default)
-        self.figure.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
-        return buf.getvalue()
+        return fig_.png(self.figure, dpi)
 
     def _repr_png_(self) -> bytes:
         return self.png()
@@ -227,23 +247,29 @@ def verdict(summary: Mapping[str, Any], *, level: str = "ALL", reason: str | Non
     """
     logged, delivered = summary["logged"], summary["delivered"]
     if logged == 0:
-        return f"0 of {summary['events']} events logged at level {level.upper()}"
-    text = f"{delivered} of {logged} events delivered"
+        return WORDS["not-logged"].format(events=summary["events"], level=level.upper())
+    text = WORDS["delivered"].format(delivered=delivered, logged=logged)
     if summary["dropped"]:
-        text += f": {reason}" if reason else f" ({summary['dropped']} dropped)"
+        text += (
+            WORDS["reason"].format(reason=reason)
+            if reason
+            else WORDS["dropped-paren"].format(dropped=summary["dropped"])
+        )
     return text
 
 
+def short_title(summary: Mapping[str, Any], *, level: str = "ALL", phase: str | None = None) -> str:
+    """The figure's title: the phase, then the count, e.g. ``"Phase 2 — 0/20 delivered, 20 dropped"``."""
+    if summary["logged"] == 0:
+        title = WORDS["title-not-logged"].format(level=level.upper(), events=summary["events"])
+    elif summary["dropped"]:
+        title = WORDS["title-dropped"].format(**summary)
+    else:
+        title = WORDS["title"].format(**summary)
+    return WORDS["title-phase"].format(phase=phase, title=title) if phase else title
+
+
 # --------------------------------------------------------------------------- drawing
-
-
-def _headline(text: str, width: int = 120) -> str:
-    """One title line: the verdict up to the resource ARN, which the verdict itself spells out.
-
-    Glyphs are most of a figure's rendering time, and a two-line title with an ARN was two
-    thirds of them; the full verdict stays in ``str(timeline)`` and the lab's verdict line.
-    """
-    return textwrap.shorten(text.split(" on arn:", 1)[0], width=width, placeholder=" …")
 
 
 def _state_spans(history: list[Mapping[str, Any]], start_ms: int) -> list[tuple[str, float, float]]:
@@ -262,114 +288,17 @@ def _state_spans(history: list[Mapping[str, Any]], start_ms: int) -> list[tuple[
     return spans
 
 
-def _draw(table: pd.DataFrame, spans, title: str, ax=None):
-    """Three lanes drawn with a handful of collections (fast to render, fixed margins)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=FIGSIZE)
-        # fixed margins instead of constrained layout: the layout never changes (three lanes,
-        # legend on the right, one title line) and rendering is several times faster
-        fig.subplots_adjust(**_MARGINS)
-        plt.close(fig)  # shown explicitly (display(tl) / Output.append_display_data(tl))
-    else:
-        fig = ax.figure
-
-    ends = [0.0, *table["t_event_s"].tolist(), *table["t_delivered_s"].dropna().tolist()]
-    width = max(ends) or 1.0
-    bar_h = 0.5
-    if spans:
-        ax.broken_barh(
-            [(s, max(d, width * 0.004)) for _, s, d in spans],
-            (_Y_STATES - bar_h / 2, bar_h),
-            facecolors=_COLOURS["state"],
-            alpha=0.55,
-            edgecolor="white",
-        )
-        for name, s, d in spans:
-            if d >= width * 0.12:  # label only bars wide enough to hold a name
-                ax.text(s + d / 2, _Y_STATES, name, ha="center", va="center", fontsize=8)
-
-    t_event = table["t_event_s"].to_numpy(dtype=float)
-    logged = (table["status"] != "not logged").to_numpy()
-    delivered = (table["status"] == "delivered").to_numpy()
-    t_arrived = table["t_delivered_s"].to_numpy(dtype=float, na_value=float("nan"))[delivered]
-    h = 0.2
-    ax.vlines(t_event[logged], _Y_HISTORY - h, _Y_HISTORY + h, color="black", lw=1.2)
-    ax.vlines(
-        t_event[~logged], _Y_HISTORY - h, _Y_HISTORY + h, color=_COLOURS["not logged"], lw=1.2
-    )
-    ax.vlines(t_arrived, _Y_LOGS - h, _Y_LOGS + h, color=_COLOURS["delivered"], lw=1.6)
-    links = [
-        ((x0, _Y_HISTORY - h), (x1, _Y_LOGS + h))
-        for x0, x1 in zip(t_event[delivered], t_arrived, strict=True)
-    ]
-    ax.add_collection(LineCollection(links, colors=_COLOURS["link"], linewidths=0.7))
-    dropped = table.loc[table["status"] == "dropped", "t_event_s"].value_counts()
-    if len(dropped):
-        ax.plot(
-            dropped.index,
-            [_Y_LOGS] * len(dropped),
-            ls="",
-            marker="x",
-            ms=8,
-            mew=2,
-            color=_COLOURS["dropped"],
-        )
-    for x, count in dropped.items():
-        if count > 1:  # several events at one instant share a cross
-            ax.text(
-                x,
-                _Y_LOGS - 0.3,
-                f"×{count}",
-                ha="center",
-                va="top",
-                fontsize=8,
-                color=_COLOURS["dropped"],
-            )
-
-    ax.set_yticks(
-        [_Y_STATES, _Y_HISTORY, _Y_LOGS], ["States", "Execution history", "CloudWatch Logs"]
-    )
-    ax.set_ylim(-0.6, 2.6)
-    ax.set_xlim(-0.03 * width, width * 1.03)
-    ax.set_xlabel("seconds since ExecutionStarted")
-    ax.grid(axis="x", alpha=0.3)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    handles = [
-        Line2D([], [], color="black", marker="|", ls="", ms=10, label="history event"),
-        Line2D(
-            [],
-            [],
-            color=_COLOURS["not logged"],
-            marker="|",
-            ls="",
-            ms=10,
-            label="not logged at level",
-        ),
-        Line2D(
-            [],
-            [],
-            color=_COLOURS["delivered"],
-            marker="|",
-            ls="",
-            ms=10,
-            label="delivered log event",
-        ),
-        Line2D([], [], color=_COLOURS["link"], lw=1, label="delivery latency"),
-        Line2D([], [], color=_COLOURS["dropped"], marker="x", ls="", ms=7, mew=2, label="dropped"),
-    ]
-    ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False
-    )
-    ax.set_title(title, loc="left", fontsize=11)
-    return fig
+@dataclass(frozen=True)
+class _Prepared:
+    table: pd.DataFrame
+    summary: dict
+    spans: list
+    status: str | None
+    verdict: str
+    title: str
 
 
-def timeline(
+def _prepare(
     history: Iterable[Mapping[str, Any]],
     log_events: Iterable[Mapping[str, Any]],
     *,
@@ -377,31 +306,10 @@ def timeline(
     execution_arn: str | None = None,
     include_execution_data: bool = True,
     title: str | None = None,
+    phase: str | None = None,
     reason: str | None = None,
-    ax=None,
-) -> Timeline:
-    """Draw one execution's history against its delivered log events.
-
-    Args:
-        history: ``stepfunctions.get_execution_history(executionArn=...)["events"]``.
-        log_events: ``logs.filter_log_events(logGroupName=...)["events"]`` (any streams;
-            messages of other executions are ignored).
-        level: the state machine's ``loggingConfiguration.level``, deciding which event
-            types count as logged (AWS's level table).
-        execution_arn: the execution to match; if None, the ARN whose messages match the
-            history's ids and times best.
-        include_execution_data: the ``includeExecutionData`` flag, noted in the summary.
-        title: the figure title; default the verdict.
-        reason: appended to the verdict when events were dropped (e.g. an IAM decision reason).
-        ax: draw into this Axes instead of a new figure.
-
-    Returns:
-        A :class:`Timeline` with ``figure``, ``table``, ``summary`` and ``verdict``.
-
-    >>> tl = timeline(history, log_events)          # doctest: +SKIP
-    >>> print(tl)                                   # doctest: +SKIP
-    20 of 20 events delivered
-    """
+    status: str | None = None,
+) -> _Prepared:
     history = sorted(history, key=lambda e: int(e["id"]))
     level = level.upper()
     if level not in LEVELS:
@@ -409,10 +317,147 @@ def timeline(
     table = timeline_table(history, log_events, level=level, execution_arn=execution_arn)
     summary = summarize(table)
     summary.update(level=level, include_execution_data=bool(include_execution_data))
-    line = verdict(summary, level=level, reason=reason)
     start = next(
         (e for e in history if e["type"] == "ExecutionStarted"), history[0] if history else None
     )
     spans = _state_spans(history, _ms(start["timestamp"])) if start is not None else []
-    figure = _draw(table, spans, title if title is not None else _headline(line), ax=ax)
-    return Timeline(figure=figure, table=table, summary=summary, verdict=line)
+    if status is None and history:
+        status = fig_.END_STATUS.get(history[-1]["type"])
+    summary["status"] = status
+    line = verdict(summary, level=level, reason=reason)
+    head = title if title is not None else short_title(summary, level=level, phase=phase)
+    return _Prepared(table, summary, spans, status, line, head)
+
+
+def _width(prepared: _Prepared) -> float:
+    t = prepared.table
+    return float(max([0.0, *t["t_event_s"].tolist(), *t["t_delivered_s"].dropna().tolist()]))
+
+
+def timeline(
+    history: Iterable[Mapping[str, Any]] | Iterable[Any],
+    log_events: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    level: str = "ALL",
+    execution_arn: str | None = None,
+    include_execution_data: bool = True,
+    title: str | None = None,
+    phase: str | None = None,
+    reason: str | None = None,
+    status: str | None = None,
+    ax=None,
+) -> Timeline | TimelineGroup:
+    """Draw one execution's history against its delivered log events (or several runs).
+
+    Args:
+        history: ``stepfunctions.get_execution_history(executionArn=...)["events"]``; or,
+            with no ``log_events``, a list of runs to draw on one shared x-axis: each a
+            :class:`Timeline`, a ``(history, log_events)`` pair, or a mapping of this
+            function's keyword arguments (``history``, ``log_events``, ``phase``, ...).
+        log_events: ``logs.filter_log_events(logGroupName=...)["events"]`` (any streams;
+            messages of other executions are ignored).
+        level: the state machine's ``loggingConfiguration.level``, deciding which event
+            types count as logged (AWS's level table).
+        execution_arn: the execution to match; if None, the ARN whose messages match the
+            history's ids and times best.
+        include_execution_data: the ``includeExecutionData`` flag, noted in the summary.
+        title: the figure title; default :func:`short_title` (``phase``, then the count).
+        phase: a short name put before the count in the title ("Phase 2").
+        reason: appended to the verdict (``str(tl)``) when events were dropped.
+        status: the execution's status (DescribeExecution); default from the last event.
+        ax: draw into this Axes instead of a new figure (no legend is added).
+
+    Returns:
+        A :class:`Timeline` with ``figure``, ``table``, ``summary`` and ``verdict``; for a
+        list of runs a :class:`TimelineGroup`.
+
+    >>> tl = timeline(history, log_events, phase="Phase 1")     # doctest: +SKIP
+    >>> tl.title                                                # doctest: +SKIP
+    'Phase 1 — 20/20 delivered'
+    """
+    if log_events is None:
+        return _timeline_group(list(history))
+    p = _prepare(
+        history, log_events, level=level, execution_arn=execution_arn,
+        include_execution_data=include_execution_data, title=title, phase=phase,
+        reason=reason, status=status,
+    )  # fmt: skip
+    tl = Timeline(
+        drawn=None, table=p.table, summary=p.summary, verdict=p.verdict, title=p.title,
+        spans=tuple(p.spans), status=p.status,
+    )  # fmt: skip
+    if ax is not None:  # draw now, into the caller's axes
+        fig_.render(tl, ax)
+        object.__setattr__(tl, "drawn", ax.figure)
+    return tl
+
+
+@dataclass(frozen=True)
+class TimelineGroup:
+    """Several runs drawn one above the other on one shared x-axis (``timeline([...])``).
+
+    ``table`` stacks the runs' tables with a ``run`` column (1-based); ``timelines`` holds
+    each run's :class:`Timeline` (their ``figure`` is this group's figure).
+    """
+
+    figure: Any = field(repr=False)
+    timelines: tuple[Timeline, ...] = field(repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        frames = [tl.table.assign(run=i) for i, tl in enumerate(self.timelines, start=1)]
+        return pd.concat(frames, ignore_index=True)
+
+    def __repr__(self) -> str:
+        return f"<TimelineGroup: {' | '.join(tl.title for tl in self.timelines)}>"
+
+    def __str__(self) -> str:
+        return "\n".join(tl.title for tl in self.timelines)
+
+    def png(self, dpi: int = 100) -> bytes:
+        """The figure as PNG bytes."""
+        return fig_.png(self.figure, dpi)
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+
+def _timeline_group(runs: list[Any]) -> TimelineGroup:
+    if not runs:
+        raise ValueError("timeline([...]) needs at least one run")
+    prepared = []
+    for run in runs:
+        if isinstance(run, Timeline):
+            prepared.append(
+                _Prepared(run.table, run.summary, list(run.spans), run.status, run.verdict,
+                          run.title)
+            )  # fmt: skip
+        elif isinstance(run, Mapping):
+            kwargs = dict(run)
+            prepared.append(_prepare(kwargs.pop("history"), kwargs.pop("log_events"), **kwargs))
+        else:
+            history, log_events = run
+            prepared.append(_prepare(history, log_events))
+    figure, axes = fig_.new_figure(len(prepared))
+    width = max(_width(p) for p in prepared)
+    right = max(
+        fig_.draw(p.table, p.spans, p.title, ax, status=p.status, width=width)
+        for p, ax in zip(prepared, axes, strict=True)
+    )
+    fig_.set_xlim(axes, right)
+    for ax in axes[:-1]:
+        ax.set_xlabel("")
+    fig_.add_legend(figure)
+    timelines = tuple(
+        Timeline(
+            drawn=figure,
+            table=p.table,
+            summary=p.summary,
+            verdict=p.verdict,
+            title=p.title,
+            spans=tuple(p.spans),
+            status=p.status,
+        )  # fmt: skip
+        for p in prepared
+    )
+    return TimelineGroup(figure=figure, timelines=timelines)

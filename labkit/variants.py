@@ -23,7 +23,7 @@ AWS facts modelled (see each builder):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,9 @@ __all__ = [
     "resource_policy",
     "role_policies",
     "log_group_arn",
+    "classify_resource_policy",
+    "classify_role",
+    "variant",
 ]
 
 #: The name AWS gives the account-level policy it creates. [ISSUE] serverless-step-functions#334
@@ -111,6 +114,9 @@ RESOURCE_POLICY_VARIANTS: tuple[Variant, ...] = (
 )  # fmt: skip
 
 ROLE_VARIANTS: tuple[Variant, ...] = (
+    Variant("article", "the article's log-delivery policy",
+            "The role the article creates: 9 logs:* set-up actions (the 2022 list) on Resource \"*\".",
+            "Enough for set-up; delivery itself still needs the resource policy.", True),
     Variant("none", "none",
             "A role that Step Functions can assume, with no permissions.",
             "Delivery to an existing machine continues; only set-up (an update) fails.", True),
@@ -244,6 +250,10 @@ def role_policies(
     }
     if key == "none":
         return RoleSetup()
+    if key == "article":
+        from labkit import article
+
+        return RoleSetup(inline={article.ROLE_POLICY_NAME: dict(article.ROLE_POLICY)})
     if key in _MANAGED:
         return RoleSetup(managed_arns=(_MANAGED[key],))
     if key == "log-delivery":
@@ -252,3 +262,41 @@ def role_policies(
         deny = {"Sid": "DenyLogs", "Effect": "Deny", "Action": "logs:*", "Resource": "*"}
         return RoleSetup(inline={INLINE_POLICY_NAME: _document(log_delivery, deny)})
     return RoleSetup(inline={INLINE_POLICY_NAME: _load_custom(custom)})
+
+
+def _parsed(document: str | Mapping[str, Any] | None) -> Any:
+    if document is None or not isinstance(document, str):
+        return document
+    try:
+        return json.loads(document)
+    except ValueError:
+        return document
+
+
+def classify_resource_policy(document: str | Mapping[str, Any] | None, **context: Any) -> str:
+    """The key of the variant whose document equals ``document`` ("custom" if none does).
+
+    ``context`` is :func:`resource_policy`'s (account, region, log_group, state_machine_arn).
+    """
+    found = _parsed(document)
+    if found is None:
+        return "none"
+    for v in RESOURCE_POLICY_VARIANTS:
+        if v.key in ("none", "custom"):
+            continue
+        if resource_policy(v.key, **context) == found:
+            return v.key
+    return "custom"
+
+
+def classify_role(managed_arns: Sequence[str], inline: Mapping[str, Any]) -> str:
+    """The key of the role variant with exactly these managed ARNs and inline documents."""
+    managed = tuple(sorted(managed_arns))
+    documents = {name: _parsed(doc) for name, doc in inline.items()}
+    for v in ROLE_VARIANTS:
+        if v.key == "custom":
+            continue
+        setup = role_policies(v.key)
+        if tuple(sorted(setup.managed_arns)) == managed and dict(setup.inline) == documents:
+            return v.key
+    return "custom"

@@ -6,7 +6,8 @@ One offline world (virtual clock, seed 0) runs the article's experiment with pla
 calls from ``labkit.article``: (1) create the state machine, logs arrive; (2) delete the
 resource policy and attach AdministratorAccess to the role, no logs arrive; (3) put the
 policy back, logs arrive again. Each phase's execution history is drawn against its
-delivered log events with ``labkit.timeline``. The output is deterministic.
+delivered log events with ``labkit.timeline([...])``, on one shared x-axis, so latencies
+and gaps compare at a glance. The output is deterministic.
 """
 
 from __future__ import annotations
@@ -26,21 +27,21 @@ from labkit.timeline import timeline  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "timeline.png"
 PHASES = (
-    ("1. Create the state machine: the resource policy is created automatically", "phase-1"),
-    ("2. Delete the resource policy, give the role AdministratorAccess", "phase-2"),
-    ("3. Put the resource policy back", "phase-3"),
+    ("Phase 1: create the machine (AWS adds the policy)", "phase-1"),
+    ("Phase 2: no resource policy, role AdministratorAccess", "phase-2"),
+    ("Phase 3: put the policy back", "phase-3"),
 )
 
 
 def draw(out: Path = OUT, *, seed: int = 0) -> Path:
-    fig, axes = plt.subplots(3, 1, figsize=(10, 9.5), constrained_layout=True)
+    runs = []
     with labkit.offline(seed=seed) as world:
         iam, logs, sfn = (world.client(n) for n in ("iam", "logs", "stepfunctions"))
         role_arn = article.create_role(iam)
         group_arn = article.create_log_group(logs)
         machine_arn = article.create_state_machine(sfn, role_arn, group_arn)
         saved = None
-        for ax, (label, run_name) in zip(axes, PHASES, strict=True):
+        for label, run_name in PHASES:
             if run_name == "phase-2":
                 saved = article.delete_resource_policy(logs)
                 article.attach_admin(iam)
@@ -48,20 +49,18 @@ def draw(out: Path = OUT, *, seed: int = 0) -> Path:
                 article.put_resource_policy(logs, saved)
             execution_arn = article.start_execution(sfn, machine_arn, name=run_name)
             world.settle()
-            tl = timeline(
-                article.history(sfn, execution_arn),
-                article.log_events(logs, execution_arn),
-                execution_arn=execution_arn,
-                ax=ax,
+            runs.append(
+                {
+                    "history": article.history(sfn, execution_arn),
+                    "log_events": article.log_events(logs, execution_arn),
+                    "execution_arn": execution_arn,
+                    "phase": label,
+                }
             )
-            ax.set_title(f"{label}\n{tl.verdict}", loc="left", fontsize=10)
-    # one time scale for the three phases, so their latencies and gaps compare at a glance
-    right = max(ax.get_xlim()[1] for ax in axes)
-    for ax in axes:
-        ax.set_xlim(ax.get_xlim()[0], right)
+    picture = timeline(runs)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100, metadata={"Software": None})
-    plt.close(fig)
+    picture.figure.savefig(out, dpi=100, metadata={"Software": None})
+    plt.close(picture.figure)
     return out
 
 

@@ -199,3 +199,13 @@ def test_variables_shown_after_substitution():
 def test_repr_and_bool():
     d = evaluate(Request(SVC, "logs:PutLogEvents", STREAM, GOOD), resource=[RP])
     assert repr(d).startswith("<Decision Allowed: ") and bool(d) and d.value == "Allowed"
+
+
+def test_html_view_has_one_header_row_marks_and_a_wrapping_reason():
+    d = evaluate(Request(SVC, "logs:PutLogEvents", STREAM), resource=[RP])
+    page = d._repr_html_()
+    assert page.count("<thead>") == 1 and page.count("<tr>") == 1 + len(d.statements)
+    assert "True" not in page and "False" not in page and ("✓" in page or "✗" in page)
+    assert "white-space:normal" in page
+    empty = evaluate(Request(SVC, "logs:PutLogEvents", STREAM), resource=[])._repr_html_()
+    assert "<table" not in empty and "No statement to evaluate" in empty

@@ -109,3 +109,19 @@ def test_lint_takes_a_loaded_policy_and_reports_malformed_documents():
         lint({"Statement": []}, kind="resource")
     with pytest.raises(LabkitError):
         lint(delivery_policy(REGION, ACCT, LG))  # a document needs its kind
+
+
+def test_warnings_show_as_bullets_and_a_table_not_a_raw_repr():
+    from labkit.iam.lint import LintWarnings
+
+    warnings = lint(_delivery(Principal={"Service": "states.amazonaws.com"}), kind="resource")
+    assert isinstance(warnings, LintWarnings) and warnings == list(warnings)
+    text = repr(warnings)
+    assert "LintWarning(" not in text and text.startswith(
+        "1 lint warning(s):\n  - delivery-principal ("
+    )
+    assert str(warnings) == text
+    page = warnings._repr_html_()
+    assert page.startswith("<table>") and "<th" in page and "delivery-principal" in page
+    assert "white-space:normal" in page
+    assert repr(lint(delivery_policy(REGION, ACCT, LG), kind="resource")) == "No lint warnings."

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from labkit.timeline import Timeline, logged_types, timeline, timeline_table
+from labkit.timeline import Timeline, TimelineGroup, logged_types, timeline, timeline_table
 
 START = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
 ARN = "arn:aws:states:us-east-1:123456789012:execution:LookingIntoLogging:run-1"
@@ -106,11 +106,14 @@ def test_dropped_events_are_marked_and_reason_in_verdict():
     assert str(tl) == "2 of 6 events delivered: no resource policy statement allows it"
     dropped = tl.table[tl.table.status == "dropped"]
     assert dropped["t_delivered_s"].isna().all() and dropped["latency_ms"].isna().all()
-    # a red cross at each dropped instant on the CloudWatch Logs lane, with a count if shared
+    # a cross for every dropped event on the CloudWatch Logs lane, and each clump counted in words
     ax = tl.figure.axes[0]
     (crosses,) = [ln for ln in ax.lines if ln.get_marker() == "x"]
-    assert sorted(crosses.get_xdata()) == [1.0, 4.0] and set(crosses.get_ydata()) == {0.0}
-    assert sorted(t.get_text() for t in ax.texts if t.get_text().startswith("×")) == ["×2", "×2"]
+    assert sorted(crosses.get_xdata()) == [1.0, 1.0, 4.0, 4.0] and set(crosses.get_ydata()) == {0.0}
+    texts = [t.get_text() for t in ax.texts]
+    assert sorted(t for t in texts if t.endswith("dropped")) == ["2 dropped", "2 dropped"]
+    assert not any(t.startswith("×") for t in texts)
+    assert tl.title == "2/6 delivered, 4 dropped" and ax.get_title(loc="left") == tl.title
 
 
 def test_none_delivered_verdict():
@@ -168,13 +171,13 @@ def test_figure_is_closed_sized_and_repr_stable():
     import matplotlib.pyplot as plt
 
     tl = timeline(pass_history(), [])
-    assert tuple(tl.figure.get_size_inches()) == (10.0, 3.6)
+    assert tuple(tl.figure.get_size_inches()) == (10.0, 3.8)
     assert tl.figure.number not in plt.get_fignums()
     assert repr(tl) == "<Timeline: 0 of 6 events delivered (6 dropped)>"
     assert tl._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
     labels = [t.get_text() for t in tl.figure.axes[0].get_yticklabels()]
     assert labels == ["States", "Execution history", "CloudWatch Logs"]
-    assert tl.figure.axes[0].get_legend() is not None
+    assert len(tl.figure.legends) == 1  # under the axes, never over the title
 
 
 def test_states_drawn_as_durations():
@@ -194,3 +197,79 @@ def test_bad_level_rejected():
 def test_table_alone_needs_no_figure():
     table = timeline_table(pass_history(), [])
     assert table["status"].eq("dropped").all()
+
+
+def test_short_title_with_phase_and_status_marker():
+    history = pass_history()
+    tl = timeline(history, [log_event(e) for e in history], phase="Phase 1")
+    ax = tl.figure.axes[0]
+    assert tl.title == "Phase 1 — 6/6 delivered" == ax.get_title(loc="left")
+    assert tl.status == "SUCCEEDED" and "execution SUCCEEDED" in [t.get_text() for t in ax.texts]
+    assert str(tl) == "6 of 6 events delivered"  # the verdict line is unchanged
+    failed = timeline(pass_history(fail=True), [], level="ERROR", status="FAILED")
+    assert "execution FAILED" in [t.get_text() for t in failed.figure.axes[0].texts]
+    nothing = timeline(history, [], level="ERROR")
+    assert nothing.title == "nothing logged at level ERROR (0/6)"
+
+
+def test_every_event_is_counted_in_words():
+    history = pass_history()
+    tl = timeline(history, [log_event(e) for e in history])
+    texts = [t.get_text() for t in tl.figure.axes[0].texts]
+    # clumps: ids 1-2 at 0 s, 3-4 at 1 s, 5-6 at 4 s: counted above history, under the logs
+    assert sorted(t for t in texts if t.endswith(" events")) == ["2 events"] * 3
+    assert sorted(t for t in texts if t.endswith(" delivered")) == ["2 delivered"] * 3
+
+
+def test_arrows_have_heads_and_palette_is_colour_blind_safe():
+    from matplotlib.colors import to_hex
+    from matplotlib.quiver import Quiver
+
+    history = pass_history()
+    tl = timeline(history, [log_event(e) for e in history[:4]])
+    ax = tl.figure.axes[0]
+    (arrows,) = [c for c in ax.collections if isinstance(c, Quiver)]
+    assert arrows.N == 4  # one arrow, with a head, per delivered event
+    (crosses,) = [ln for ln in ax.lines if ln.get_marker() == "x"]
+    okabe_ito = {"#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7"}
+    assert to_hex(crosses.get_color()) in okabe_ito
+    legend = tl.figure.legends[0]
+    assert min(t.get_fontsize() for t in legend.get_texts()) >= 9
+    assert "delivery (arrow: event → log)" in [t.get_text() for t in legend.get_texts()]
+
+
+def test_several_runs_share_one_x_axis():
+    history = pass_history()
+    ok = timeline(history, [log_event(e, delay_ms=9000) for e in history], phase="Phase 1")
+    group = timeline(
+        [ok, {"history": history, "log_events": [], "phase": "Phase 2"}, (history, [])]
+    )
+    assert isinstance(group, TimelineGroup) and len(group.figure.axes) == 3
+    limits = {ax.get_xlim() for ax in group.figure.axes}
+    assert len(limits) == 1 and limits.pop()[1] > 13  # the 9 s latency of run 1 sets the scale
+    assert [tl.title for tl in group.timelines] == [
+        "Phase 1 — 6/6 delivered",
+        "Phase 2 — 0/6 delivered, 6 dropped",
+        "0/6 delivered, 6 dropped",
+    ]
+    assert group.table["run"].tolist() == [1] * 6 + [2] * 6 + [3] * 6
+    assert len(group.figure.legends) == 1 and group.png()[:4] == b"\x89PNG"
+    assert repr(group).startswith("<TimelineGroup: Phase 1 — 6/6 delivered | ")
+
+
+def test_canvas_reuses_one_figure_without_leftovers_and_legend_is_html():
+    from labkit.timeline import Canvas, legend_html
+
+    history = pass_history()
+    ok = timeline(history, [log_event(e) for e in history])
+    dropped = timeline(history, [])
+    canvas = Canvas()
+    first = canvas.png(dropped)
+    children = len(canvas.ax.get_children())
+    canvas.png(ok)
+    again = canvas.png(dropped)
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and again == first  # same picture, same bytes
+    assert len(canvas.ax.get_children()) == children  # the previous run's artists are gone
+    assert ok.drawn is None  # the Timeline's own figure is drawn only when asked for
+    page = legend_html()
+    assert "dropped (never arrives)" in page and "#D55E00" in page and "background:#ffffff" in page

@@ -22,7 +22,7 @@ from labkit.iam.document import Policy, PrincipalSpec, Statement
 from labkit.iam.errors import PolicyError, RequestError
 from labkit.iam.evaluate import Decision, Outcome, evaluate
 from labkit.iam.explain import ConditionResult, Match, StatementResult
-from labkit.iam.lint import LintWarning, lint
+from labkit.iam.lint import LintWarning, LintWarnings, lint
 from labkit.iam.managed import MANAGED_POLICY_NAMES, ManagedPolicy, managed_policy
 from labkit.iam.match import PrincipalMatch
 from labkit.iam.request import Request
@@ -32,6 +32,7 @@ __all__ = [
     "ConditionResult",
     "Decision",
     "LintWarning",
+    "LintWarnings",
     "MANAGED_POLICY_NAMES",
     "ManagedPolicy",
     "Match",

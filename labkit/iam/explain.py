@@ -394,8 +394,55 @@ def to_frame(
     return pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
 
 
+#: Column headings of the HTML table (translate here); the data columns are FRAME_COLUMNS.
+HTML_HEADINGS = {
+    "policy": "Policy",
+    "statement": "Statement",
+    "effect": "Effect",
+    "applies": "Applies",
+    "decided": "Decided",
+    "principal": "Principal",
+    "action": "Action",
+    "resource": "Resource",
+    "conditions": "Conditions",
+    "reason": "Why",
+}
+NO_STATEMENTS = "No statement to evaluate: no policy of this kind was given."
+
+
+def _mark(value: object) -> str:
+    """✓ / ✗ for booleans and yes/no, "" for a missing value (never a raw True/False)."""
+    if value is True or value == "yes":
+        return "✓"
+    if value is False or value == "no":
+        return "✗"
+    return "" if value in ("-", None) else str(value)
+
+
 def to_html(title: str, reason: str, frame: pandas.DataFrame) -> str:
-    table = frame.to_html(index=False, escape=True, border=0)
-    return (
-        f"<div><p><strong>{html.escape(title)}</strong><br>{html.escape(reason)}</p>{table}</div>"
+    """A decision as HTML: title, reason, then one row per statement with ✓/✗ marks.
+
+    Hand-built rather than ``DataFrame.to_html``: one header row, marks instead of raw
+    booleans, and a reason column that wraps instead of being cut off.
+    """
+    intro = f"<p><strong>{html.escape(title)}</strong><br>{html.escape(reason)}</p>"
+    if frame.empty:
+        return f"<div>{intro}<p>{html.escape(NO_STATEMENTS)}</p></div>"
+    marked = {"applies", "decided", "principal", "action", "resource"}
+    head = "".join(
+        f'<th style="text-align:left">{html.escape(HTML_HEADINGS[c])}</th>' for c in HTML_HEADINGS
     )
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = []
+        for column in HTML_HEADINGS:
+            value = record[column]
+            if column == "conditions":
+                value = str(value).replace(": yes", ": ✓").replace(": no", ": ✗")
+                value = "" if value == "-" else value
+            text = _mark(value) if column in marked else str(value)
+            wrap = "normal" if column in ("reason", "conditions") else "nowrap"
+            cells.append(f'<td style="text-align:left;white-space:{wrap}">{html.escape(text)}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f"<div>{intro}{table}</div>"

@@ -18,6 +18,7 @@ Each warning has a stable ``code``, a ``message`` that says how to fix it, and `
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,51 @@ class LintWarning:
     def __str__(self) -> str:
         return f"{self.code} ({self.where}): {self.message}"
 
+    def _repr_html_(self) -> str:
+        return LintWarnings([self])._repr_html_()
+
+
+#: Words of the warnings' table and list (translate here).
+WORDS = {
+    "none": "No lint warnings.",
+    "count": "{count} lint warning(s):",
+    "code": "Warning",
+    "where": "Where",
+    "message": "What to change",
+}
+
+
+class LintWarnings(list):
+    """The warnings of one :func:`lint` call: a list that shows as a table, not a raw repr.
+
+    ``repr`` and ``str`` are bullets (one warning per line); ``_repr_html_`` is a table that
+    wraps long messages, for notebooks.
+    """
+
+    def __repr__(self) -> str:
+        if not self:
+            return WORDS["none"]
+        lines = [WORDS["count"].format(count=len(self))]
+        lines += [f"  - {w.code} ({w.where}): {w.message}" for w in self]
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        if not self:
+            return f"<p>{html.escape(WORDS['none'])}</p>"
+        head = "".join(
+            f'<th style="text-align:left">{html.escape(WORDS[k])}</th>'
+            for k in ("code", "where", "message")
+        )
+        rows = "".join(
+            f'<tr><td style="text-align:left;white-space:nowrap"><code>{html.escape(w.code)}</code></td>'
+            f'<td style="text-align:left;white-space:nowrap">{html.escape(w.where)}</td>'
+            f'<td style="text-align:left;white-space:normal">{html.escape(w.message)}</td></tr>'
+            for w in self
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
 
 def _where(st: Statement) -> str:
     return _("statement {label}").format(label=st.label)
@@ -55,7 +101,7 @@ def _allows(st: Statement, action: str) -> bool:
 
 def lint(
     doc_or_policy: str | Mapping[str, Any] | Policy, *, kind: str | None = None
-) -> list[LintWarning]:
+) -> LintWarnings:
     """Warnings for a policy (loaded first; a malformed document raises ``PolicyError``).
 
     >>> [w.code for w in lint({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -75,7 +121,7 @@ def lint(
         raise LabkitError("lint needs kind='identity', 'resource' or 'boundary' for a document")
     else:
         policy = Policy.load(doc_or_policy, kind=kind)  # type: ignore[arg-type]
-    out: list[LintWarning] = []
+    out = LintWarnings()
     writes = policy.kind == "resource"
     for st in policy.statements:
         grants_write = any(_allows(st, a) for a in WRITE_ACTIONS)
