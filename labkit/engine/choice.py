@@ -8,10 +8,11 @@ RFC 3339 strings; ``StringMatches`` supports ``*`` as a wildcard, ``\\*`` and ``
 from __future__ import annotations
 
 import operator
-import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+
+from labkit.glob import Glob, simple
 
 _ORDER = {
     "Equals": operator.eq,
@@ -38,17 +39,9 @@ def timestamp(value: Any) -> datetime | None:
 
 
 @lru_cache(maxsize=512)
-def _glob(pattern: str) -> re.Pattern[str]:
-    out, i = "", 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            out += re.escape(pattern[i + 1])
-            i += 2
-            continue
-        out += ".*" if c == "*" else re.escape(c)
-        i += 1
-    return re.compile(out + r"\Z", re.S)
+def _glob(pattern: str) -> Glob:
+    """StringMatches: ``*`` matches anything, ``\\`` escapes [DOC]; linear time (labkit.glob)."""
+    return simple(pattern, question=False, escapes=True)
 
 
 def compare(op: str, value: Any, expected: Any) -> bool:
@@ -66,7 +59,7 @@ def compare(op: str, value: Any, expected: Any) -> bool:
     if op == "BooleanEquals":
         return isinstance(value, bool) and value == expected
     if op == "StringMatches":
-        return isinstance(value, str) and bool(_glob(expected).match(value))
+        return isinstance(value, str) and _glob(expected).matches(value)
     for prefix in ("String", "Numeric", "Timestamp"):
         if op.startswith(prefix):
             fn = _ORDER[op[len(prefix) :]]

@@ -34,6 +34,7 @@ from labkit.iam.match import (
     PrincipalMatch,
     PrincipalRef,
     account_of_principal_entry,
+    any_of,
     compile_tokens,
     role_name_of,
 )
@@ -140,12 +141,12 @@ class Statement:
     def action_pattern_hit(self, action_lower: str) -> str | None:
         """The listed action pattern matching the (lower-cased) action, if any."""
         for pattern, regex in zip(self.actions, self._action_res, strict=True):
-            if regex.fullmatch(action_lower):
+            if regex.matches(action_lower):
                 return pattern
         return None
 
     def action_applies(self, action_lower: str) -> bool:
-        listed = self._action_all.fullmatch(action_lower) is not None
+        listed = self._action_all.matches(action_lower)
         return listed != (self.action_element == "NotAction")
 
     # -- Resource -------------------------------------------------------------------------------
@@ -162,7 +163,7 @@ class Statement:
                 resolved_all.append(None)
                 continue
             resolved_all.append("".join(str(v) for _, v in resolved))
-            if hit is None and compile_tokens(resolved, RESOURCE).fullmatch(resource):
+            if hit is None and compile_tokens(resolved, RESOURCE).matches(resource):
                 hit = pattern
         return hit, tuple(resolved_all)
 
@@ -172,7 +173,7 @@ class Statement:
         if self._resource_star:
             listed = True
         elif self._resource_all is not None:
-            listed = self._resource_all.fullmatch(resource) is not None
+            listed = self._resource_all.matches(resource)
         else:
             listed = self.resource_pattern_hit(resource, context)[0] is not None
         return listed != (self.resource_element == "NotResource")
@@ -420,15 +421,12 @@ def _statement(raw: Any, index: int, *, kind: str, variables: bool) -> Statement
         conditions = parse_condition_block(raw["Condition"], variables=variables, where=where)
 
     action_res = tuple(compile_tokens(tokenize(a.lower(), variables=False), PLAIN) for a in actions)
-    action_all = re.compile("|".join(f"(?:{r.pattern})" for r in action_res), re.DOTALL)
+    action_all = any_of(list(action_res))
     resource_tokens = tuple(tokenize(r, variables=variables) for r in resources)
     resource_star = "*" in resources
     resource_all = None
     if resources and not any(has_variables(t) for t in resource_tokens):
-        resource_all = re.compile(
-            "|".join(f"(?:{compile_tokens(t, RESOURCE).pattern})" for t in resource_tokens),
-            re.DOTALL,
-        )
+        resource_all = any_of([compile_tokens(t, RESOURCE) for t in resource_tokens])
     return Statement(
         index=index,
         sid=sid or None,

@@ -105,14 +105,14 @@ def resource_mismatch(pattern: str, value: str) -> str:
     if len(pp) == 6 and len(vp) == 6:
         for i in range(1, 5):
             seg = compile_tokens(tokenize(pp[i], variables=False), RESOURCE)
-            if not seg.fullmatch(vp[i]):
+            if not seg.matches(vp[i]):
                 return f"{_SEGMENTS[i]} {vp[i]!r} is not {pp[i]!r}"
         pres, vres = pp[5], vp[5]
         if pres.startswith("log-group:") and vres.startswith("log-group:"):
             pgroup = pres.split(":")[1]
             vgroup = vres.split(":")[1]
             seg = compile_tokens(tokenize(pgroup, variables=False), RESOURCE)
-            if not seg.fullmatch(vgroup) and not pgroup.endswith("*"):
+            if not seg.matches(vgroup) and not pgroup.endswith("*"):
                 if pgroup.lower() == vgroup.lower():
                     return (
                         f"log group {vgroup!r} differs from {pgroup!r} only in case "
