@@ -6,6 +6,11 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.htm
 * top-level elements ``Version``, ``Id``, ``Statement``; ``Statement`` is one object or a list;
 * statement elements ``Sid``, ``Effect``, ``Principal``/``NotPrincipal``, ``Action``/``NotAction``,
   ``Resource``/``NotResource``, ``Condition``; each list element may be a string or a list;
+* ``Effect`` is ``Allow`` or ``Deny``: "The Effect value is case sensitive"
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html),
+  so ``"allow"`` is malformed;
+* JSON text nested deeper than ``labkit.safejson.MAX_DEPTH``, or with NaN, is malformed
+  [INFER: IAM's policy grammar has no such values; its depth limit is not published];
 * ``Version`` is ``2012-10-17`` or ``2008-10-17``; when absent AWS uses ``2008-10-17``, which
   disables policy variables
   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html);
@@ -25,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from labkit import safejson
 from labkit.errors import LabkitError
 from labkit.iam.conditions import Condition, parse_condition_block
 from labkit.iam.errors import SYNTAX, PolicyError
@@ -351,11 +357,11 @@ def _statement(raw: Any, index: int, *, kind: str, variables: bool) -> Statement
     effect = raw.get("Effect")
     if effect is None:
         raise PolicyError(detail="Effect is missing (Allow or Deny)", where=f"{where}, key Effect")
-    if not isinstance(effect, str) or effect.lower() not in ("allow", "deny"):
+    if effect not in ("Allow", "Deny"):  # "The Effect value is case sensitive." [DOC]
         raise PolicyError(
-            detail=f"Effect must be Allow or Deny, not {effect!r}", where=f"{where}, key Effect"
+            detail=f"Effect must be Allow or Deny (case-sensitive), not {effect!r}",
+            where=f"{where}, key Effect",
         )
-    effect = "Allow" if effect.lower() == "allow" else "Deny"
 
     if "Action" in raw and "NotAction" in raw:
         raise PolicyError(
@@ -451,14 +457,15 @@ def _load(doc: Any, *, kind: str, name: str) -> Policy:
     if isinstance(doc, str):
         text = doc
         try:
-            data = json.loads(doc)
+            data = safejson.loads(doc)  # depth checked before json recurses; no NaN
         except ValueError as exc:
             raise PolicyError(SYNTAX, detail=f"not valid JSON: {exc}", where="document") from None
     elif isinstance(doc, Mapping):
         data = doc
         try:
-            text = json.dumps(doc, separators=(",", ":"))
-        except (TypeError, ValueError) as exc:
+            text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
+            safejson.check_depth(text)
+        except (TypeError, ValueError, RecursionError) as exc:
             raise PolicyError(detail=f"not JSON-serialisable: {exc}", where="document") from None
     else:
         raise PolicyError(
