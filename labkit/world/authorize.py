@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com"
@@ -48,15 +49,24 @@ def delivery_context(region: str, account: str, group: str) -> dict[str, str]:
 
 def load_resource_policies(documents: Iterable[tuple[str, str]]) -> list[Any]:
     """``labkit.iam.Policy`` objects for ``(name, document)`` pairs (unloadable ones skipped)."""
-    from labkit.iam import Policy, PolicyError
-
     out = []
     for name, document in documents:
-        try:
-            out.append(Policy.load(document, kind="resource", name=name))
-        except PolicyError:
-            continue  # check_document refused it at put time; nothing to evaluate
+        policy = _load_resource_policy(name, document)
+        if policy is not None:  # else check_document refused it at put time
+            out.append(policy)
     return out
+
+
+@lru_cache(maxsize=256)
+def _load_resource_policy(name: str, document: str) -> Any:
+    """One frozen Policy per (name, text): every delivery's explanation shares it, instead of
+    each of thousands of flushes keeping its own parsed copy (issue 14, memory)."""
+    from labkit.iam import Policy, PolicyError
+
+    try:
+        return Policy.load(document, kind="resource", name=name)
+    except PolicyError:
+        return None
 
 
 def delivery_decision(

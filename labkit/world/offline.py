@@ -62,6 +62,16 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 CLIENTS = ("iam", "logs", "stepfunctions", "sts")
 _LOGS_OWN = {"PutResourcePolicy", "DescribeResourcePolicies", "DeleteResourcePolicy"}
 _LOGS_READS = {"GetLogEvents", "FilterLogEvents", "DescribeLogStreams"}
+#: parameters whose operation answers a lone surrogate with its own error (InvalidExecutionInput,
+#: InvalidDefinition, InvalidName); any other JSON parameter with one gets ValidationException
+#: [INFER: AWS's message for invalid Unicode is not recorded]
+_OWN_UNICODE_CHECKS = {
+    ("StartExecution", "input"),
+    ("StartExecution", "name"),
+    ("CreateStateMachine", "definition"),
+    ("CreateStateMachine", "name"),
+    ("UpdateStateMachine", "definition"),
+}
 _SFN_OPS = {
     "CreateStateMachine": "create_state_machine",
     "UpdateStateMachine": "update_state_machine",
@@ -77,7 +87,7 @@ _SFN_OPS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     execution_arn: str
     event_id: int
@@ -159,11 +169,21 @@ class OfflineWorld:
         self.close()
 
     def close(self) -> None:
-        """Forget everything; clients of this world refuse further calls."""
-        self._closed = True
-        self.sfn.machines.clear()
-        self.sfn.executions.clear()
-        self._rows.clear()
+        """Forget everything; clients of this world refuse further calls.
+
+        Safe while other threads use the world: it waits for the call in progress (they
+        share one lock), and every later call, in any thread, raises ``LabkitError``
+        "this offline world is closed". The world's moto backends are dropped, so their
+        memory goes back to the process when the last client is gone.
+        """
+        with self._lock:
+            self._closed = True
+            self.sfn.machines.clear()
+            self.sfn.executions.clear()
+            self._rows.clear()
+            self._streams.clear()
+            self.lambdas.clear()
+            self.moto.close()
 
     def __repr__(self) -> str:
         n = len(self.sfn.executions)
@@ -196,7 +216,9 @@ class OfflineWorld:
         kwargs["config"] = given.merge(offline_config) if given else offline_config
         with _SESSION_LOCK:
             client = _session().client(name, **kwargs)
-        client.meta.events.register("before-send", self._handle)
+        # first: moto registers its own stubber on every client's before-send at import time;
+        # inside a ``mock_aws`` context it would otherwise answer before this world does
+        client.meta.events.register_first("before-send", self._handle)
         return client
 
     def register_lambda(self, name: str, handler: Callable[[Any], Any]) -> None:
@@ -210,7 +232,17 @@ class OfflineWorld:
         if self._closed:
             raise LabkitError("this offline world is closed; create a new one")
         with self._lock:
+            if self._closed:  # closed by another thread while this one waited for the lock
+                raise LabkitError("this offline world is closed; create a new one")
             op = wire.operation(request)
+            bad = wire.unencodable_field(request) if op else None
+            if bad and (op[1], bad) not in _OWN_UNICODE_CHECKS:
+                return wire.error(
+                    request,
+                    "ValidationException",
+                    f"1 validation error detected: Value at '{bad}' failed to satisfy "
+                    "constraint: Member must contain only valid Unicode characters",
+                )
             host = urlparse(request.url).netloc
             if op and op[0] == "AWSStepFunctions":
                 return self._answer(request, getattr(self.sfn, _SFN_OPS.get(op[1], ""), None))

@@ -42,6 +42,28 @@ def body(request: Any) -> dict[str, Any]:
     return json.loads(raw) if raw else {}
 
 
+def unencodable_field(request: Any) -> str | None:
+    """The first top-level parameter of a JSON request holding a lone UTF-16 surrogate.
+
+    botocore sends such a string as a ``\\udXXX`` escape; decoded, it cannot be encoded
+    as UTF-8 again, so storing it would break every later response that echoes it.
+    """
+    try:
+        params = body(request)
+    except ValueError:
+        return None
+    if not isinstance(params, dict):
+        return None
+    for key, value in params.items():
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return key
+        except (RecursionError, ValueError):
+            continue
+    return None
+
+
 def epoch(instant: datetime) -> float:
     """Epoch seconds with milliseconds, as AWS JSON APIs send timestamps."""
     return to_ms(instant) / 1000
@@ -61,5 +83,9 @@ def respond(request: Any, payload: dict[str, Any], status: int = 200) -> AWSResp
 
 
 def error(request: Any, code: str, message: str, status: int = 400) -> AWSResponse:
-    """An AWS JSON error response that botocore turns into ``ClientError(code, message)``."""
+    """An AWS JSON error response that botocore turns into ``ClientError(code, message)``.
+
+    A lone surrogate echoed from the request is written as ``\\udXXX`` text, so the
+    message can be printed on any terminal."""
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     return respond(request, {"__type": code, "message": message}, status)
