@@ -41,7 +41,7 @@ class Glob:
     """A compiled glob; :meth:`matches` decides a whole-string match in linear time."""
 
     __slots__ = ("size", "_lit", "_single", "_single_colon", "_stay", "_stay_colon", "_stars",
-                 "_fold", "steps", "text")  # fmt: skip
+                 "_fold", "_key", "steps", "text")  # fmt: skip
 
     def __init__(self, elements: Iterable[Element], *, ignore_case: bool = False, text: str = ""):
         merged: list[Element] = []
@@ -54,6 +54,7 @@ class Glob:
                 ch = fold(ch)
             merged.append((kind, ch, colon))
         self.size = len(merged)
+        self._key = (tuple(merged), ignore_case)
         self.text = text
         self._fold = ignore_case
         lit: dict[str, int] = {}
@@ -104,6 +105,12 @@ class Glob:
         self.steps = steps
         return bool(state >> self.size & 1)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Glob) and other._key == self._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
     def __repr__(self) -> str:
         return f"<Glob {self.text!r}>"
 
@@ -118,6 +125,12 @@ class AnyGlob:
 
     def matches(self, value: str) -> bool:
         return any(g.matches(value) for g in self.globs)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AnyGlob) and other.globs == self.globs
+
+    def __hash__(self) -> int:
+        return hash(self.globs)
 
 
 NEVER = AnyGlob(())

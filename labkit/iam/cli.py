@@ -136,9 +136,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"labkit policy: {problem}", file=sys.stderr)
         return 2
     parser = _parser()
-    if not args_list or args_list[0] in ("-h", "--help"):
+    if not args_list:
+        print("python -m labkit policy: give a command: explain (see --help)", file=sys.stderr)
+        return 2
+    if args_list[0] in ("-h", "--help"):
         parser.print_help()
-        return 0 if args_list else 2
+        return 0
     try:
         args = parser.parse_args(args_list)
     except _Usage as exc:
