@@ -62,16 +62,6 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 CLIENTS = ("iam", "logs", "stepfunctions", "sts")
 _LOGS_OWN = {"PutResourcePolicy", "DescribeResourcePolicies", "DeleteResourcePolicy"}
 _LOGS_READS = {"GetLogEvents", "FilterLogEvents", "DescribeLogStreams"}
-#: parameters whose operation answers a lone surrogate with its own error (InvalidExecutionInput,
-#: InvalidDefinition, InvalidName); any other JSON parameter with one gets ValidationException
-#: [INFER: AWS's message for invalid Unicode is not recorded]
-_OWN_UNICODE_CHECKS = {
-    ("StartExecution", "input"),
-    ("StartExecution", "name"),
-    ("CreateStateMachine", "definition"),
-    ("CreateStateMachine", "name"),
-    ("UpdateStateMachine", "definition"),
-}
 _SFN_OPS = {
     "CreateStateMachine": "create_state_machine",
     "UpdateStateMachine": "update_state_machine",
@@ -235,14 +225,8 @@ class OfflineWorld:
             if self._closed:  # closed by another thread while this one waited for the lock
                 raise LabkitError("this offline world is closed; create a new one")
             op = wire.operation(request)
-            bad = wire.unencodable_field(request) if op else None
-            if bad and (op[1], bad) not in _OWN_UNICODE_CHECKS:
-                return wire.error(
-                    request,
-                    "ValidationException",
-                    f"1 validation error detected: Value at '{bad}' failed to satisfy "
-                    "constraint: Member must contain only valid Unicode characters",
-                )
+            if op and (refused := wire.refuse_invalid_unicode(request, op[1])) is not None:
+                return refused
             host = urlparse(request.url).netloc
             if op and op[0] == "AWSStepFunctions":
                 return self._answer(request, getattr(self.sfn, _SFN_OPS.get(op[1], ""), None))

@@ -64,6 +64,34 @@ def unencodable_field(request: Any) -> str | None:
     return None
 
 
+#: parameters whose operation answers a lone surrogate with its own error (InvalidExecutionInput,
+#: InvalidDefinition, InvalidName); any other JSON parameter with one gets ValidationException
+_OWN_UNICODE_CHECKS = {
+    ("StartExecution", "input"),
+    ("StartExecution", "name"),
+    ("CreateStateMachine", "definition"),
+    ("CreateStateMachine", "name"),
+    ("UpdateStateMachine", "definition"),
+}
+
+
+def refuse_invalid_unicode(request: Any, op: str) -> AWSResponse | None:
+    """A ``ValidationException`` for a parameter holding a lone surrogate, else ``None``.
+
+    [INFER: AWS's message for invalid Unicode in a JSON request is not recorded; the wording
+    follows its "1 validation error detected" constraint messages.]
+    """
+    bad = unencodable_field(request)
+    if bad is None or (op, bad) in _OWN_UNICODE_CHECKS:
+        return None
+    return error(
+        request,
+        "ValidationException",
+        f"1 validation error detected: Value at '{bad}' failed to satisfy "
+        "constraint: Member must contain only valid Unicode characters",
+    )
+
+
 def epoch(instant: datetime) -> float:
     """Epoch seconds with milliseconds, as AWS JSON APIs send timestamps."""
     return to_ms(instant) / 1000
