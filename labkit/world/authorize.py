@@ -72,11 +72,30 @@ def _load_resource_policy(name: str, document: str) -> Any:
 def delivery_decision(
     policies: Sequence[Any], *, action: str, resource: str, context: Mapping[str, str]
 ) -> Any:
-    """The decision for the delivery service writing ``resource`` under ``policies``."""
+    """The decision for the delivery service writing ``resource`` under ``policies``.
+
+    Decisions are shared: every flush into the same stream under the same policies asks the
+    same question, and each answer is kept by thousands of delivery rows (issue 14, memory).
+    """
     from labkit.iam import Request, evaluate
 
-    request = Request(DELIVERY_PRINCIPAL, action, resource, dict(context))
-    return evaluate(request, identity=(), resource=tuple(policies))
+    key = (
+        tuple((p.name, p.text) for p in policies),
+        action,
+        resource,
+        tuple(sorted(context.items())),
+    )
+    found = _DECISIONS.get(key)
+    if found is None:
+        request = Request(DELIVERY_PRINCIPAL, action, resource, dict(context))
+        found = evaluate(request, identity=(), resource=tuple(policies))
+        if len(_DECISIONS) >= 1024:
+            _DECISIONS.clear()
+        _DECISIONS[key] = found
+    return found
+
+
+_DECISIONS: dict[tuple, Any] = {}
 
 
 def role_decision(

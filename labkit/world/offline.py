@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,7 +92,6 @@ class _Row:
     decision: str | None = None
     reason: str = ""
     explanation: Any = None
-    order: tuple = ()
 
 
 @dataclass
@@ -422,10 +422,9 @@ class OfflineWorld:
         for event in e.events:
             key = (e.arn, int(event["id"]))
             row = _Row(
-                e.arn, int(event["id"]), event["type"], event["timestamp"], "not logged",
-                log_group=group if level != "OFF" else None,
+                e.arn, int(event["id"]), sys.intern(event["type"]), event["timestamp"],
+                "not logged", log_group=group if level != "OFF" else None,
                 reason=delivery.level_reason(event["type"], level),
-                order=(e.start, e.arn, int(event["id"])),
             )  # fmt: skip
             self._rows[key] = row
             if group and delivery.is_logged(event["type"], level):
@@ -538,7 +537,11 @@ class OfflineWorld:
         """
         import pandas as pd
 
-        rows = sorted(self._rows.values(), key=lambda r: r.order)
+        starts = {arn: e.start for arn, e in self.sfn.executions.items()}
+        rows = sorted(
+            self._rows.values(),
+            key=lambda r: (starts.get(r.execution_arn, r.event_time), r.execution_arn, r.event_id),
+        )
         frame = pd.DataFrame(
             [{c: getattr(r, c) for c in DELIVERY_COLUMNS} for r in rows],
             columns=list(DELIVERY_COLUMNS),
