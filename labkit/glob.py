@@ -41,7 +41,7 @@ class Glob:
     """A compiled glob; :meth:`matches` decides a whole-string match in linear time."""
 
     __slots__ = ("size", "_lit", "_single", "_single_colon", "_stay", "_stay_colon", "_stars",
-                 "_fold", "_key", "steps", "text")  # fmt: skip
+                 "_fold", "_key", "_chunks", "steps", "text")  # fmt: skip
 
     def __init__(self, elements: Iterable[Element], *, ignore_case: bool = False, text: str = ""):
         merged: list[Element] = []
@@ -55,6 +55,7 @@ class Glob:
             merged.append((kind, ch, colon))
         self.size = len(merged)
         self._key = (tuple(merged), ignore_case)
+        self._chunks = _chunks(merged)
         self.text = text
         self._fold = ignore_case
         lit: dict[str, int] = {}
@@ -87,13 +88,15 @@ class Glob:
 
     def matches(self, value: str) -> bool:
         """Whether the glob matches all of ``value``."""
+        if self._fold:
+            value = "".join(map(fold, value))
+        if self._chunks is not None:
+            return self._match_chunks(value)
         state = self._closure(1)
         steps = 0
         lit_get = self._lit.get
         for ch in value:
             steps += 1
-            if self._fold:
-                ch = fold(ch)
             if ch == ":":
                 single, stay = self._single_colon, self._stay_colon
             else:
@@ -105,6 +108,32 @@ class Glob:
         self.steps = steps
         return bool(state >> self.size & 1)
 
+    def _match_chunks(self, value: str) -> bool:
+        """Fast path for globs whose only wildcard is an unrestricted ``*``: the literal
+        chunks between stars, each found leftmost after the previous one (for such globs
+        the leftmost choice is always safe), with ``str`` methods running in C. Positions
+        only move forward, so this is linear too; ``steps`` counts the searches."""
+        chunks = self._chunks
+        assert chunks is not None
+        self.steps = 1
+        if len(chunks) == 1:
+            return value == chunks[0]
+        first, last = chunks[0], chunks[-1]
+        if (
+            len(value) < len(first) + len(last)
+            or not value.startswith(first)
+            or not value.endswith(last)
+        ):
+            return False
+        pos, end = len(first), len(value) - len(last)
+        for chunk in chunks[1:-1]:
+            self.steps += 1
+            found = value.find(chunk, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(chunk)
+        return True
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Glob) and other._key == self._key
 
@@ -115,16 +144,78 @@ class Glob:
         return f"<Glob {self.text!r}>"
 
 
+def _chunks(elements: list[Element]) -> list[str] | None:
+    """The literal chunks between stars, when every wildcard is an unrestricted ``*``."""
+    chunks = [""]
+    for kind, ch, colon in elements:
+        if kind == LIT:
+            chunks[-1] += ch
+        elif kind == STAR and not colon:
+            chunks.append("")
+        else:
+            return None
+    return chunks
+
+
+class SegmentGlob:
+    """Globs for the first ``len(parts)`` ``sep``-separated segments of a value (the last one
+    keeps any further separators): ARN components for ``ArnLike``. Inside a segment the
+    value holds no separator, so a segment's wildcards never need to stop at one."""
+
+    __slots__ = ("parts", "sep", "steps")
+
+    def __init__(self, parts: Sequence[Glob], sep: str = ":") -> None:
+        self.parts = tuple(parts)
+        self.sep = sep
+        self.steps = 0
+
+    def matches(self, value: str) -> bool:
+        pieces = value.split(self.sep, len(self.parts) - 1)
+        self.steps = 1
+        if len(pieces) != len(self.parts):
+            return False
+        for glob, piece in zip(self.parts, pieces, strict=True):
+            ok = glob.matches(piece)
+            self.steps += glob.steps
+            if not ok:
+                return False
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SegmentGlob) and (other.parts, other.sep) == (self.parts, self.sep)
+
+    def __hash__(self) -> int:
+        return hash((self.parts, self.sep))
+
+
 class AnyGlob:
     """Several globs; matches when one of them does (a policy element's list of patterns)."""
 
-    __slots__ = ("globs",)
+    __slots__ = ("globs", "_exact", "_prefixes", "_others")
 
-    def __init__(self, globs: Sequence[Glob]) -> None:
+    def __init__(self, globs: Sequence[Glob | SegmentGlob]) -> None:
         self.globs = tuple(globs)
+        # the common shapes of a policy's lists, decided by one C call each: exact names
+        # (a set) and ``prefix*`` patterns (``str.startswith`` with a tuple)
+        exact, prefixes, others = set(), [], []
+        for g in self.globs:
+            chunks = g._chunks if isinstance(g, Glob) and not g._fold else None
+            if chunks is not None and len(chunks) == 1:
+                exact.add(chunks[0])
+            elif chunks is not None and len(chunks) == 2 and chunks[1] == "":
+                prefixes.append(chunks[0])
+            else:
+                others.append(g)
+        self._exact = frozenset(exact)
+        self._prefixes = tuple(prefixes)
+        self._others = tuple(others)
 
     def matches(self, value: str) -> bool:
-        return any(g.matches(value) for g in self.globs)
+        return (
+            value in self._exact
+            or (bool(self._prefixes) and value.startswith(self._prefixes))
+            or any(g.matches(value) for g in self._others)
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, AnyGlob) and other.globs == self.globs

@@ -92,7 +92,7 @@ def test_a_200_wildcard_pattern_is_decided_within_len_value_steps(mode: str) -> 
     assert glob.matches(value) is False
     assert glob.steps <= len(value)
     assert glob.matches(value + "b") is True
-    assert glob.steps == len(value) + 1
+    assert glob.steps <= len(value) + 1
 
 
 @pytest.mark.timeout(20)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from labkit.glob import LIT as G_LIT
-from labkit.glob import NEVER, ONE, AnyGlob, Element, Glob
+from labkit.glob import NEVER, ONE, AnyGlob, Element, Glob, SegmentGlob
 from labkit.glob import STAR as G_STAR
 from labkit.iam.variables import LIT, QMARK, STAR, Token, literal_text
 
@@ -89,38 +89,34 @@ def split_arn_tokens(tokens: tuple[Token, ...]) -> list[list[Token]]:
     return parts
 
 
-def _arn(tokens: tuple[Token, ...]) -> list[Element] | None:
+def _arn(tokens: tuple[Token, ...]) -> Glob | SegmentGlob | None:
+    """Six component globs: the value's first five colons separate its components, so a
+    wildcard of the first five (which may not cross a colon) sees no colon at all."""
     parts = split_arn_tokens(tokens)
     if len(parts) != 6:
         return None
-    out: list[Element] = []
-    for n, part in enumerate(parts):
-        if n:
-            out.append((G_LIT, ":", False))
-        inside = n < 5  # the first five components stop at a colon; the sixth may hold colons
-        for kind, value in part:
-            if kind == STAR:
-                out.append((G_STAR, "", inside))
-            elif kind == QMARK:
-                out.append((ONE, "", inside))
-            else:
-                out += _chars(value)
-    return out
+    if all(kind == LIT for part in parts[:5] for kind, _ in part):
+        # literal first five components fix the value's first five colons: one glob will do
+        whole: list[Element] = []
+        for n, part in enumerate(parts):
+            whole += ([(G_LIT, ":", False)] if n else []) + _plain(tuple(part))
+        return Glob(whole, text=literal_text(tokens))
+    return SegmentGlob(
+        [Glob(_plain(tuple(part)), text=literal_text(tuple(part))) for part in parts]
+    )
 
 
 @lru_cache(maxsize=4096)
-def compile_tokens(tokens: tuple[Token, ...], mode: str) -> Glob | AnyGlob:
+def compile_tokens(tokens: tuple[Token, ...], mode: str) -> Glob | SegmentGlob | AnyGlob:
     """A linear-time matcher (``.matches(value)``) for resolved tokens; ARN patterns without
     six parts never match."""
-    elements = (
-        _plain(tokens) if mode == PLAIN else _resource(tokens) if mode == RESOURCE else _arn(tokens)
-    )
-    if elements is None:
-        return NEVER
+    if mode == ARN:
+        return _arn(tokens) or NEVER
+    elements = _plain(tokens) if mode == PLAIN else _resource(tokens)
     return Glob(elements, text=literal_text(tokens))
 
 
-def any_of(matchers: list[Glob | AnyGlob]) -> AnyGlob:
+def any_of(matchers: list[Glob | SegmentGlob | AnyGlob]) -> AnyGlob:
     """One matcher for a list of patterns (matches when any does)."""
     return AnyGlob([g for m in matchers for g in (m.globs if isinstance(m, AnyGlob) else (m,))])
 
