@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from labkit.engine.choice import compare
 from labkit.glob import simple
 from labkit.iam import Outcome, Policy, Request, evaluate
-from labkit.iam.match import ARN, PLAIN, RESOURCE, compile_tokens
+from labkit.iam.match import ARN, PLAIN, RESOURCE, any_of, compile_tokens
 from labkit.iam.variables import tokenize
 
 ALPHABET = "ab:*?/"
@@ -59,6 +59,18 @@ def test_glob_agrees_with_the_reference_regex(pattern: str, value: str, mode: st
     ref = _reference(pattern, mode)
     expected = ref is not None and ref.fullmatch(value) is not None
     assert glob.matches(value) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    patterns=st.lists(st.text(ALPHABET, max_size=8), min_size=1, max_size=5),
+    value=st.text("ab:/", max_size=10),
+)
+def test_a_list_of_patterns_matches_when_one_does(patterns: list[str], value: str) -> None:
+    """The statement-level matcher (exact set, prefix tuple, the rest) agrees with the oracle."""
+    combined = any_of([compile_tokens(tokenize(p, variables=False), RESOURCE) for p in patterns])
+    expected = any(_reference(p, RESOURCE).fullmatch(value) for p in patterns)
+    assert combined.matches(value) == expected
 
 
 @settings(max_examples=300, deadline=None)
