@@ -21,6 +21,7 @@ from labkit.errors import LabkitError
 
 pytestmark = pytest.mark.timeout(60)
 
+ROLE_ARN = "arn:aws:iam::123456789012:role/r"
 GOOD = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
 
 
@@ -322,6 +323,30 @@ def test_offline_clients_ignore_an_enclosing_mock_aws() -> None:
 
             plain = boto3.client("iam", region_name="us-east-1")
             assert plain.list_roles()["Roles"] == []
+
+
+def test_a_world_opened_inside_mock_aws_is_still_its_own() -> None:
+    from moto import mock_aws
+
+    with mock_aws(), labkit.offline(seed=6) as w:
+        sfn = w.client("stepfunctions")
+        code, _ = code_of(
+            lambda: sfn.create_state_machine(name="m", definition="{", roleArn=ROLE_ARN)
+        )
+        assert code == "InvalidDefinition"
+        arn = sfn.create_state_machine(name="m", definition=GOOD, roleArn=ROLE_ARN)[
+            "stateMachineArn"
+        ]
+        run = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        assert sfn.describe_execution(executionArn=run)["status"] == "SUCCEEDED"
+        import boto3
+
+        assert (
+            boto3.client("stepfunctions", region_name="us-east-1").list_state_machines()[
+                "stateMachines"
+            ]
+            == []
+        )
 
 
 def test_close_while_other_threads_call_gives_them_world_closed() -> None:

@@ -50,6 +50,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from botocore.config import Config
+from moto.core.models import botocore_stubber as moto_stubber
 
 from labkit.clock import VirtualClock, seeded_start, to_ms
 from labkit.errors import LabkitError
@@ -159,13 +160,10 @@ class OfflineWorld:
         self.close()
 
     def close(self) -> None:
-        """Forget everything; clients of this world refuse further calls.
+        """Forget everything (moto backends included); clients refuse further calls.
 
-        Safe while other threads use the world: it waits for the call in progress (they
-        share one lock), and every later call, in any thread, raises ``LabkitError``
-        "this offline world is closed". The world's moto backends are dropped, so their
-        memory goes back to the process when the last client is gone.
-        """
+        Thread-safe: it waits for the call in progress, and every later call, in any
+        thread, raises ``LabkitError`` "this offline world is closed"."""
         with self._lock:
             self._closed = True
             self.sfn.machines.clear()
@@ -206,8 +204,9 @@ class OfflineWorld:
         kwargs["config"] = given.merge(offline_config) if given else offline_config
         with _SESSION_LOCK:
             client = _session().client(name, **kwargs)
-        # first: moto registers its own stubber on every client's before-send at import time;
-        # inside a ``mock_aws`` context it would otherwise answer before this world does
+        # moto's global stubber sits on every client's before-send (BUILTIN_HANDLERS); botocore
+        # calls all of them, so inside ``mock_aws`` moto would answer and act on its own state
+        client.meta.events.unregister("before-send", moto_stubber)
         client.meta.events.register_first("before-send", self._handle)
         return client
 
