@@ -108,7 +108,7 @@ def test_error_names_the_sid_when_there_is_one():
 
 
 def test_lowercase_effect_is_malformed_as_iam_documents():
-    """"The Effect value is case sensitive" [DOC]; moto's syntax pass lower-cases it, but its
+    """ "The Effect value is case sensitive" [DOC]; moto's syntax pass lower-cases it, but its
     semantic pass (``_legacy_parse_statement``) compares case-sensitively too."""
     with pytest.raises(PolicyError) as info:
         _load({**ALLOW, "Effect": "allow"})
