@@ -144,7 +144,7 @@ class OfflineWorld:
             profile, now_ms=self.clock.now_ms, rng=random.Random(f"labkit-rp-{seed}")
         )
         self.sfn = StepFunctionsService(self)
-        self._rows: dict[tuple[str, int], _Row] = {}
+        self._rows: dict[str, list[_Row]] = {}  # execution ARN -> rows by event id - 1
         self._streams: dict[tuple[str, str], tuple[str, datetime]] = {}
         self._iam_ready = False
         self._closed = False
@@ -160,10 +160,8 @@ class OfflineWorld:
         self.close()
 
     def close(self) -> None:
-        """Forget everything (moto backends included); clients refuse further calls.
-
-        Thread-safe: it waits for the call in progress, and every later call, in any
-        thread, raises ``LabkitError`` "this offline world is closed"."""
+        """Forget everything (moto backends too); thread-safe: it waits for a call in flight,
+        and every later call, in any thread, raises ``LabkitError`` "world is closed"."""
         with self._lock:
             self._closed = True
             self.sfn.machines.clear()
@@ -418,14 +416,14 @@ class OfflineWorld:
         parts = logging_config.parse_log_group_arn(arn) or {}
         group = parts.get("name")
         logged = []
+        rows = self._rows[e.arn] = []
         for event in e.events:
-            key = (e.arn, int(event["id"]))
             row = _Row(
                 e.arn, int(event["id"]), sys.intern(event["type"]), event["timestamp"],
                 "not logged", log_group=group if level != "OFF" else None,
                 reason=delivery.level_reason(event["type"], level),
             )  # fmt: skip
-            self._rows[key] = row
+            rows.append(row)
             if group and delivery.is_logged(event["type"], level):
                 logged.append(event)
         flushes = []
@@ -472,7 +470,8 @@ class OfflineWorld:
         return delivery.stream_name(key[1], flush.delivered_at, rng), True
 
     def _deliver(self, flush: _Flush) -> None:
-        rows = [self._rows[(flush.execution.arn, int(ev["id"]))] for ev in flush.events]
+        by_id = self._rows[flush.execution.arn]
+        rows = [by_id[int(ev["id"]) - 1] for ev in flush.events]  # ids count from 1 [DOC]
         for row in rows:
             row.log_group = flush.group
         if not self.log_group_exists(flush.region, flush.account, flush.group):
@@ -538,7 +537,7 @@ class OfflineWorld:
 
         starts = {arn: e.start for arn, e in self.sfn.executions.items()}
         rows = sorted(
-            self._rows.values(),
+            (row for rows in self._rows.values() for row in rows),
             key=lambda r: (starts.get(r.execution_arn, r.event_time), r.execution_arn, r.event_id),
         )
         frame = pd.DataFrame(
