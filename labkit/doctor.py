@@ -590,7 +590,9 @@ class _SessionWorld:
 
 def _parser() -> argparse.ArgumentParser:
     codes = "\n".join(f"  {EXIT_CODES[s]}  {_(m)}" for s, m in EXIT_MEANINGS.items())
-    return argparse.ArgumentParser(
+    from labkit.console import OneLineParser
+
+    return OneLineParser(
         prog="python -m labkit doctor",
         description=_("Diagnose whether a state machine's logs reach CloudWatch Logs (read-only)."),
         epilog=_("exit codes:") + "\n" + codes,
@@ -600,6 +602,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m labkit doctor --state-machine ARN [--profile P] [--region R]``."""
+    from labkit.console import bad_argument, one_line, safe_streams
+
+    safe_streams()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if (problem := bad_argument(argv)) is not None:
+        print(f"labkit doctor: {problem}", file=sys.stderr)
+        return EXIT_CODES["usage"]
     parser = _parser()
     parser.add_argument(
         "--state-machine", required=True, metavar="ARN", help=_("the state machine's ARN")
@@ -610,7 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=_("AWS Region for the session (the ARN's Region is used for the machine)"),
     )
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_CODES["usage"]
     try:
@@ -623,12 +632,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = doctor(_SessionWorld(session), args.state_machine)
     except Exception as exc:  # noqa: BLE001 - one line, no traceback
         status, line = classify(exc)
-        print(f"labkit doctor: {line}", file=sys.stderr)
+        print(f"labkit doctor: {one_line(line)}", file=sys.stderr)
         return EXIT_CODES[status]
     if report.status in {"delivers", "not-delivered"}:
         print(report)
     else:
-        print(f"labkit doctor: {report.headline}", file=sys.stderr)
+        print(f"labkit doctor: {one_line(report.headline)}", file=sys.stderr)
     return report.exit_code
 
 

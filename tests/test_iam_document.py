@@ -107,9 +107,13 @@ def test_error_names_the_sid_when_there_is_one():
     assert "statement 1 (Sid 'WriteLogs')" in info.value.where
 
 
-def test_lowercase_effect_is_accepted_like_iam():
-    """IAM's validator compares Effect case-insensitively [AWS-REC via moto's validator]."""
-    assert _load({**ALLOW, "Effect": "allow"}).statements[0].effect == "Allow"
+def test_lowercase_effect_is_malformed_as_iam_documents():
+    """ "The Effect value is case sensitive" [DOC]; moto's syntax pass lower-cases it, but its
+    semantic pass (``_legacy_parse_statement``) compares case-sensitively too."""
+    with pytest.raises(PolicyError) as info:
+        _load({**ALLOW, "Effect": "allow"})
+    assert info.value.code == "MalformedPolicyDocument" and "case-sensitive" in info.value.detail
+    assert _load(ALLOW).statements[0].effect == "Allow"  # the loader still works afterwards
 
 
 def test_resource_policy_may_omit_resource():

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import json
 
+from labkit import safejson
 from labkit.engine.errors import InvalidDefinition
 from labkit.engine.execution import MAX_PAYLOAD_BYTES, ExecutionResult, Slow, run
 from labkit.engine.parse import Definition, parse_definition
@@ -59,16 +60,37 @@ def check_execution_input(text: str) -> None:
       are left out of the message];
     * not JSON: ``InvalidExecutionInput`` ("The provided JSON input data is not
       valid.") [DOC]; the message prefix "Invalid State Machine Execution Input" is
-      AWS's [ISSUE]; the parser detail after it is Python's, not AWS's Java parser [INFER].
+      AWS's [ISSUE]; the parser detail after it is Python's, not AWS's Java parser [INFER];
+    * NaN/Infinity, a lone UTF-16 surrogate, or nesting deeper than
+      ``labkit.safejson.MAX_DEPTH``: ``InvalidExecutionInput`` too [INFER: AWS's Java
+      parser rejects them; its depth limit is not published], checked before anything
+      recursive runs, so such input can never reach the world's stored state.
     """
-    if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+    if not isinstance(text, str):
+        raise LabkitError(
+            "Invalid State Machine Execution Input: 'input must be a string'",
+            code="InvalidExecutionInput",
+        )
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise LabkitError(
+            "Invalid State Machine Execution Input: 'a string contains a lone UTF-16 "
+            "surrogate (not valid Unicode)'",
+            code="InvalidExecutionInput",
+        ) from None
+    if size > MAX_PAYLOAD_BYTES:
         raise LabkitError(
             "1 validation error detected: Value at 'input' failed to satisfy constraint: "
             f"Member must have length less than or equal to {MAX_PAYLOAD_BYTES}",
             code="ValidationException",
         )
     try:
-        json.loads(text)
+        safejson.loads(text)
+    except safejson.JSONLimitError as exc:
+        raise LabkitError(
+            f"Invalid State Machine Execution Input: '{exc}'", code="InvalidExecutionInput"
+        ) from None
     except json.JSONDecodeError as exc:
         raise LabkitError(
             f"Invalid State Machine Execution Input: '{exc.msg}: line {exc.lineno} column {exc.colno} "

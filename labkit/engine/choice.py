@@ -8,7 +8,6 @@ RFC 3339 strings; ``StringMatches`` supports ``*`` as a wildcard, ``\\*`` and ``
 from __future__ import annotations
 
 import operator
-import re
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from labkit.engine.errors import PathMissing, StatesError
 from labkit.engine.paths import compile_lookup, compile_reference, dumps, select
 from labkit.engine.runtime_errors import choice_path_invalid
+from labkit.glob import Glob, simple
 
 _ORDER = {
     "Equals": operator.eq,
@@ -42,17 +42,9 @@ def timestamp(value: Any) -> datetime | None:
 
 
 @lru_cache(maxsize=512)
-def _glob(pattern: str) -> re.Pattern[str]:
-    out, i = "", 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            out += re.escape(pattern[i + 1])
-            i += 2
-            continue
-        out += ".*" if c == "*" else re.escape(c)
-        i += 1
-    return re.compile(out + r"\Z", re.S)
+def _glob(pattern: str) -> Glob:
+    """StringMatches: ``*`` matches anything, ``\\`` escapes [DOC]; linear time (labkit.glob)."""
+    return simple(pattern, question=False, escapes=True)
 
 
 def compare(op: str, value: Any, expected: Any) -> bool:
@@ -70,7 +62,7 @@ def compare(op: str, value: Any, expected: Any) -> bool:
     if op == "BooleanEquals":
         return isinstance(value, bool) and value == expected
     if op == "StringMatches":
-        return isinstance(value, str) and bool(_glob(expected).match(value))
+        return isinstance(value, str) and _glob(expected).matches(value)
     for prefix in ("String", "Numeric", "Timestamp"):
         if op.startswith(prefix):
             fn = _ORDER[op[len(prefix) :]]

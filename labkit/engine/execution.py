@@ -436,13 +436,10 @@ def run(
     ``handlers`` maps a Lambda function name or ARN (or any Task resource string) to a
     Python callable; ``rng`` drives everything random (event spacing, UUIDs, jitter).
     """
-    try:
-        data = json.loads(input_text)
-    except (TypeError, ValueError):
-        from labkit.engine import check_execution_input
+    from labkit.engine import check_execution_input
 
-        check_execution_input(input_text)  # raises InvalidExecutionInput, as StartExecution does
-        raise
+    check_execution_input(input_text)  # raises InvalidExecutionInput, as StartExecution does
+    data = json.loads(input_text)
     rng = rng if rng is not None else random.Random(0)
     clock = VirtualClock(start)
     # The service's cap and the machine's TimeoutSeconds both apply; the earlier wins.

@@ -5,7 +5,8 @@ Expressions run on jsonata-python. Step Functions binds ``$states`` (``input``,
 (https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html) [DOC].
 ``$now()`` and ``$millis()`` read the execution's virtual clock, and ``$uuid()`` and
 ``$random()`` the seeded generator, so runs are reproducible. A failing expression
-is ``States.QueryEvaluationError`` [DOC].
+is ``States.QueryEvaluationError`` [DOC], and so is one that runs past labkit's bounds on
+steps, depth and regex time (``labkit.engine.jsonata_bounds``) [INFER].
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from labkit.engine import jsonata_bounds
 from labkit.engine.errors import StatesError
 
 
@@ -31,7 +33,7 @@ def compile_expression(text: str) -> Any:
     import jsonata
 
     try:
-        return jsonata.Jsonata(text[2:-2].strip())
+        return jsonata.Jsonata(text[2:-2].strip(), jsonata_bounds.regex_engine)
     except Exception as exc:  # jsonata raises JException
         raise ValueError(str(exc)) from None
 
@@ -88,7 +90,9 @@ def evaluate(
     if is_expression(value):
         bindings = {**variables, **_functions(now, rng), "states": dict(states)}
         try:
-            return compile_expression(value).evaluate(None, bindings)
+            return jsonata_bounds.evaluate(compile_expression(value), bindings, value)
+        except jsonata_bounds.Exceeded as exc:
+            raise StatesError("States.QueryEvaluationError", str(exc)) from None
         except ValueError as exc:
             raise StatesError("States.QueryEvaluationError", str(exc)) from None
         except Exception as exc:

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.engine import jsonata
+from labkit.engine import jsonata, validate
 from labkit.engine.errors import InvalidDefinition
 from labkit.engine.map_config import MAP_RUN_OPTIONS, map_mode, max_concurrency
 from labkit.engine.paths import (
@@ -182,8 +182,10 @@ def parse_definition(text: str) -> Definition:
     """Parse ASL JSON into a ``Definition``; raise ``InvalidDefinition`` as AWS would."""
     if not isinstance(text, str) or not text.strip():
         _raise([("MISSING_DESCRIPTION", "Received a null or empty workflow input.", None)])
+    if early := validate.check_text(text):  # size, depth and encoding, before any recursion
+        _raise(early)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=validate.reject_constant)
     except json.JSONDecodeError as exc:
         message = f"{exc.msg} at (line {exc.lineno}, column {exc.colno})"
         _raise([("INVALID_JSON_DESCRIPTION", message, None)])
@@ -191,6 +193,8 @@ def parse_definition(text: str) -> Definition:
     if not isinstance(doc, dict):
         problems.schema("Expected a JSON object", "/")
         _raise(problems.items)
+    if typed := validate.schema_problems(doc):  # wrong types and ranges: report, never build
+        _raise(typed)
     language = doc.get("QueryLanguage", "JSONPath")
     if language not in ("JSONPath", "JSONata"):
         problems.schema(

@@ -1,8 +1,10 @@
 """``python -m labkit policy explain``: evaluate one request against policy files and explain it.
 
 Exit status: 0 when the request is allowed, 1 when it is not (explicitly or implicitly
-denied), 2 for bad input (unreadable file, malformed policy, malformed request), with a
-one-line message and no traceback.
+denied), 2 for bad input (unreadable file, a file that is not UTF-8, malformed or too
+deeply nested JSON, malformed policy or request, an argument that is not valid UTF-8),
+with a one-line message and no traceback; 3 for an error inside labkit itself (a defect,
+reported in one line too).
 
 Example::
 
@@ -19,6 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from labkit.console import bad_argument, one_line, safe_streams
 from labkit.errors import LabkitError
 from labkit.iam.document import Policy
 from labkit.iam.evaluate import evaluate
@@ -88,6 +91,11 @@ def _read(path: str, kind: str) -> Policy:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise LabkitError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise LabkitError(
+            f"policy file {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+            f"at offset {exc.start})"
+        ) from None
     return Policy.load(text, kind=kind, name=Path(path).name)  # type: ignore[arg-type]
 
 
@@ -122,15 +130,22 @@ def _explain(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``policy explain``; returns the exit status (0 allowed, 1 denied, 2 bad input)."""
+    safe_streams()
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if (problem := bad_argument(args_list)) is not None:
+        print(f"labkit policy: {problem}", file=sys.stderr)
+        return 2
     parser = _parser()
-    if not args_list or args_list[0] in ("-h", "--help"):
+    if not args_list:
+        print("python -m labkit policy: give a command: explain (see --help)", file=sys.stderr)
+        return 2
+    if args_list[0] in ("-h", "--help"):
         parser.print_help()
-        return 0 if args_list else 2
+        return 0
     try:
         args = parser.parse_args(args_list)
     except _Usage as exc:
-        print(str(exc), file=sys.stderr)
+        print(one_line(exc), file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help inside a subcommand
         return int(exc.code or 0)
@@ -140,5 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _explain(args)
     except LabkitError as exc:
-        print(f"labkit policy explain: {exc}", file=sys.stderr)
+        print(f"labkit policy explain: {one_line(exc)}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a labkit defect: one line, no traceback
+        print(
+            f"labkit policy explain: internal error ({type(exc).__name__}: {one_line(exc)})",
+            file=sys.stderr,
+        )
+        return 3

@@ -281,11 +281,10 @@ class Condition:
 
 
 def _glob_tests(tokens_list: tuple[tuple[Token, ...], ...], mode: str) -> Callable[[str], bool]:
-    regexes = [compile_tokens(t, mode) for t in tokens_list]
-    if len(regexes) == 1:
-        only = regexes[0].fullmatch
-        return lambda v: only(v) is not None
-    return lambda v: any(r.fullmatch(v) for r in regexes)
+    globs = [compile_tokens(t, mode) for t in tokens_list]
+    if len(globs) == 1:
+        return globs[0].matches
+    return lambda v: any(g.matches(v) for g in globs)
 
 
 def _checked(key: str, op: Operator, parse: Callable[[str], Any]) -> Callable[[str], Any]:

@@ -6,6 +6,11 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.htm
 * top-level elements ``Version``, ``Id``, ``Statement``; ``Statement`` is one object or a list;
 * statement elements ``Sid``, ``Effect``, ``Principal``/``NotPrincipal``, ``Action``/``NotAction``,
   ``Resource``/``NotResource``, ``Condition``; each list element may be a string or a list;
+* ``Effect`` is ``Allow`` or ``Deny``: "The Effect value is case sensitive"
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_effect.html),
+  so ``"allow"`` is malformed;
+* JSON text nested deeper than ``labkit.safejson.MAX_DEPTH``, or with NaN, is malformed
+  [INFER: IAM's policy grammar has no such values; its depth limit is not published];
 * ``Version`` is ``2012-10-17`` or ``2008-10-17``; when absent AWS uses ``2008-10-17``, which
   disables policy variables
   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html);
@@ -25,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from labkit import safejson
 from labkit.errors import LabkitError
 from labkit.iam.conditions import Condition, parse_condition_block
 from labkit.iam.errors import SYNTAX, PolicyError
@@ -34,6 +40,7 @@ from labkit.iam.match import (
     PrincipalMatch,
     PrincipalRef,
     account_of_principal_entry,
+    any_of,
     compile_tokens,
     role_name_of,
 )
@@ -140,12 +147,12 @@ class Statement:
     def action_pattern_hit(self, action_lower: str) -> str | None:
         """The listed action pattern matching the (lower-cased) action, if any."""
         for pattern, regex in zip(self.actions, self._action_res, strict=True):
-            if regex.fullmatch(action_lower):
+            if regex.matches(action_lower):
                 return pattern
         return None
 
     def action_applies(self, action_lower: str) -> bool:
-        listed = self._action_all.fullmatch(action_lower) is not None
+        listed = self._action_all.matches(action_lower)
         return listed != (self.action_element == "NotAction")
 
     # -- Resource -------------------------------------------------------------------------------
@@ -162,7 +169,7 @@ class Statement:
                 resolved_all.append(None)
                 continue
             resolved_all.append("".join(str(v) for _, v in resolved))
-            if hit is None and compile_tokens(resolved, RESOURCE).fullmatch(resource):
+            if hit is None and compile_tokens(resolved, RESOURCE).matches(resource):
                 hit = pattern
         return hit, tuple(resolved_all)
 
@@ -172,7 +179,7 @@ class Statement:
         if self._resource_star:
             listed = True
         elif self._resource_all is not None:
-            listed = self._resource_all.fullmatch(resource) is not None
+            listed = self._resource_all.matches(resource)
         else:
             listed = self.resource_pattern_hit(resource, context)[0] is not None
         return listed != (self.resource_element == "NotResource")
@@ -350,11 +357,11 @@ def _statement(raw: Any, index: int, *, kind: str, variables: bool) -> Statement
     effect = raw.get("Effect")
     if effect is None:
         raise PolicyError(detail="Effect is missing (Allow or Deny)", where=f"{where}, key Effect")
-    if not isinstance(effect, str) or effect.lower() not in ("allow", "deny"):
+    if effect not in ("Allow", "Deny"):  # "The Effect value is case sensitive." [DOC]
         raise PolicyError(
-            detail=f"Effect must be Allow or Deny, not {effect!r}", where=f"{where}, key Effect"
+            detail=f"Effect must be Allow or Deny (case-sensitive), not {effect!r}",
+            where=f"{where}, key Effect",
         )
-    effect = "Allow" if effect.lower() == "allow" else "Deny"
 
     if "Action" in raw and "NotAction" in raw:
         raise PolicyError(
@@ -420,15 +427,12 @@ def _statement(raw: Any, index: int, *, kind: str, variables: bool) -> Statement
         conditions = parse_condition_block(raw["Condition"], variables=variables, where=where)
 
     action_res = tuple(compile_tokens(tokenize(a.lower(), variables=False), PLAIN) for a in actions)
-    action_all = re.compile("|".join(f"(?:{r.pattern})" for r in action_res), re.DOTALL)
+    action_all = any_of(list(action_res))
     resource_tokens = tuple(tokenize(r, variables=variables) for r in resources)
     resource_star = "*" in resources
     resource_all = None
     if resources and not any(has_variables(t) for t in resource_tokens):
-        resource_all = re.compile(
-            "|".join(f"(?:{compile_tokens(t, RESOURCE).pattern})" for t in resource_tokens),
-            re.DOTALL,
-        )
+        resource_all = any_of([compile_tokens(t, RESOURCE) for t in resource_tokens])
     return Statement(
         index=index,
         sid=sid or None,
@@ -453,14 +457,15 @@ def _load(doc: Any, *, kind: str, name: str) -> Policy:
     if isinstance(doc, str):
         text = doc
         try:
-            data = json.loads(doc)
+            data = safejson.loads(doc)  # depth checked before json recurses; no NaN
         except ValueError as exc:
             raise PolicyError(SYNTAX, detail=f"not valid JSON: {exc}", where="document") from None
     elif isinstance(doc, Mapping):
         data = doc
         try:
-            text = json.dumps(doc, separators=(",", ":"))
-        except (TypeError, ValueError) as exc:
+            text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
+            safejson.check_depth(text)
+        except (TypeError, ValueError, RecursionError) as exc:
             raise PolicyError(detail=f"not JSON-serialisable: {exc}", where="document") from None
     else:
         raise PolicyError(

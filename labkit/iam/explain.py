@@ -124,7 +124,7 @@ def resource_mismatch(pattern: str, value: str) -> str:
     if len(pp) == 6 and len(vp) == 6:
         for i in range(1, 5):
             seg = compile_tokens(tokenize(pp[i], variables=False), RESOURCE)
-            if not seg.fullmatch(vp[i]):
+            if not seg.matches(vp[i]):
                 return _("{part} {value!r} is not {pattern!r}").format(
                     part=_(_SEGMENTS[i]), value=vp[i], pattern=pp[i]
                 )
@@ -133,7 +133,7 @@ def resource_mismatch(pattern: str, value: str) -> str:
             pgroup = pres.split(":")[1]
             vgroup = vres.split(":")[1]
             seg = compile_tokens(tokenize(pgroup, variables=False), RESOURCE)
-            if not seg.fullmatch(vgroup) and not pgroup.endswith("*"):
+            if not seg.matches(vgroup) and not pgroup.endswith("*"):
                 if pgroup.lower() == vgroup.lower():
                     return _(
                         "log group {group!r} differs from {pattern!r} only in case "

@@ -19,9 +19,10 @@ AWS facts modelled [DOC]:
   a principal name or ARN"
   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
 
-Globs are compiled once: every character is escaped (``re.escape``) and only ``*``/``?``
-tokens become regex wildcards. Hand-written: ``fnmatch`` treats ``[`` as a character class
-and knows nothing of ARN segments.
+Globs are compiled once into ``labkit.glob.Glob`` automata that match in time linear in
+pattern × value (a regex translation backtracks catastrophically on many ``*``); only
+``*``/``?`` tokens become wildcards, so literal text is never special. Hand-written:
+``fnmatch`` treats ``[`` as a character class and knows nothing of ARN segments.
 """
 
 from __future__ import annotations
@@ -31,32 +32,42 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from labkit.iam.variables import LIT, QMARK, STAR, Token
+from labkit.glob import LIT as G_LIT
+from labkit.glob import NEVER, ONE, AnyGlob, Element, Glob, SegmentGlob
+from labkit.glob import STAR as G_STAR
+from labkit.iam.variables import LIT, QMARK, STAR, Token, literal_text
 
 PLAIN, RESOURCE, ARN = "plain", "resource", "arn"
 
-_NEVER = re.compile(r"(?!)")
+
+def _chars(value: object) -> list[Element]:
+    return [(G_LIT, ch, False) for ch in str(value)]
 
 
-def _plain(tokens: tuple[Token, ...]) -> str:
-    out = []
+def _plain(tokens: tuple[Token, ...]) -> list[Element]:
+    out: list[Element] = []
     for kind, value in tokens:
-        out.append(".*" if kind == STAR else "." if kind == QMARK else re.escape(str(value)))
-    return "".join(out)
+        if kind == STAR:
+            out.append((G_STAR, "", False))
+        elif kind == QMARK:
+            out.append((ONE, "", False))
+        else:
+            out += _chars(value)
+    return out
 
 
-def _resource(tokens: tuple[Token, ...]) -> str:
-    out = []
+def _resource(tokens: tuple[Token, ...]) -> list[Element]:
+    out: list[Element] = []
     for i, (kind, value) in enumerate(tokens):
         if kind == STAR:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             segment_last = nxt is None or (nxt[0] == LIT and str(nxt[1]).startswith(":"))
-            out.append(".*" if segment_last else "[^:]*")
+            out.append((G_STAR, "", not segment_last))
         elif kind == QMARK:
-            out.append("[^:]")
+            out.append((ONE, "", True))
         else:
-            out.append(re.escape(str(value)))
-    return "".join(out)
+            out += _chars(value)
+    return out
 
 
 def split_arn_tokens(tokens: tuple[Token, ...]) -> list[list[Token]]:
@@ -78,29 +89,36 @@ def split_arn_tokens(tokens: tuple[Token, ...]) -> list[list[Token]]:
     return parts
 
 
-def _arn(tokens: tuple[Token, ...]) -> str | None:
+def _arn(tokens: tuple[Token, ...]) -> Glob | SegmentGlob | None:
+    """Six component globs: the value's first five colons separate its components, so a
+    wildcard of the first five (which may not cross a colon) sees no colon at all."""
     parts = split_arn_tokens(tokens)
     if len(parts) != 6:
         return None
-    out = []
-    for n, part in enumerate(parts):
-        star, q = (".*", ".") if n == 5 else ("[^:]*", "[^:]")
-        out.append(
-            "".join(star if k == STAR else q if k == QMARK else re.escape(str(v)) for k, v in part)
-        )
-    return ":".join(out)
+    if all(kind == LIT for part in parts[:5] for kind, _ in part):
+        # literal first five components fix the value's first five colons: one glob will do
+        whole: list[Element] = []
+        for n, part in enumerate(parts):
+            whole += ([(G_LIT, ":", False)] if n else []) + _plain(tuple(part))
+        return Glob(whole, text=literal_text(tokens))
+    return SegmentGlob(
+        [Glob(_plain(tuple(part)), text=literal_text(tuple(part))) for part in parts]
+    )
 
 
 @lru_cache(maxsize=4096)
-def compile_tokens(tokens: tuple[Token, ...], mode: str, ignore_case: bool = False) -> re.Pattern:
-    """A compiled full-match regex for resolved tokens; ARN patterns without six parts never match."""
-    source = (
-        _plain(tokens) if mode == PLAIN else _resource(tokens) if mode == RESOURCE else _arn(tokens)
-    )
-    if source is None:
-        return _NEVER
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile(source, flags)
+def compile_tokens(tokens: tuple[Token, ...], mode: str) -> Glob | SegmentGlob | AnyGlob:
+    """A linear-time matcher (``.matches(value)``) for resolved tokens; ARN patterns without
+    six parts never match."""
+    if mode == ARN:
+        return _arn(tokens) or NEVER
+    elements = _plain(tokens) if mode == PLAIN else _resource(tokens)
+    return Glob(elements, text=literal_text(tokens))
+
+
+def any_of(matchers: list[Glob | SegmentGlob | AnyGlob]) -> AnyGlob:
+    """One matcher for a list of patterns (matches when any does)."""
+    return AnyGlob([g for m in matchers for g in (m.globs if isinstance(m, AnyGlob) else (m,))])
 
 
 def arn_segments(text: str) -> int:

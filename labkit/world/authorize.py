@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com"
@@ -48,25 +49,53 @@ def delivery_context(region: str, account: str, group: str) -> dict[str, str]:
 
 def load_resource_policies(documents: Iterable[tuple[str, str]]) -> list[Any]:
     """``labkit.iam.Policy`` objects for ``(name, document)`` pairs (unloadable ones skipped)."""
-    from labkit.iam import Policy, PolicyError
-
     out = []
     for name, document in documents:
-        try:
-            out.append(Policy.load(document, kind="resource", name=name))
-        except PolicyError:
-            continue  # check_document refused it at put time; nothing to evaluate
+        policy = _load_resource_policy(name, document)
+        if policy is not None:  # else check_document refused it at put time
+            out.append(policy)
     return out
+
+
+@lru_cache(maxsize=256)
+def _load_resource_policy(name: str, document: str) -> Any:
+    """One frozen Policy per (name, text): every delivery's explanation shares it, instead of
+    each of thousands of flushes keeping its own parsed copy (issue 14, memory)."""
+    from labkit.iam import Policy, PolicyError
+
+    try:
+        return Policy.load(document, kind="resource", name=name)
+    except PolicyError:
+        return None
 
 
 def delivery_decision(
     policies: Sequence[Any], *, action: str, resource: str, context: Mapping[str, str]
 ) -> Any:
-    """The decision for the delivery service writing ``resource`` under ``policies``."""
+    """The decision for the delivery service writing ``resource`` under ``policies``.
+
+    Decisions are shared: every flush into the same stream under the same policies asks the
+    same question, and each answer is kept by thousands of delivery rows (issue 14, memory).
+    """
     from labkit.iam import Request, evaluate
 
-    request = Request(DELIVERY_PRINCIPAL, action, resource, dict(context))
-    return evaluate(request, identity=(), resource=tuple(policies))
+    key = (
+        tuple((p.name, p.text) for p in policies),
+        action,
+        resource,
+        tuple(sorted(context.items())),
+    )
+    found = _DECISIONS.get(key)
+    if found is None:
+        request = Request(DELIVERY_PRINCIPAL, action, resource, dict(context))
+        found = evaluate(request, identity=(), resource=tuple(policies))
+        if len(_DECISIONS) >= 1024:
+            _DECISIONS.clear()
+        _DECISIONS[key] = found
+    return found
+
+
+_DECISIONS: dict[tuple, Any] = {}
 
 
 def role_decision(

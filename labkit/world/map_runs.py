@@ -52,7 +52,7 @@ def register(service: StepFunctionsService, parent: Execution, map_runs: Any) ->
                 child.arn, child.name, machine, machine.definition, parent.role_arn,
                 dict(parent.logging), child.input, result.start,
             )  # fmt: skip
-            e.result, e.events = result, tuple(result.events)
+            e.events = result.events
             e.status, e.stop = result.status, result.stop
             e.output, e.error, e.cause = result.output, result.error, result.cause
             e.extra["mapRunArn"] = map_run.arn

@@ -40,6 +40,7 @@ flush's last event. A stream is reused for the same machine and group for
 from __future__ import annotations
 
 import random
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from botocore.config import Config
+from moto.core.models import botocore_stubber as moto_stubber
 
 from labkit.clock import VirtualClock, seeded_start, to_ms
 from labkit.errors import LabkitError
@@ -86,7 +88,7 @@ _SFN_OPS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     execution_arn: str
     event_id: int
@@ -100,7 +102,6 @@ class _Row:
     decision: str | None = None
     reason: str = ""
     explanation: Any = None
-    order: tuple = ()
 
 
 @dataclass
@@ -157,7 +158,7 @@ class OfflineWorld:
             rng=random.Random(f"labkit-rp-{seed}"),
         )
         self.sfn = StepFunctionsService(self)
-        self._rows: dict[tuple[str, int], _Row] = {}
+        self._rows: dict[str, list[_Row]] = {}  # execution ARN -> rows by event id - 1
         self._streams: dict[tuple[str, str], tuple[str, datetime]] = {}
         self._iam_ready = False
         self._closed = False
@@ -173,13 +174,18 @@ class OfflineWorld:
         self.close()
 
     def close(self) -> None:
-        """Forget everything; clients of this world refuse further calls."""
-        self._closed = True
-        self.sfn.machines.clear()
-        self.sfn.executions.clear()
-        self.sfn.map_runs.clear()
-        self.sfn.run_machines.clear()
-        self._rows.clear()
+        """Forget everything (moto backends too); thread-safe: it waits for a call in flight,
+        and every later call, in any thread, raises ``LabkitError`` "world is closed"."""
+        with self._lock:
+            self._closed = True
+            self.sfn.machines.clear()
+            self.sfn.executions.clear()
+            self.sfn.map_runs.clear()
+            self.sfn.run_machines.clear()
+            self._rows.clear()
+            self._streams.clear()
+            self.lambdas.clear()
+            self.moto.close()
 
     def __repr__(self) -> str:
         n = len(self.sfn.executions)
@@ -212,7 +218,10 @@ class OfflineWorld:
         kwargs["config"] = given.merge(offline_config) if given else offline_config
         with _SESSION_LOCK:
             client = _session().client(name, **kwargs)
-        client.meta.events.register("before-send", self._handle)
+        # moto's global stubber sits on every client's before-send (BUILTIN_HANDLERS); botocore
+        # calls all of them, so inside ``mock_aws`` moto would answer and act on its own state
+        client.meta.events.unregister("before-send", moto_stubber)
+        client.meta.events.register_first("before-send", self._handle)
         return client
 
     @property
@@ -243,7 +252,11 @@ class OfflineWorld:
         if self._closed:
             raise LabkitError("this offline world is closed; create a new one")
         with self._lock:
+            if self._closed:  # closed by another thread while this one waited for the lock
+                raise LabkitError("this offline world is closed; create a new one")
             op = wire.operation(request)
+            if op and (refused := wire.refuse_invalid_unicode(request, op[1])) is not None:
+                return refused
             host = urlparse(request.url).netloc
             if op and op[0] == "AWSStepFunctions":
                 return self._answer(request, getattr(self.sfn, _SFN_OPS.get(op[1], ""), None))
@@ -389,15 +402,14 @@ class OfflineWorld:
         parts = logging_config.parse_log_group_arn(arn) or {}
         group = parts.get("name")
         logged = []
+        rows = self._rows[e.arn] = []
         for event in e.events:
-            key = (e.arn, int(event["id"]))
             row = _Row(
-                e.arn, int(event["id"]), event["type"], event["timestamp"], "not logged",
-                log_group=group if level != "OFF" else None,
+                e.arn, int(event["id"]), sys.intern(event["type"]), event["timestamp"],
+                "not logged", log_group=group if level != "OFF" else None,
                 reason=delivery.level_reason(event["type"], level),
-                order=(e.start, e.arn, int(event["id"])),
             )  # fmt: skip
-            self._rows[key] = row
+            rows.append(row)
             if group and delivery.is_logged(event["type"], level):
                 logged.append(event)
         flushes = []
@@ -444,7 +456,8 @@ class OfflineWorld:
         return delivery.stream_name(key[1], flush.delivered_at, rng), True
 
     def _deliver(self, flush: _Flush) -> None:
-        rows = [self._rows[(flush.execution.arn, int(ev["id"]))] for ev in flush.events]
+        by_id = self._rows[flush.execution.arn]
+        rows = [by_id[int(ev["id"]) - 1] for ev in flush.events]  # ids count from 1 [DOC]
         for row in rows:
             row.log_group = flush.group
         if not self.log_group_exists(flush.region, flush.account, flush.group):
@@ -508,7 +521,11 @@ class OfflineWorld:
         """
         import pandas as pd
 
-        rows = sorted(self._rows.values(), key=lambda r: r.order)
+        starts = {arn: e.start for arn, e in self.sfn.executions.items()}
+        rows = sorted(
+            (row for rows in self._rows.values() for row in rows),
+            key=lambda r: (starts.get(r.execution_arn, r.event_time), r.execution_arn, r.event_id),
+        )
         frame = pd.DataFrame(
             [{c: getattr(r, c) for c in DELIVERY_COLUMNS} for r in rows],
             columns=list(DELIVERY_COLUMNS),

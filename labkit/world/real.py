@@ -1256,10 +1256,9 @@ def restore_lab_statement(world: RealWorld, log_group_name: str) -> list[dict[st
 
 
 def _glob(pattern: str, value: str) -> bool:
-    import re
+    from labkit.glob import simple
 
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value) is not None
+    return simple(pattern).matches(value)
 
 
 # ---------------------------------------------------------------- opening a world

@@ -32,11 +32,14 @@ Facts modelled (API model: ``botocore/data/stepfunctions/2016-11-23/service-2.js
 
 from __future__ import annotations
 
+import pickle
 import random
 import re
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
@@ -95,14 +98,24 @@ class Execution:
     input: str
     start: datetime
     status: str = "RUNNING"
-    result: Any = None  # labkit.engine.ExecutionResult
-    events: tuple[dict[str, Any], ...] = ()
     stop: datetime | None = None
     error: str | None = None
     cause: str | None = None
     output: str | None = None
     delivered: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    packed_events: bytes = b""
+
+    @property
+    def events(self) -> tuple[dict[str, Any], ...]:
+        """The execution's history events (a fresh copy on every read)."""
+        return pickle.loads(zlib.decompress(self.packed_events)) if self.packed_events else ()
+
+    @events.setter
+    def events(self, value: tuple[dict[str, Any], ...]) -> None:
+        # Kept compressed: a history is read rarely and is ~10 KB of small Python objects per
+        # execution; packed it is ~1 KB, so thousands of executions fit (issue 14, memory).
+        self.packed_events = zlib.compress(pickle.dumps(tuple(value), protocol=5))
 
 
 def _err(code: str, message: str) -> LabkitError:
@@ -116,9 +129,22 @@ def check_name(name: Any) -> str:
     contain 0-9, A-Z, a-z, - and _." [DOC]; no rejection of other legal names with logging
     on is recorded, so labkit accepts them [INFER].
     """
-    if not isinstance(name, str) or not (1 <= len(name) <= 80) or set(name) & _BAD_NAME_CHARS:
+    if (
+        not isinstance(name, str)
+        or not (1 <= len(name) <= 80)
+        or set(name) & _BAD_NAME_CHARS
+        or not _encodable(name)  # a lone surrogate is no character [INFER]
+    ):
         raise _err("InvalidName", f"Invalid Name: '{name}'")
     return name
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class StepFunctionsService:
@@ -414,7 +440,7 @@ class StepFunctionsService:
             events = [_strip_event(e) for e in events]
         if p.get("reverseOrder"):
             events.reverse()
-        start = int(p.get("nextToken") or 0)
+        start = _page_start(p.get("nextToken"), len(events))
         size = int(p.get("maxResults") or 100)
         if not (0 <= size <= 1000):
             raise _err(
@@ -474,23 +500,25 @@ class StepFunctionsService:
 
     def _run(self, e: Execution) -> None:
         """Run one execution to its end with ``labkit.engine``."""
-        from labkit.engine import parse_definition, run
+        from labkit.engine import run
 
         express = e.machine.type == "EXPRESS"
-        result = run(
-            parse_definition(e.definition),
-            e.input,
-            execution_arn=e.arn,
-            state_machine_arn=e.machine.arn,
-            role_arn=e.role_arn,
-            start=e.start,
-            handlers=dict(self.world.lambdas),
-            rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
-            max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
-            timeout_seconds=EXPRESS_TIMEOUT_S if express else STANDARD_TIMEOUT_S,
-        )
-        e.result = result
-        e.events = tuple(result.events)
+        try:
+            result = run(
+                _parsed(e.definition),
+                e.input,
+                execution_arn=e.arn,
+                state_machine_arn=e.machine.arn,
+                role_arn=e.role_arn,
+                start=e.start,
+                handlers=dict(self.world.lambdas),
+                rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
+                max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
+                timeout_seconds=EXPRESS_TIMEOUT_S if express else STANDARD_TIMEOUT_S,
+            )
+        except Exception as exc:  # a labkit defect must not brick the world: fail this one
+            result = _internal_failure(e, exc)
+        e.events = result.events
         e.status, e.stop = result.status, result.stop
         e.output, e.error, e.cause = result.output, result.error, result.cause
         map_runs.register(self, e, result.map_runs)
@@ -526,6 +554,49 @@ def _list_item(e: Execution) -> dict[str, Any]:
     if "mapRunArn" in e.extra:
         item["mapRunArn"] = e.extra["mapRunArn"]
     return item
+
+
+@lru_cache(maxsize=64)
+def _parsed(definition: str) -> Any:
+    """A definition parsed once for all its executions (``Definition`` is frozen)."""
+    from labkit.engine import parse_definition
+
+    return parse_definition(definition)
+
+
+def _internal_failure(e: Execution, exc: Exception) -> Any:
+    """An execution labkit could not run, failed with ``States.Runtime`` and a cause that
+    says so plainly (labkit's own, not AWS behaviour), so every later call still works."""
+    from labkit.engine import ExecutionResult
+
+    cause = f"labkit could not run this execution ({type(exc).__name__}: {exc})"[:32768]
+    started = {
+        "timestamp": e.start, "type": "ExecutionStarted", "id": 1, "previousEventId": 0,
+        "executionStartedEventDetails": {
+            "input": e.input, "inputDetails": {"truncated": False}, "roleArn": e.role_arn,
+        },
+    }  # fmt: skip
+    failed = {
+        "timestamp": e.start, "type": "ExecutionFailed", "id": 2, "previousEventId": 1,
+        "executionFailedEventDetails": {"error": "States.Runtime", "cause": cause},
+    }  # fmt: skip
+    return ExecutionResult(
+        "FAILED", None, "States.Runtime", cause, e.start, e.start, (started, failed)
+    )
+
+
+def _page_start(token: Any, total: int) -> int:
+    """The index a ``nextToken`` of this world's own making stands for.
+
+    Any other token is ``InvalidToken`` "The provided token is not valid." [DOC] (API
+    reference, GetExecutionHistory errors); AWS's tokens are opaque, labkit's are the
+    decimal index of the next event [INFER].
+    """
+    if token is None or token == "":
+        return 0
+    if isinstance(token, str) and token.isascii() and token.isdigit() and int(token) <= total:
+        return int(token)
+    raise _err("InvalidToken", "The provided token is not valid.")
 
 
 def _strip_event(event: dict[str, Any]) -> dict[str, Any]:
