@@ -77,9 +77,16 @@ def test_a_backtracking_regex_is_stopped(tight) -> None:
 
 
 def test_the_issue_regex_now_decides_correctly() -> None:
-    """``/(a+)+b/`` ran > 60 s on ``re``; the regex library decides it (no match) at once."""
+    """``/(a+)+b/`` ran > 60 s on ``re``; the regex library decides it (no match) at once.
+
+    No match is JSONata's *undefined*, and an ``Output`` that evaluates to undefined fails
+    the state as AWS records (issue 13 #2), so the run ends with that error, not a bound.
+    """
     result = go("{% $match($states.input.s, /(a+)+b/) %}")
-    assert result.status == "SUCCEEDED" and json.loads(result.output) is None
+    assert result.status == "FAILED" and result.error == "States.QueryEvaluationError"
+    assert "labkit stopped" not in result.cause
+    found = go("{% $count($match('aaab', /(a+)+b/)) %}")
+    assert found.status == "SUCCEEDED" and json.loads(found.output) == 1
 
 
 def test_default_bounds_stop_endless_recursion() -> None:
