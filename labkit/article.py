@@ -187,6 +187,48 @@ def saved_policy(logs: Any) -> dict[str, str] | None:
     return None
 
 
+def delivery_policy(resource: str, principal: Any = None) -> dict[str, Any]:
+    """A resource policy of one statement: ``principal`` may call ``logs:CreateLogStream`` and
+    ``logs:PutLogEvents`` on ``resource``.
+
+    The default principal is the log-delivery service, ``{"Service":
+    "delivery.logs.amazonaws.com"}``: the statement AWS creates, without its conditions [DOC]
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html .
+    Lesson 05 passes other principals to see which ones ``PutResourcePolicy`` accepts.
+    """
+    if principal is None:
+        principal = {"Service": "delivery.logs.amazonaws.com"}
+    statement = {
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": resource,
+    }
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def try_put_resource_policy(logs: Any, name: str, document: Any) -> str:
+    """Put an account-level resource policy; ``"accepted"``, or AWS's refusal as
+    ``"refused: Code - Message"`` (the error code and message only, never a traceback).
+
+    What AWS does with principals: CloudWatch Logs resource policies "only apply when
+    operations are invoked by AWS service principals" [DOC]
+    https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html ;
+    account ids and ARNs are accepted (and not enforced), while a service name under
+    ``"AWS"`` is refused with ``InvalidParameterException`` "Could not convert to
+    persistable policy" [ISSUE] hashicorp/terraform-provider-aws#32260.
+    """
+    from botocore.exceptions import ClientError
+
+    text = document if isinstance(document, str) else json.dumps(document)
+    try:
+        logs.put_resource_policy(policyName=name, policyDocument=text)
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        return f"refused: {info.get('Code')} - {info.get('Message')}"
+    return "accepted"
+
+
 def resource_policy(logs: Any) -> str | None:
     """The document of the delivery policy covering the article's group, or ``None``."""
     saved = saved_policy(logs)

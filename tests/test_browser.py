@@ -242,8 +242,10 @@ def _click_through(page, url: str, shots: Path) -> dict[str, tuple]:
     dropdown = page.locator(".widget-dropdown", has_text="Resource policy")
     dropdown.first.wait_for(timeout=240_000)
     wait_idle(page)
+    # The last panel is the learner's own (lesson 02, "Use the panel yourself"): it starts
+    # unrun, so its first Run, with the policy AWS created, draws the initial state.
     cell = page.locator(".jp-Notebook .jp-Cell").filter(has=dropdown).last
-    states = {"initial": panel_state(cell)}
+    states = {"initial": choose_and_run(page, cell, "auto-created", "")}
     cell.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "1_after_run_all.png"))
     states["none"] = choose_and_run(page, cell, "none", states["initial"][2])

@@ -77,8 +77,10 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
     printed: list[str] = []
 
     # ---- the cells of notebooks/01_the_article.ipynb, in order (world opened faster)
-    world = open_world(out=printed.append)
+    world = open_world(out=printed.append)  # the lesson: labkit.connect(profile="article-2020")
     iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+    role_name = article.role_name(world)
+    assert role_name == article.ROLE_NAME  # a real account has no console-era name
 
     def history(arn):
         events = pd.DataFrame(article.history(sfn, arn))
@@ -89,10 +91,10 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
         rows = [e["record"] for e in article.log_events(logs, arn)]
         return pd.DataFrame(rows, columns=["id", "type", "previous_event_id", "redrive_count"])
 
-    def draw(arn, reason=None):
-        return timeline(article.history(sfn, arn), article.log_events(logs, arn), reason=reason)
+    def draw(arn, phase):
+        return timeline(article.history(sfn, arn), article.log_events(logs, arn), phase=phase)
 
-    role_arn = article.create_role(iam)
+    role_arn = article.create_role(iam, role_name)
     log_group_arn = article.create_log_group(logs)
     logs.describe_resource_policies()["resourcePolicies"]
     machine_arn = article.create_state_machine(sfn, role_arn, log_group_arn, level="ALL")
@@ -103,20 +105,29 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
 
     policies = logs.describe_resource_policies()["resourcePolicies"]
     original_policy = article.resource_policy(logs)
+    with labkit.offline() as today:  # today's documented shape, beside the article's
+        t_iam, t_logs, t_sfn = (today.client(n) for n in ("iam", "logs", "stepfunctions"))
+        article.create_state_machine(
+            t_sfn, article.create_role(t_iam), article.create_log_group(t_logs)
+        )
+        assert "aws:SourceAccount" in article.resource_policy(t_logs)
     run1 = article.start_execution(sfn, machine_arn, name="phase-1")
     world.settle()
     assert sfn.describe_execution(executionArn=run1)["status"] == "SUCCEEDED"
     history(run1)
     messages(run1)
-    draw(run1)
+    tl1 = draw(run1, "Phase 1")
 
     logs.delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
     after_delete = {
         p["policyName"]: p["policyDocument"]
         for p in logs.describe_resource_policies()["resourcePolicies"]
     }
-    iam.attach_role_policy(RoleName=article.ROLE_NAME, PolicyArn=article.ADMIN_POLICY_ARN)
-    assert article.role_policies(iam) == [article.ROLE_POLICY_NAME, "AdministratorAccess"]
+    iam.attach_role_policy(RoleName=role_name, PolicyArn=article.ADMIN_POLICY_ARN)
+    assert article.role_policies(iam, role_name) == [
+        article.ROLE_POLICY_NAME,
+        "AdministratorAccess",
+    ]
 
     run2 = article.start_execution(sfn, machine_arn, name="phase-2")
     world.settle()
@@ -125,7 +136,7 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
     messages(run2)
     dropped = world.deliveries().query("execution_arn == @run2")
     dropped[["event_id", "event_type", "status", "decision"]].head(3)
-    draw(run2, reason=dropped["reason"].iloc[0])
+    tl2 = draw(run2, "Phase 2")
 
     logs.put_resource_policy(
         policyName="AWSLogDeliveryWrite20150319", policyDocument=original_policy
@@ -138,7 +149,8 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
     world.settle()
     history(run3).tail(3)
     messages(run3).head()
-    draw(run3)
+    tl3 = draw(run3, "Phase 3")
+    assert [tl.title for tl in timeline([tl1, tl2, tl3]).timelines][0].startswith("Phase 1")
     during = inventory(shared)
     tags = _tags(shared, lab_group, "labkit-StepFunctions-LookingIntoLogging-role", machine_arn)
     world.close()

@@ -302,3 +302,33 @@ def test_describe_state_machine_for_execution_reports_what_the_execution_started
                 executionArn=run.replace("before-update", "nope")
             )
         assert err.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
+
+
+def test_put_resource_policy_principals_as_aws_answers_them() -> None:
+    """Lesson 05: accounts and "*" are accepted; a service name under "AWS" is refused with
+    AWS's own code and message (hashicorp/terraform-provider-aws#32260), nothing stored."""
+    with labkit.offline(seed=0) as world:
+        logs = world.client("logs")
+        stream = f"arn:aws:logs:{world.region}:{world.account_id}:log-group:g:log-stream:*"
+        default = article.delivery_policy(stream)
+        assert default["Statement"][0]["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+        accepted = {"AWS": world.account_id}
+        assert (
+            article.try_put_resource_policy(
+                logs, "account", article.delivery_policy(stream, accepted)
+            )
+            == "accepted"
+        )
+        assert (
+            article.try_put_resource_policy(
+                logs, "everyone", json.dumps(article.delivery_policy(stream, "*"))
+            )
+            == "accepted"
+        )
+        refused = article.delivery_policy(stream, {"AWS": "delivery.logs.amazonaws.com"})
+        answer = article.try_put_resource_policy(logs, "service-under-AWS", refused)
+        assert (
+            answer == "refused: InvalidParameterException - Could not convert to persistable policy"
+        )
+        names = [p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
+        assert names == ["account", "everyone"]
