@@ -135,8 +135,8 @@ def implied_capacity(
     * memory: (node memory - ``reserved_mb``) / the peak RSS of one learner;
     * CPU: the learners this run held per core, times the node's cores, scaled down by
       ``TARGET_P95_CELL_S / p95`` when the run missed the latency target [INFER: latency
-      grows about linearly with CPU demand once the cores are saturated]. This run has
-      no think time (learners run cells back to back), so it is a lower bound.
+      grows about linearly with CPU demand once the cores are saturated]. It holds for
+      the pace of this run (``--think`` seconds between cells); slower rooms fit more.
     """
     mem = int((node_mem_gb * 1024 - reserved_mb) // peak_rss_mb) if peak_rss_mb > 0 else 0
     scale = 1.0 if not p95_cell_s > TARGET_P95_CELL_S else TARGET_P95_CELL_S / p95_cell_s
@@ -256,6 +256,7 @@ class Room:
     repo_url: str
     lessons: tuple[str, ...]
     cell_timeout_s: float
+    think_s: float
     bar: Any
 
     def admin(self) -> dict[str, str]:
@@ -354,6 +355,8 @@ async def _run_lesson(
         await kernel.ready(timeout_s=300)
         run.kernel_start_s = time.monotonic() - t0
         for number, (source, expected_error) in enumerate(cells):
+            if number:
+                await asyncio.sleep(room.think_s)  # the learner reads the text between cells
             c0 = time.monotonic()
             reply = await kernel.execute(source, room.cell_timeout_s)
             run.cell_s.append(time.monotonic() - c0)
@@ -482,7 +485,7 @@ async def run_room(
         dynamic_ncols=True,
         mininterval=1.0,
     ) as bar:
-        room = Room(hub, repo.as_uri(), args.lessons, args.cell_timeout, bar)
+        room = Room(hub, repo.as_uri(), args.lessons, args.cell_timeout, args.think, bar)
         stop = asyncio.Event()
         watcher = asyncio.create_task(sampler(learners, peaks, stop))
         t0 = time.monotonic()
@@ -507,9 +510,10 @@ def report(
 ) -> tuple[list[str], bool]:
     lines = [
         f"load test: {len(learners)} learners, one every {args.stagger:g} s, "
-        f"lessons {', '.join(args.lessons)}, on {os.cpu_count()} cores / "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB "
-        f"(load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())})"
+        f"{args.think:g} s of reading between cells, lessons {', '.join(args.lessons)}, on "
+        f"{os.cpu_count()} cores / {psutil.virtual_memory().total / 2**30:.0f} GiB; load "
+        f"average before {args.load_before[0]:.2f}, at the end "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     ]
     all_cells: list[float] = []
     for lesson in args.lessons:
@@ -568,8 +572,7 @@ def report(
         )
         lines.append(
             f"  capacity {node_cores}-core/{node_gb} GB node: about {cap['learners']} "
-            f"learners (memory allows {cap['memory']}, CPU {cap['cpu']}; learners "
-            f"running cells back to back)"
+            f"learners (memory allows {cap['memory']}, CPU {cap['cpu']}; at this run's pace)"
         )
     lines.append(summary_line(len(learners), completed, p95, peak))
     return lines, completed == len(learners)
@@ -590,6 +593,12 @@ def main(argv: list[str] | None = None) -> int:
         default=LESSONS,
         help="comma-separated notebook names (default: lessons 00, 01, 02)",
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=5.0,
+        help="seconds a learner reads between two cells (default 5; 0 runs cells back to back)",
+    )
     parser.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds for the whole room")
     args = parser.parse_args(argv)
@@ -602,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupt)
+    args.load_before = os.getloadavg()
     hub = LocalHub()
     try:
         repo = make_workshop_remote(hub.state_dir)

@@ -239,7 +239,11 @@ class LocalHub:
         return killed
 
     def __enter__(self) -> LocalHub:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()  # a failed start leaves nothing running either
+            raise
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
