@@ -216,7 +216,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def test_two_learners_complete_lessons_00_to_02_on_a_real_hub(tmp_path):
     _need_proxy()
     run = subprocess.run(
-        [sys.executable, str(LOADTEST), "--learners", "2", "--stagger", "2"],
+        [sys.executable, str(LOADTEST), "--learners", "2", "--stagger", "2", "--think", "0.5"],
         cwd=REPO,
         env=_env(tmp_path),
         capture_output=True,
@@ -242,7 +242,7 @@ def test_two_learners_complete_lessons_00_to_02_on_a_real_hub(tmp_path):
 def test_ctrl_c_stops_the_hub_servers_and_kernels(tmp_path):
     _need_proxy()
     proc = subprocess.Popen(
-        [sys.executable, str(LOADTEST), "--learners", "2", "--stagger", "1"],
+        [sys.executable, str(LOADTEST), "--learners", "2", "--stagger", "1", "--think", "0.5"],
         cwd=REPO,
         env=_env(tmp_path),
         stdout=subprocess.PIPE,
@@ -267,3 +267,15 @@ def test_ctrl_c_stops_the_hub_servers_and_kernels(tmp_path):
     leftovers = localhub.processes_under(tmp_path)
     assert leftovers == [], [(p.pid, p.cmdline()) for p in leftovers]
     assert not any(p.pid for p in psutil.process_iter() if p.pid == proc.pid)
+
+
+def test_readme_names_the_load_test_that_ci_runs():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- hub-load-command -->\s*```bash\n(.*?)\n```", readme, flags=re.S)
+    assert match, "README has no ```bash block after <!-- hub-load-command -->"
+    command = match.group(1)
+    assert re.fullmatch(r"\.venv/bin/python deploy/jupyterhub/loadtest\.py --learners \d+", command)
+    assert (REPO / command.split()[1]).is_file()
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".venv/bin/python deploy/jupyterhub/loadtest.py --learners 4" in ci
+    assert "configurable-http-proxy@" in ci and "LABKIT_REQUIRE_HUB=1" in ci
