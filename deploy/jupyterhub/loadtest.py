@@ -79,6 +79,7 @@ class LessonRun:
     wall_s: float = math.nan
     ok: bool = False
     error: str = ""
+    reconnects: int = 0
 
 
 @dataclass
@@ -177,10 +178,38 @@ def code_cells(notebook: dict[str, Any]) -> list[tuple[str, bool]]:
 
 
 class Kernel:
-    """One kernel reached through the proxy: its websocket and the Jupyter message protocol."""
+    """One kernel reached through the proxy: its websocket and the Jupyter message protocol.
 
-    def __init__(self, ws: Any, session: str, username: str) -> None:
-        self.ws, self.session, self.username = ws, session, username
+    A dropped websocket is reopened with the same session id, as JupyterLab does; Jupyter
+    Server buffers the kernel's messages for that session meanwhile. ``reconnects`` counts
+    how often that was needed.
+    """
+
+    MAX_RECONNECTS = 3
+
+    def __init__(self, url: str, headers: dict[str, str], session: str, username: str) -> None:
+        self.url, self.headers = f"{url}?session_id={session}", headers
+        self.session, self.username = session, username
+        self.ws: Any = None
+        self.reconnects = 0
+
+    async def connect(self) -> Kernel:
+        request = HTTPRequest(
+            self.url, headers=self.headers, connect_timeout=120, request_timeout=120
+        )
+        self.ws = await websocket_connect(request, max_message_size=64 * 1024 * 1024)
+        return self
+
+    async def _reconnect(self) -> None:
+        code, reason = self.ws.close_code, self.ws.close_reason
+        if self.reconnects >= self.MAX_RECONNECTS:
+            raise LearnerFailed(f"the kernel websocket closed ({code} {reason}) too often")
+        self.reconnects += 1
+        await self.connect()
+
+    def close(self) -> None:
+        if self.ws is not None:
+            self.ws.close()
 
     def _message(self, msg_type: str, content: dict[str, Any], channel: str) -> tuple[str, str]:
         msg_id = uuid.uuid4().hex
@@ -214,7 +243,8 @@ class Kernel:
                 raise LearnerFailed(f"no {want_reply} within {timeout_s:.0f} s")
             raw = await asyncio.wait_for(self.ws.read_message(), left)
             if raw is None:
-                raise LearnerFailed("the kernel websocket closed")
+                await self._reconnect()
+                continue
             if isinstance(raw, bytes):
                 continue
             msg = json.loads(raw)
@@ -348,10 +378,9 @@ async def _run_lesson(
     session = r.json()
     kernel_id = session["kernel"]["id"]
     ws_url = base.replace("http://", "ws://", 1) + f"/api/kernels/{kernel_id}/channels"
-    request = HTTPRequest(f"{ws_url}?session_id={session['id']}", headers=headers)
-    ws = await websocket_connect(request, max_message_size=64 * 1024 * 1024)
+    kernel = Kernel(ws_url, headers, session["id"], learner.name)
     try:
-        kernel = Kernel(ws, session["id"], learner.name)
+        await kernel.connect()
         await kernel.ready(timeout_s=300)
         run.kernel_start_s = time.monotonic() - t0
         for number, (source, expected_error) in enumerate(cells):
@@ -367,7 +396,8 @@ async def _run_lesson(
                 )
         run.ok = True
     finally:
-        ws.close()
+        kernel.close()
+        run.reconnects = kernel.reconnects
         run.wall_s = time.monotonic() - t0
         # The learner closes the notebook with "Close and Shut Down Notebook".
         with contextlib.suppress(httpx.HTTPError):
@@ -400,7 +430,7 @@ async def run_learner(room: Room, learner: Learner, delay_s: float) -> None:
             for lesson in room.lessons:
                 await _run_lesson(client, room, learner, base, headers, lesson)
             learner.completed = True
-        except (TimeoutError, LearnerFailed, httpx.HTTPError, OSError) as exc:
+        except Exception as exc:  # one learner's failure is reported, never ends the room
             learner.error = f"{type(exc).__name__}: {exc}"
             room.bar.write(f"learner {learner.name} failed: {learner.error}")
 
@@ -553,6 +583,9 @@ def report(
         f"{peaks.get('room_mb', 0):.0f} MB, {peaks.get('room_mb', 0) / max(len(learners), 1):.0f} MB a learner | "
         f"wall {peaks.get('wall_s', 0):.0f} s"
     )
+    reconnects = sum(r.reconnects for lr in learners for r in lr.lessons)
+    if reconnects:
+        lines.append(f"  kernel websockets reopened after a drop: {reconnects}")
     for lr in learners:
         if lr.error:
             lines.append(f"  FAILED {lr.name}: {lr.error}")
