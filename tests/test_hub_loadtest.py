@@ -279,3 +279,95 @@ def test_readme_names_the_load_test_that_ci_runs():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert ".venv/bin/python deploy/jupyterhub/loadtest.py --learners 4" in ci
     assert "configurable-http-proxy@" in ci and "LABKIT_REQUIRE_HUB=1" in ci
+
+
+class _FakeSocket:
+    """A kernel websocket that answers each request, or drops after ``drop_after`` reads."""
+
+    def __init__(self, drop_after: int | None = None) -> None:
+        self.sent: list[dict] = []
+        self.reads = 0
+        self.drop_after = drop_after
+        self.close_code, self.close_reason = 1006, "proxy dropped it"
+
+    async def write_message(self, raw: str) -> None:
+        self.sent.append(json.loads(raw))
+
+    async def read_message(self):
+        self.reads += 1
+        if self.drop_after is not None and self.reads > self.drop_after:
+            return None
+        return None if not _PENDING else json.dumps(_PENDING.pop(0))
+
+    def close(self) -> None:
+        pass
+
+
+_PENDING: list[dict] = []
+
+
+def _answer(msg_id: str, status: str = "ok") -> None:
+    parent = {"msg_id": msg_id}
+    _PENDING.extend(
+        [
+            {
+                "parent_header": {"msg_id": "someone-else"},
+                "msg_type": "status",
+                "content": {"execution_state": "idle"},
+            },
+            {"parent_header": parent, "msg_type": "status", "content": {"execution_state": "busy"}},
+            {"parent_header": parent, "msg_type": "execute_reply", "content": {"status": status}},
+            {"parent_header": parent, "msg_type": "status", "content": {"execution_state": "idle"}},
+        ]
+    )
+
+
+def test_kernel_waits_for_reply_and_idle_and_reopens_a_dropped_websocket(monkeypatch):
+    import asyncio
+
+    sockets = [_FakeSocket(drop_after=0), _FakeSocket()]
+
+    async def connect(self):
+        self.ws = sockets.pop(0)
+        return self
+
+    monkeypatch.setattr(loadtest.Kernel, "connect", connect)
+
+    async def scenario():
+        kernel = await loadtest.Kernel("ws://x/api/kernels/k/channels", {}, "s1", "u").connect()
+        first = kernel.ws
+        original_write = first.write_message
+
+        async def write_and_queue(raw):
+            await original_write(raw)
+            _answer(json.loads(raw)["header"]["msg_id"])
+
+        first.write_message = write_and_queue
+        reply = await kernel.execute("1 + 1", timeout_s=5)
+        return kernel, first, reply
+
+    _PENDING.clear()
+    kernel, first, reply = asyncio.run(scenario())
+    assert reply["status"] == "ok"
+    assert kernel.reconnects == 1  # the first socket dropped; the reply came on the second
+    sent = first.sent[0]
+    assert sent["header"]["msg_type"] == "execute_request" and sent["channel"] == "shell"
+    assert sent["content"]["code"] == "1 + 1"
+
+
+def test_kernel_gives_up_after_repeated_drops(monkeypatch):
+    import asyncio
+
+    async def connect(self):
+        self.ws = _FakeSocket(drop_after=0)
+        return self
+
+    monkeypatch.setattr(loadtest.Kernel, "connect", connect)
+
+    async def scenario():
+        kernel = await loadtest.Kernel("ws://x", {}, "s1", "u").connect()
+        await kernel.execute("1", timeout_s=5)
+
+    _PENDING.clear()
+    with pytest.raises(loadtest.LearnerFailed, match="closed .*too often"):
+        asyncio.run(scenario())
