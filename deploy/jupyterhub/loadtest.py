@@ -652,6 +652,8 @@ def main(argv: list[str] | None = None) -> int:
         hub.start()
         learners, peaks = asyncio.run(run_room(hub, repo, args))
         lines, ok = report(learners, peaks, args)
+        if not ok:  # the hub's log holds every server's log too: show it before it goes
+            print(f"hub log (last lines):\n{hub.log_tail(60)}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted: stopping the hub, its servers and kernels", file=sys.stderr)
         return 130
