@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any
 
-from tornado.httpclient import HTTPRequest
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 
@@ -71,7 +71,17 @@ class Kernel:
         if self.reconnects >= self.MAX_RECONNECTS:
             raise LearnerFailed(f"the kernel websocket closed ({code} {reason}) too often")
         self.reconnects += 1
-        await self.connect()
+        # JupyterLab retries with growing pauses; a busy proxy or server may refuse once.
+        for attempt, pause in enumerate((1, 2, 4)):
+            await asyncio.sleep(pause)
+            try:
+                await self.connect()
+                return
+            except (HTTPClientError, OSError) as exc:
+                if attempt == 2:
+                    raise LearnerFailed(
+                        f"the kernel websocket closed ({code} {reason}); reopening it: {exc}"
+                    ) from exc
 
     def close(self) -> None:
         if self.ws is not None:

@@ -303,7 +303,10 @@ async def run_learner(room: Room, learner: Learner, delay_s: float) -> None:
             learner.completed = True
         except Exception as exc:  # one learner's failure is reported, never ends the room
             learner.error = f"{type(exc).__name__}: {exc}"
-            room.bar.write(f"learner {learner.name} failed: {learner.error}")
+            if learner.lessons and not learner.lessons[-1].ok:
+                run = learner.lessons[-1]
+                learner.error += f" (in {run.lesson}, after {len(run.cell_s)} cells)"
+            room.bar.write(f"learner {learner.name} failed: {learner.error}", file=sys.stderr)
 
 
 # --- memory and CPU ------------------------------------------------------------------
@@ -398,7 +401,7 @@ async def run_room(
                 timeout=args.timeout,
             )
         except TimeoutError:
-            bar.write(f"the room did not finish within {args.timeout:.0f} s")
+            bar.write(f"the room did not finish within {args.timeout:.0f} s", file=sys.stderr)
         finally:
             peaks["wall_s"] = time.monotonic() - t0
             stop.set()
