@@ -70,7 +70,19 @@ def _restore_tracking(saved: list[tuple[type, list]]) -> None:
 class MotoAccount:
     """Private moto state for one account; use :meth:`installed` around every access."""
 
-    def __init__(self, account_id: str, now: Callable[[], datetime], seed: int = 0) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        now: Callable[[], datetime],
+        seed: int = 0,
+        regions: Callable[[str], list[str]] | None = None,
+    ) -> None:
+        """``regions(service)``, when given, lists the service's regions for moto.
+
+        Without it moto builds that list from a botocore session of its own, which keeps
+        a second parsed copy of botocore's ``endpoints.json`` (about 9 MB per kernel);
+        the offline world passes its shared session's ``get_available_regions``.
+        """
         self.account_id = account_id
         self._now = now
         rng = type(mock_random)(f"labkit-moto-{seed}")
@@ -79,12 +91,13 @@ class MotoAccount:
         self._private: dict[str, AccountSpecificBackend[Any]] = {}
         for service in SERVICES:
             bd = get_backend(service)  # type: ignore[call-overload]
+            listed = regions(service) if regions is not None and bd._use_boto3_regions else None
             self._private[service] = AccountSpecificBackend(
                 service_name=bd.service_name,
                 account_id=account_id,
                 backend=bd.backend,
-                use_boto3_regions=bd._use_boto3_regions,
-                additional_regions=bd._additional_regions,
+                use_boto3_regions=bd._use_boto3_regions and listed is None,
+                additional_regions=[*(listed or []), *(bd._additional_regions or [])],
             )
         self._stubber = BotocoreStubber()
         self._stubber.enabled = True

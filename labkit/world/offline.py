@@ -151,7 +151,7 @@ class OfflineWorld:
         self.auto_settle = auto_settle
         self.clock = VirtualClock(seeded_start(seed))
         self.lambdas: dict[str, Callable[[Any], Any]] = {}
-        self.moto = MotoAccount(account_id, self.clock.now, seed)
+        self.moto = MotoAccount(account_id, self.clock.now, seed, regions=_regions)
         self.policies = ResourcePolicyStore(
             "current" if profile == "current" else "classic",
             now_ms=self.clock.now_ms,
@@ -555,6 +555,20 @@ def _session() -> Any:
             boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
         )
     return _SESSIONS[0]
+
+
+def _regions(service: str) -> list[str]:
+    """Every region of ``service`` in every partition, read from the shared session.
+
+    What moto would list from a botocore session of its own (``AccountSpecificBackend.
+    _generate_regions``); reading it here keeps one parsed ``endpoints.json`` per kernel.
+    """
+    session = _session()
+    return [
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions(service, partition_name=partition)
+    ]
 
 
 def offline(
