@@ -160,14 +160,13 @@ def _overlap(a, b, pad: float = 3.0) -> bool:
 
 def _clear_of(ax, label, others) -> None:
     """Move ``label`` away from its lane, a line at a time, until it meets none of ``others``."""
-    step = label.get_window_extent().height + 2.0
     direction = 1.0 if label.get_va() == "bottom" else -1.0
-    to_data = ax.transData.inverted()
     for _ in range(len(others)):
         if not any(_overlap(other, label) for other in others):
             return
+        step = direction * (label.get_window_extent().height + 2.0)
         x, y = ax.transData.transform(label.get_position())
-        label.set_position(to_data.transform((x, y + direction * step)))
+        label.set_position(ax.transData.inverted().transform((x, y + step)))
 
 
 def _legend_handles():
