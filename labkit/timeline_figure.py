@@ -123,6 +123,7 @@ def _count_labels(ax, counts, width: float, window: float) -> None:
     """
     ax.set_xlim(-0.02 * width, 1.03 * width)  # the limits set_xlim gives: measure in them
     placed: list[Any] = []
+    moved = False
     for times, y, text, colour, kw in counts:
         row: list[tuple[list[list[float]], Any]] = []
         for cluster in _clusters(list(times), window):
@@ -136,8 +137,10 @@ def _count_labels(ax, counts, width: float, window: float) -> None:
                 label = _count_label(ax, clumps, y, text, colour, width, kw)
             row.append((clumps, label))
         for _, label in row:
-            _clear_of(ax, label, placed)
+            moved = _clear_of(ax, label, placed) or moved
             placed.append(label)
+    if moved:  # a label moved a line away: make room for it inside the axes
+        _fit_ylim(ax, placed)
 
 
 def _count_label(ax, clumps, y: float, text: str, colour: str, width: float, kw: dict):
@@ -158,15 +161,32 @@ def _overlap(a, b, pad: float = 3.0) -> bool:
     return a.get_window_extent().padded(pad).overlaps(b.get_window_extent())
 
 
-def _clear_of(ax, label, others) -> None:
-    """Move ``label`` away from its lane, a line at a time, until it meets none of ``others``."""
+def _clear_of(ax, label, others) -> bool:
+    """Move ``label`` away from its lane, a line at a time, until it meets none of ``others``;
+    whether it moved."""
     direction = 1.0 if label.get_va() == "bottom" else -1.0
-    for _ in range(len(others)):
+    for moves in range(len(others) + 1):
         if not any(_overlap(other, label) for other in others):
-            return
+            return moves > 0
         step = direction * (label.get_window_extent().height + 2.0)
         x, y = ax.transData.transform(label.get_position())
         label.set_position(ax.transData.inverted().transform((x, y + step)))
+    return True
+
+
+def _fit_ylim(ax, labels, rounds: int = 3) -> None:
+    """Widen the y-limits until every label's box lies inside the axes (labels keep their
+    data positions; their height in data units changes with the limits, hence rounds)."""
+    for _ in range(rounds):
+        inside = ax.get_window_extent()
+        low = min(label.get_window_extent().y0 for label in labels) - 2.0
+        high = max(label.get_window_extent().y1 for label in labels) + 2.0
+        if low >= inside.y0 and high <= inside.y1:
+            return
+        to_data = ax.transData.inverted()
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(min(bottom, to_data.transform((0, low))[1]),
+                    max(top, to_data.transform((0, high))[1]))  # fmt: skip
 
 
 def _legend_handles():

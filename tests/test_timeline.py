@@ -290,6 +290,8 @@ def test_clump_labels_of_different_kinds_never_overlap():
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), [t.get_text() for t in labels]
+    inside = ax.get_window_extent()  # a label moved a line down still sits inside the axes
+    assert all(inside.y0 <= box.y0 and box.y1 <= inside.y1 for box in boxes)
     counted = {"delivered": 0, "dropped": 0}
     for t in labels:
         numbers, kind = t.get_text().rsplit(" ", 1)
