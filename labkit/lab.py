@@ -64,6 +64,9 @@ APPLY_OPTIONS = (
 )
 LEVEL_OPTIONS = ("ALL", "ERROR", "FATAL", "OFF")
 _STYLE = {"description_width": "initial"}
+#: Radio groups as wide as their longest choice: at ipywidgets' fixed 300 px a choice wraps,
+#: and wrapped lines of fixed-height radio items draw over each other in JupyterLab.
+_RADIO_LAYOUT = {"width": "auto", "max_width": "100%"}
 
 #: Every sentence the panel shows (besides the verdict's own words): translate here.
 TEXT = {
@@ -184,8 +187,9 @@ class PolicyLab(LabWorld):
             value=False, description="includeExecutionData", indent=False
         )
         self.apply = widgets.RadioButtons(
-            options=list(APPLY_OPTIONS), value="now", description="Apply change", style=_STYLE
-        )
+            options=list(APPLY_OPTIONS), value="now", description="Apply change", style=_STYLE,
+            layout=widgets.Layout(**_RADIO_LAYOUT),
+        )  # fmt: skip
         editor = widgets.Layout(width="100%", height="180px")
         self.resource_policy_json = widgets.Textarea(
             value="", description="Custom resource policy", style=_STYLE, layout=editor
@@ -194,8 +198,9 @@ class PolicyLab(LabWorld):
             value="", description="Custom role policy", style=_STYLE, layout=editor
         )
         self.predict = widgets.RadioButtons(
-            options=list(PREDICTIONS), value=None, description="Predict (optional):", style=_STYLE
-        )
+            options=list(PREDICTIONS), value=None, description="Predict (optional):", style=_STYLE,
+            layout=widgets.Layout(**_RADIO_LAYOUT),
+        )  # fmt: skip
         self.button = widgets.Button(description="Run", button_style="primary", icon="play")
         self.verdict = widgets.HTML(value=f"<i>{html.escape(TEXT['start'])}</i>")
         self.figure = widgets.Output()

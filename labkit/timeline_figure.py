@@ -113,17 +113,80 @@ def _clusters(times: list[float], window: float) -> list[list[float]]:
     return groups
 
 
-def _count_labels(ax, times, y: float, text: str, colour: str, window: float, **kw) -> None:
-    """One label per clump of ticks, in words ("12 dropped"), so every event is counted."""
-    width = window / 0.02
-    for cluster in _clusters(list(times), window):
-        x, ha = (cluster[0] + cluster[-1]) / 2, "center"
-        if x > 0.9 * width:  # keep labels at the edges inside the axes
-            x, ha = cluster[-1], "right"
-        elif x < 0.05 * width:
-            x, ha = cluster[0], "left"
-        ax.text(x, y, text.format(count=len(cluster)), ha=ha, fontsize=9, color=colour,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6}, **kw)  # fmt: skip
+def _count_labels(ax, counts, width: float, window: float) -> None:
+    """One label per clump of ticks, in words ("12 dropped"), so every event is counted.
+
+    ``counts`` holds ``(times, y, text, colour, text keywords)`` per kind of tick. Labels are
+    measured as drawn (``get_window_extent``) and never overlap: neighbouring clumps of one
+    kind whose labels would touch share one label ("8 + 12 delivered"), and a label that
+    still meets another kind's in its row moves one line further from the lane.
+    """
+    ax.set_xlim(-0.02 * width, 1.03 * width)  # the limits set_xlim gives: measure in them
+    placed: list[Any] = []
+    moved = False
+    for times, y, text, colour, kw in counts:
+        row: list[tuple[list[list[float]], Any]] = []
+        for cluster in _clusters(list(times), window):
+            clumps = [cluster]
+            label = _count_label(ax, clumps, y, text, colour, width, kw)
+            while row and _overlap(row[-1][1], label):
+                before, previous = row.pop()
+                previous.remove()
+                label.remove()
+                clumps = before + clumps
+                label = _count_label(ax, clumps, y, text, colour, width, kw)
+            row.append((clumps, label))
+        for _, label in row:
+            moved = _clear_of(ax, label, placed) or moved
+            placed.append(label)
+    if moved:  # a label moved a line away: make room for it inside the axes
+        _fit_ylim(ax, placed)
+
+
+def _count_label(ax, clumps, y: float, text: str, colour: str, width: float, kw: dict):
+    """The label of one or more neighbouring clumps: their counts joined by " + "."""
+    first, last = clumps[0][0], clumps[-1][-1]
+    x, ha = (first + last) / 2, "center"
+    if x > 0.9 * width:  # keep labels at the edges inside the axes
+        x, ha = last, "right"
+    elif x < 0.05 * width:
+        x, ha = first, "left"
+    count = " + ".join(str(len(c)) for c in clumps)
+    return ax.text(x, y, text.format(count=count), ha=ha, fontsize=9, color=colour,
+                   bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6}, **kw)  # fmt: skip
+
+
+def _overlap(a, b, pad: float = 3.0) -> bool:
+    """Whether two texts' drawn boxes (with ``pad`` pixels around) overlap."""
+    return a.get_window_extent().padded(pad).overlaps(b.get_window_extent())
+
+
+def _clear_of(ax, label, others) -> bool:
+    """Move ``label`` away from its lane, a line at a time, until it meets none of ``others``;
+    whether it moved."""
+    direction = 1.0 if label.get_va() == "bottom" else -1.0
+    for moves in range(len(others) + 1):
+        if not any(_overlap(other, label) for other in others):
+            return moves > 0
+        step = direction * (label.get_window_extent().height + 2.0)
+        x, y = ax.transData.transform(label.get_position())
+        label.set_position(ax.transData.inverted().transform((x, y + step)))
+    return True
+
+
+def _fit_ylim(ax, labels, rounds: int = 3) -> None:
+    """Widen the y-limits until every label's box lies inside the axes (labels keep their
+    data positions; their height in data units changes with the limits, hence rounds)."""
+    for _ in range(rounds):
+        inside = ax.get_window_extent()
+        low = min(label.get_window_extent().y0 for label in labels) - 2.0
+        high = max(label.get_window_extent().y1 for label in labels) + 2.0
+        if low >= inside.y0 and high <= inside.y1:
+            return
+        to_data = ax.transData.inverted()
+        bottom, top = ax.get_ylim()
+        ax.set_ylim(min(bottom, to_data.transform((0, low))[1]),
+                    max(top, to_data.transform((0, high))[1]))  # fmt: skip
 
 
 def _legend_handles():
@@ -271,12 +334,13 @@ def draw(table: pd.DataFrame, spans, title: str, ax, *, status: str | None, widt
     ax.vlines(t_arrived, _Y_LOGS - h, _Y_LOGS + h, color=c["delivered"], lw=1.8)
     above = {"va": "bottom"}
     below = {"va": "top", "fontweight": "bold"}
+    counts: list[tuple] = []  # clump labels, placed once the axes' limits are known
     if logged.any():
-        _count_labels(ax, t_event[logged], _Y_HISTORY + h + 0.04, WORDS["count-logged"],
-                      c["history"], window, **above)  # fmt: skip
+        counts.append((t_event[logged], _Y_HISTORY + h + 0.04, WORDS["count-logged"],
+                       c["history"], above))  # fmt: skip
     if (~logged).any():
-        _count_labels(ax, t_event[~logged], _Y_HISTORY - h - 0.04, WORDS["count-not-logged"],
-                      "#595959", window, va="top")  # fmt: skip
+        counts.append((t_event[~logged], _Y_HISTORY - h - 0.04, WORDS["count-not-logged"],
+                       "#595959", {"va": "top"}))  # fmt: skip
     if delivered.any():
         x0 = t_event[delivered]
         y0, y1 = _Y_HISTORY - h - 0.02, _Y_LOGS + h + 0.02
@@ -285,14 +349,14 @@ def draw(table: pd.DataFrame, spans, title: str, ax, *, status: str | None, widt
             angles="xy", scale_units="xy", scale=1, color=c["link"], width=0.0012,
             headwidth=5, headlength=6, headaxislength=5.5,
         )  # fmt: skip
-        _count_labels(ax, t_arrived, _Y_LOGS - h - 0.06, WORDS["count-delivered"],
-                      c["delivered"], window, **below)  # fmt: skip
+        counts.append((t_arrived, _Y_LOGS - h - 0.06, WORDS["count-delivered"],
+                       c["delivered"], below))  # fmt: skip
     if dropped.any():
         t_dropped = t_event[dropped]
         ax.plot(t_dropped, [_Y_LOGS] * len(t_dropped), ls="", marker="x", ms=8, mew=2,
                 color=c["dropped"])  # fmt: skip
-        _count_labels(ax, t_dropped, _Y_LOGS - h - 0.06, WORDS["count-dropped"], c["dropped"],
-                      window, **below)  # fmt: skip
+        counts.append((t_dropped, _Y_LOGS - h - 0.06, WORDS["count-dropped"], c["dropped"],
+                       below))  # fmt: skip
     if status is not None and len(table):
         end = table.loc[table["type"].isin(END_STATUS), "t_event_s"]
         x_end = float(end.iloc[-1]) if len(end) else float(t_event.max())
@@ -310,6 +374,7 @@ def draw(table: pd.DataFrame, spans, title: str, ax, *, status: str | None, widt
         fontsize=9.5,
     )
     ax.set_ylim(-0.75, 2.65)
+    _count_labels(ax, counts, width, window)
     ax.xaxis.set_major_locator(_locator())
     ax.set_xlabel(WORDS["x-label"], fontsize=9.5)
     ax.grid(axis="x", alpha=0.3)

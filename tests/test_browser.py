@@ -230,6 +230,24 @@ def check_learner_view(page) -> None:
     assert markdown.locator("details[open]").count() == 0, "an answer is shown before a click"
 
 
+def check_radio_labels(cell) -> None:
+    """Every radio choice of the panel ("Apply change", "Predict") reads: the drawn text of
+    no two choices overlaps (wrapped choices once drew over each other)."""
+    boxes = cell.evaluate(
+        """c => [...c.querySelectorAll('.widget-radio-box label')].map(label => {
+            const range = document.createRange();
+            range.selectNodeContents(label);
+            const r = range.getBoundingClientRect();
+            return [label.textContent.trim(), r.left, r.top, r.right, r.bottom];
+        })"""
+    )
+    assert len(boxes) >= 7, f"radio choices not found: {boxes}"
+    for i, (text_a, *a) in enumerate(boxes):
+        for text_b, *b in boxes[i + 1 :]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, f"radio choices drawn over each other: {text_a!r} and {text_b!r}"
+
+
 def _click_through(page, url: str, shots: Path) -> dict[str, tuple]:
     page.goto(url)
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=120_000)
@@ -245,6 +263,7 @@ def _click_through(page, url: str, shots: Path) -> dict[str, tuple]:
     # The last panel is the learner's own (lesson 02, "Use the panel yourself"): it starts
     # unrun, so its first Run, with the policy AWS created, draws the initial state.
     cell = page.locator(".jp-Notebook .jp-Cell").filter(has=dropdown).last
+    check_radio_labels(cell)
     states = {"initial": choose_and_run(page, cell, "auto-created", "")}
     cell.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "1_after_run_all.png"))

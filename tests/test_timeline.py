@@ -273,3 +273,27 @@ def test_canvas_reuses_one_figure_without_leftovers_and_legend_is_html():
     assert ok.drawn is None  # the Timeline's own figure is drawn only when asked for
     page = legend_html()
     assert "dropped (never arrives)" in page and "#D55E00" in page and "background:#ffffff" in page
+
+
+def test_clump_labels_of_different_kinds_never_overlap():
+    """Dropped events and delivered ones whose labels share the row under the logs lane, and
+    neighbouring clumps of one kind: no two drawn labels overlap, and every event is counted."""
+    import re
+
+    history = pass_history()  # events at 0, 0, 1, 1, 4, 4 s
+    # the first four delivered 3 s late (at 3 s and 4 s), the last two dropped (at 4 s)
+    tl = timeline(history, [log_event(e, delay_ms=3000) for e in history[:4]])
+    ax = tl.figure.axes[0]
+    tl.figure.canvas.draw()
+    labels = [t for t in ax.texts if t.get_text().endswith((" delivered", " dropped"))]
+    boxes = [t.get_window_extent() for t in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), [t.get_text() for t in labels]
+    inside = ax.get_window_extent()  # a label moved a line down still sits inside the axes
+    assert all(inside.y0 <= box.y0 and box.y1 <= inside.y1 for box in boxes)
+    counted = {"delivered": 0, "dropped": 0}
+    for t in labels:
+        numbers, kind = t.get_text().rsplit(" ", 1)
+        counted[kind] += sum(int(n) for n in re.findall(r"\d+", numbers))
+    assert counted == {"delivered": 4, "dropped": 2}

@@ -51,3 +51,38 @@ def test_world_run_without_resource_policy_drops_everything():
         assert tl.summary["dropped"] == 20 and tl.summary["delivered"] == 0
         truth = world.deliveries()
         assert set(truth[truth.execution_arn == execution]["status"]) == {"dropped"}
+
+
+def _clump_labels(ax, words: tuple[str, ...]):
+    return [t for t in ax.texts if t.get_text().endswith(words)]
+
+
+def _assert_apart(labels) -> None:
+    boxes = [t.get_window_extent() for t in labels]
+    for i, a in enumerate(boxes):
+        for j, b in enumerate(boxes[i + 1 :], start=i + 1):
+            assert not a.overlaps(b), (labels[i].get_text(), labels[j].get_text(), a, b)
+
+
+def test_lesson_01_phase_1_clump_labels_do_not_overlap():
+    """Lesson 01's phase 1: 8 events delivered at 4.8 s and 12 at 5.0 s, right at the axis'
+    end; their labels were drawn one over the other ("8 de12 delivered")."""
+    from labkit.timeline_figure import Canvas
+
+    with labkit.offline(profile="article-2020") as world:
+        iam, logs, sfn = (world.client(n) for n in ("iam", "logs", "stepfunctions"))
+        role = article.create_role(iam, article.role_name(world))
+        machine = article.create_state_machine(sfn, role, article.create_log_group(logs))
+        run = article.start_execution(sfn, machine, name="phase-1")
+        world.settle()
+        tl = timeline(article.history(sfn, run), article.log_events(logs, run), phase="Phase 1")
+    arrived = tl.table.groupby("t_delivered_s").size().to_dict()
+    assert sorted(arrived.values()) == [8, 12], arrived  # the case: two close clumps
+    canvas = Canvas()
+    canvas.png(tl)
+    for ax in (tl.figure.axes[0], canvas.ax):  # the lesson's figure and the lab's canvas
+        ax.figure.canvas.draw()
+        labels = _clump_labels(ax, (" events", " delivered"))
+        _assert_apart(labels)
+        delivered = [t.get_text() for t in labels if t.get_text().endswith(" delivered")]
+        assert delivered == ["8 + 12 delivered"]  # every event still counted, in time order
