@@ -38,6 +38,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from labkit.i18n import N_, Messages, _
 from labkit.widget_repr import widget_bundle
 
 __all__ = [
@@ -57,50 +58,74 @@ __all__ = [
 ]
 
 #: Every sentence the quiz shows around the questions (translate here).
-TEXT = {
-    "check": "Check",
-    "choose-first": "Choose an option first.",
-    "correct": "✓ Correct.",
-    "hint": "✗ Not quite. Hint: {hint} Try again.",
-    "reveal": "✗ Not quite. The answer is “{answer}”.",
-    "again": "You already answered this one; your first result counts.",
-    "score": "Score so far: {right} of {answered} answered right ({first} at the first try); "
-    "{remaining} to go.",
-    "summary-title": "Your results",
-    "summary-line": "{right} of {total} questions answered right, {first} at the first try.",
-    "summary-unanswered": "Not answered yet: {count}.",
-    "summary-revisit": "Worth another look:",
-    "summary-none": "No question answered yet.",
-    "status-first": "right at the first try",
-    "status-second": "right after the hint",
-    "status-revealed": "answer revealed",
-    "status-open": "not answered",
-}
+TEXT = Messages(
+    {
+        "check": N_("Check"),
+        "choose-first": N_("Choose an option first."),
+        "correct": N_("✓ Correct."),
+        "hint": N_("✗ Not quite. Hint: {hint} Try again."),
+        "reveal": N_("✗ Not quite. The answer is “{answer}”."),
+        "again": N_("You already answered this one; your first result counts."),
+        "score": N_(
+            "Score so far: {right} of {answered} answered right ({first} at the first try); "
+            "{remaining} to go."
+        ),
+        "summary-title": N_("Your results"),
+        "summary-line": N_(
+            "{right} of {total} questions answered right, {first} at the first try."
+        ),
+        "summary-unanswered": N_("Not answered yet: {count}."),
+        "summary-revisit": N_("Worth another look:"),
+        "summary-none": N_("No question answered yet."),
+        "status-first": N_("right at the first try"),
+        "status-second": N_("right after the hint"),
+        "status-revealed": N_("answer revealed"),
+        "status-open": N_("not answered"),
+        "widget": N_("Quiz {id}: choose an option and press Check"),
+    }
+)
 
 #: Each question's hint for the first wrong answer: a nudge, not the answer.
-HINTS = {
-    "predict-admin-no-policy": "At delivery time, who calls logs:PutLogEvents, and which policy "
-    "is asked about it?",
-    "predict-role-none": "When are the role's log permissions checked: when the machine is set "
-    "up, or at every execution?",
-    "predict-update-role-none": "An UpdateStateMachine call with logging re-runs log-delivery "
-    "set-up. What does set-up need from the role?",
-    "predict-wildcard": "In a resource ARN pattern, does * stop at ':' and '/', or match "
-    "across them?",
-    "predict-level-error": "Which event types does level ERROR send to CloudWatch Logs? Did "
-    "this execution fail?",
-    "bug-wrong-principal": "Which service actually writes the events into the log group?",
-    "bug-missing-log-stream": "Which resource type do logs:CreateLogStream and "
-    "logs:PutLogEvents act on?",
-    "bug-wrong-region": "Compare each part of the Resource ARN with where the log group lives.",
-    "bug-destination-no-star": "Look at how the API reference says logGroupArn must end.",
-    "misconception-same-message": "Set-up may write two things: the log delivery and the "
-    "resource policy. Which of them can fail with this message?",
-    "misconception-best-effort": "What does AWS promise about the completeness and timeliness "
-    "of these logs?",
-    "misconception-role-at-delivery": "At delivery the caller is a service principal. Which "
-    "kind of policy can authorise a service principal?",
-}
+HINTS = Messages(
+    {
+        "predict-admin-no-policy": N_(
+            "At delivery time, who calls logs:PutLogEvents, and which policy is asked about it?"
+        ),
+        "predict-role-none": N_(
+            "When are the role's log permissions checked: when the machine is set "
+            "up, or at every execution?"
+        ),
+        "predict-update-role-none": N_(
+            "An UpdateStateMachine call with logging re-runs log-delivery "
+            "set-up. What does set-up need from the role?"
+        ),
+        "predict-wildcard": N_(
+            "In a resource ARN pattern, does * stop at ':' and '/', or match across them?"
+        ),
+        "predict-level-error": N_(
+            "Which event types does level ERROR send to CloudWatch Logs? Did this execution fail?"
+        ),
+        "bug-wrong-principal": N_("Which service actually writes the events into the log group?"),
+        "bug-missing-log-stream": N_(
+            "Which resource type do logs:CreateLogStream and logs:PutLogEvents act on?"
+        ),
+        "bug-wrong-region": N_(
+            "Compare each part of the Resource ARN with where the log group lives."
+        ),
+        "bug-destination-no-star": N_("Look at how the API reference says logGroupArn must end."),
+        "misconception-same-message": N_(
+            "Set-up may write two things: the log delivery and the "
+            "resource policy. Which of them can fail with this message?"
+        ),
+        "misconception-best-effort": N_(
+            "What does AWS promise about the completeness and timeliness of these logs?"
+        ),
+        "misconception-role-at-delivery": N_(
+            "At delivery the caller is a service principal. Which "
+            "kind of policy can authorise a service principal?"
+        ),
+    }
+)
 
 _GOOD = "var(--jp-success-color1, #1b7a3a)"
 _BAD = "var(--jp-error-color1, #c62828)"
@@ -110,18 +135,34 @@ _MUTED = "var(--jp-ui-font-color2, #616161)"
 
 @dataclass(frozen=True)
 class Question:
-    """One multiple-choice item: the prompt, its options, the answer (an index) and why."""
+    """One multiple-choice item: the prompt, its options, the answer (an index) and why.
+
+    The words are stored in English (marked for the catalog); :attr:`prompt`,
+    :attr:`options`, :attr:`explanation` and :attr:`hint` read them in the current language.
+    """
 
     id: str
     kind: str  # "predict" | "bug-hunt" | "misconception"
-    prompt: str
-    options: tuple[str, ...]
+    english_prompt: str
+    english_options: tuple[str, ...]
     answer: int
-    explanation: str
+    english_explanation: str
     code: str = ""  # a policy or configuration shown under the prompt
     lab: Mapping[str, Any] = field(default_factory=dict)  # PolicyLab.set(...) settings
     expect_delivered: int | None = None  # of the lab run, when ``lab`` is set
     expect_error: str | None = None  # AWS error code of the lab run, when ``lab`` is set
+
+    @property
+    def prompt(self) -> str:
+        return _(self.english_prompt)
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        return tuple(_(option) for option in self.english_options)
+
+    @property
+    def explanation(self) -> str:
+        return _(self.english_explanation)
 
     def is_correct(self, answer: int | str) -> bool:
         """Whether ``answer`` (an option index or its text) is the right option."""
@@ -160,6 +201,8 @@ def _index(q: Question, answer: int | str) -> int:
         return answer
     if isinstance(answer, str) and answer in q.options:
         return q.options.index(answer)
+    if isinstance(answer, str) and answer in q.english_options:  # code written in English
+        return q.english_options.index(answer)
     raise ValueError(f"{answer!r} is not one of the options of {q.id!r}")
 
 
@@ -181,76 +224,77 @@ def _policy(principal: str = "delivery.logs.amazonaws.com", resource: str | None
 BANK: tuple[Question, ...] = (
     Question(
         "predict-admin-no-policy", "predict",
-        "The role has AdministratorAccess and the CloudWatch Logs resource policy is deleted. "
-        "You run the Hello World machine (20 history events, level ALL). What arrives in the log group?",
-        ("All 20 log events", "No log events, and the execution succeeds",
-         "Only ExecutionStarted", "Nothing: the execution fails with AccessDeniedException"),
+        N_("The role has AdministratorAccess and the CloudWatch Logs resource policy is deleted. "
+        "You run the Hello World machine (20 history events, level ALL). What arrives in the log group?"),
+        (N_("All 20 log events"), N_("No log events, and the execution succeeds"),
+         N_("Only ExecutionStarted"), N_("Nothing: the execution fails with AccessDeniedException")),
         1,
-        "The execution is unaffected (AWS: publishing logs doesn't block executions), but nothing "
+        N_("The execution is unaffected (AWS: publishing logs doesn't block executions), but nothing "
         "is delivered: delivery.logs.amazonaws.com writes the logs, and only the resource policy can "
         "allow it. The role is not used at delivery. (The silent drop is what the article observed; "
-        "AWS documents only best-effort delivery.)",
+        "AWS documents only best-effort delivery.)"),
         lab={"resource_policy": "none", "role": "AdministratorAccess", "level": "ALL", "apply": "now"},
         expect_delivered=0,
     ),
     Question(
         "predict-role-none", "predict",
-        "The role's policies are all removed; the auto-created resource policy stays. You start "
-        "another execution of the existing machine without updating it. What arrives?",
-        ("All 20 log events", "No log events", "Only the failure events",
-         "StartExecution fails with AccessDeniedException"),
+        N_("The role's policies are all removed; the auto-created resource policy stays. You start "
+        "another execution of the existing machine without updating it. What arrives?"),
+        (N_("All 20 log events"), N_("No log events"), N_("Only the failure events"),
+         N_("StartExecution fails with AccessDeniedException")),
         0,
-        "Delivery needs only the resource policy. The role's log permissions are checked when the "
-        "state machine is created or updated, not while it runs.",
+        N_("Delivery needs only the resource policy. The role's log permissions are checked when the "
+        "state machine is created or updated, not while it runs."),
         lab={"resource_policy": "auto-created", "role": "none", "level": "ALL", "apply": "now"},
         expect_delivered=20,
     ),
     Question(
         "predict-update-role-none", "predict",
-        "Same role without policies, but now you apply the change by calling UpdateStateMachine "
-        "with the logging configuration. What happens?",
-        ("The update succeeds and all events arrive",
-         f"The update fails: AccessDeniedException, \u201c{_ROLE_MSG}\u201d",
-         "The update succeeds and no events arrive",
-         "The update fails with InvalidLoggingConfiguration"),
+        N_("Same role without policies, but now you apply the change by calling UpdateStateMachine "
+        "with the logging configuration. What happens?"),
+        (N_("The update succeeds and all events arrive"),
+         N_("The update fails: AccessDeniedException, \u201cThe state machine IAM Role is not "
+         "authorized to access the Log Destination\u201d"),
+         N_("The update succeeds and no events arrive"),
+         N_("The update fails with InvalidLoggingConfiguration")),
         1,
-        "UpdateStateMachine with logging re-runs the log-delivery set-up, which needs the role's "
-        "logs:CreateLogDelivery (and related) permissions. The machine keeps its previous settings.",
+        N_("UpdateStateMachine with logging re-runs the log-delivery set-up, which needs the role's "
+        "logs:CreateLogDelivery (and related) permissions. The machine keeps its previous settings."),
         lab={"resource_policy": "auto-created", "role": "none", "level": "ALL", "apply": "update"},
         expect_error="AccessDeniedException",
     ),
     Question(
         "predict-wildcard", "predict",
-        "The resource policy's statement names arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/* "
-        "instead of this log group's streams. What arrives?",
-        ("All 20 log events", "No log events", "Only events of states under /aws/vendedlogs/",
-         "Only PutLogEvents succeeds, so nothing"),
+        N_("The resource policy's statement names arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/* "
+        "instead of this log group's streams. What arrives?"),
+        (N_("All 20 log events"), N_("No log events"), N_("Only events of states under /aws/vendedlogs/"),
+         N_("Only PutLogEvents succeeds, so nothing")),
         0,
-        "A * in a resource ARN also matches ':' and '/', so the wildcard covers "
-        f"{_GROUP}:log-stream:… . In the classic account-level policy, CloudWatch Logs adds this "
+        N_("A * in a resource ARN also matches ':' and '/', so the wildcard covers "
+        "/aws/vendedlogs/states/LookingIntoLogging-Logs:log-stream:… . In the classic account-level policy, CloudWatch Logs adds this "
         "entry as the policy approaches its 5,120-character limit; since about March 2026 new "
-        "set-ups get a log-group-level policy instead, unless such a wildcard already covers the group.",
+        "set-ups get a log-group-level policy instead, unless such a wildcard already covers the group."),
         lab={"resource_policy": "vendedlogs-wildcard", "role": "log-delivery", "level": "ALL", "apply": "now"},
         expect_delivered=20,
     ),
     Question(
         "predict-level-error", "predict",
-        "Everything is allowed and the level is ERROR. The Hello World execution succeeds. "
-        "How many log events arrive?",
-        ("20", "1 (ExecutionSucceeded)", "0", "2 (ExecutionStarted and ExecutionSucceeded)"),
+        N_("Everything is allowed and the level is ERROR. The Hello World execution succeeds. "
+        "How many log events arrive?"),
+        (N_("20"), N_("1 (ExecutionSucceeded)"), N_("0"), N_("2 (ExecutionStarted and ExecutionSucceeded)")),
         2,
-        "At ERROR only failure events (and at FATAL only ExecutionFailed/Aborted/TimedOut) are "
-        "logged. A successful run logs nothing.",
+        N_("At ERROR only failure events (and at FATAL only ExecutionFailed/Aborted/TimedOut) are "
+        "logged. A successful run logs nothing."),
         lab={"resource_policy": "auto-created", "role": "log-delivery", "level": "ERROR", "apply": "update"},
         expect_delivered=0,
     ),
     Question(
         "bug-wrong-principal", "bug-hunt",
-        "This resource policy was meant to let the lab's logs arrive. None arrive. What is wrong?",
-        ("The Principal", "The Action list", "The Resource", "Nothing: the role must allow logs:PutLogEvents"),
+        N_("This resource policy was meant to let the lab's logs arrive. None arrive. What is wrong?"),
+        (N_("The Principal"), N_("The Action list"), N_("The Resource"), N_("Nothing: the role must allow logs:PutLogEvents")),
         0,
-        "Step Functions does not write the logs; the log-delivery service does. The principal must "
-        "be delivery.logs.amazonaws.com.",
+        N_("Step Functions does not write the logs; the log-delivery service does. The principal must "
+        "be delivery.logs.amazonaws.com."),
         code=_policy(principal="states.amazonaws.com"),
         lab={"resource_policy": "custom", "resource_policy_json": _policy(principal="states.amazonaws.com"),
              "role": "log-delivery", "apply": "now"},
@@ -258,12 +302,12 @@ BANK: tuple[Question, ...] = (
     ),
     Question(
         "bug-missing-log-stream", "bug-hunt",
-        "Another attempt. Still no logs. What is wrong?",
-        ("The Principal", "The Resource names the log group, not its log streams",
-         "The Version date", "Action needs logs:CreateLogGroup"),
+        N_("Another attempt. Still no logs. What is wrong?"),
+        (N_("The Principal"), N_("The Resource names the log group, not its log streams"),
+         N_("The Version date"), N_("Action needs logs:CreateLogGroup")),
         1,
-        "CreateLogStream and PutLogEvents act on log streams: the Resource must be "
-        "…:log-group:NAME:log-stream:* (or a wildcard covering it).",
+        N_("CreateLogStream and PutLogEvents act on log streams: the Resource must be "
+        "…:log-group:NAME:log-stream:* (or a wildcard covering it)."),
         code=_policy(resource=f"arn:aws:logs:us-east-1:123456789012:log-group:{_GROUP}"),
         lab={"resource_policy": "custom",
              "resource_policy_json": _policy(resource=f"arn:aws:logs:us-east-1:123456789012:log-group:{_GROUP}"),
@@ -272,10 +316,10 @@ BANK: tuple[Question, ...] = (
     ),
     Question(
         "bug-wrong-region", "bug-hunt",
-        "The log group is in us-east-1. No logs arrive with this policy. What is wrong?",
-        ("The Principal", "The Action list", "The region in the Resource ARN", "Nothing: delivery is best-effort"),
+        N_("The log group is in us-east-1. No logs arrive with this policy. What is wrong?"),
+        (N_("The Principal"), N_("The Action list"), N_("The region in the Resource ARN"), N_("Nothing: delivery is best-effort")),
         2,
-        "The Resource names eu-west-1; the log group lives in us-east-1, so no statement matches.",
+        N_("The Resource names eu-west-1; the log group lives in us-east-1, so no statement matches."),
         code=_policy(resource=f"arn:aws:logs:eu-west-1:123456789012:log-group:{_GROUP}:log-stream:*"),
         lab={"resource_policy": "custom",
              "resource_policy_json": _policy(resource=f"arn:aws:logs:eu-west-1:123456789012:log-group:{_GROUP}:log-stream:*"),
@@ -284,48 +328,49 @@ BANK: tuple[Question, ...] = (
     ),
     Question(
         "bug-destination-no-star", "bug-hunt",
-        "CreateStateMachine is called with this logging configuration. What happens?",
-        ("It works", "It fails with InvalidLoggingConfiguration: the log group ARN must end with :*",
-         "It fails with AccessDeniedException", "It works, but no logs arrive"),
+        N_("CreateStateMachine is called with this logging configuration. What happens?"),
+        (N_("It works"), N_("It fails with InvalidLoggingConfiguration: the log group ARN must end with :*"),
+         N_("It fails with AccessDeniedException"), N_("It works, but no logs arrive")),
         1,
-        "The API requires logGroupArn to end with ':*'; Step Functions rejects the configuration "
+        N_("The API requires logGroupArn to end with ':*'; Step Functions rejects the configuration "
         "before any set-up happens. (The exact message, \u201cLog Group ARN must be provided with "
-        "'*' qualifier\u201d, comes from user reports, not from the AWS documentation.)",
+        "'*' qualifier\u201d, comes from user reports, not from the AWS documentation.)"),
         code=('{"level": "ALL", "includeExecutionData": true,\n "destinations": [{"cloudWatchLogsLogGroup": '
               f'{{"logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:{_GROUP}"}}}}]}}'),
     ),
     Question(
         "misconception-same-message", "misconception",
-        f"CreateStateMachine fails with \u201c{_ROLE_MSG}\u201d. The role has the documented "
-        "log-delivery policy. What could be at fault?",
-        ("Nothing else: the message proves the role lacks permissions",
-         "The CloudWatch Logs resource policy: when it cannot be written, the same message can appear",
-         "The log group does not exist", "The state machine's name"),
+        N_("CreateStateMachine fails with \u201cThe state machine IAM Role is not authorized to "
+        "access the Log Destination\u201d. The role has the documented "
+        "log-delivery policy. What could be at fault?"),
+        (N_("Nothing else: the message proves the role lacks permissions"),
+         N_("The CloudWatch Logs resource policy: when it cannot be written, the same message can appear"),
+         N_("The log group does not exist"), N_("The state machine's name")),
         1,
-        "Users report the same AccessDeniedException when the resource policy, not the role, is at "
+        N_("Users report the same AccessDeniedException when the resource policy, not the role, is at "
         "fault, e.g. a full account-level policy in 2020 (a full classic policy now gives an "
         "InvalidLoggingConfiguration size error). A missing log group gives InvalidLoggingConfiguration "
-        "instead.",
+        "instead."),
     ),
     Question(
         "misconception-best-effort", "misconception",
-        "All permissions are right. Will every event always arrive, within a second?",
-        ("Yes, Step Functions retries until it is written", "Yes, or the execution fails",
-         "No: delivery is best-effort; completeness and timeliness are not guaranteed",
-         "No: only ERROR events are guaranteed"),
+        N_("All permissions are right. Will every event always arrive, within a second?"),
+        (N_("Yes, Step Functions retries until it is written"), N_("Yes, or the execution fails"),
+         N_("No: delivery is best-effort; completeness and timeliness are not guaranteed"),
+         N_("No: only ERROR events are guaranteed")),
         2,
-        "AWS: logs are delivered on a best-effort basis; publishing logs does not block or slow "
-        "down executions.",
+        N_("AWS: logs are delivered on a best-effort basis; publishing logs does not block or slow "
+        "down executions."),
     ),
     Question(
         "misconception-role-at-delivery", "misconception",
-        "Who calls logs:PutLogEvents when an execution's events reach the log group?",
-        ("The state machine's execution role", "The caller who started the execution",
-         "delivery.logs.amazonaws.com, allowed by the log group's resource policy",
-         "states.amazonaws.com, allowed by the role's trust policy"),
+        N_("Who calls logs:PutLogEvents when an execution's events reach the log group?"),
+        (N_("The state machine's execution role"), N_("The caller who started the execution"),
+         N_("delivery.logs.amazonaws.com, allowed by the log group's resource policy"),
+         N_("states.amazonaws.com, allowed by the role's trust policy")),
         2,
-        "The role matters only at set-up; the log-delivery service writes, authorised by the "
-        "CloudWatch Logs resource policy.",
+        N_("The role matters only at set-up; the log-delivery service writes, authorised by the "
+        "CloudWatch Logs resource policy."),
     ),
 )  # fmt: skip
 
@@ -513,12 +558,13 @@ class Quiz(widgets.VBox):
         self.scoreboard = scoreboard if scoreboard is not None else SCOREBOARD
         self.scoreboard.register(self.question)
         self.attempts = 0
+        self._options = self.question.options  # in the language the widget is built in
         prompt = f'<div style="white-space:normal"><b>{html.escape(self.question.prompt)}</b></div>'
         if self.question.code:
             prompt += f"<pre>{html.escape(self.question.code)}</pre>"
         self.prompt = widgets.HTML(value=prompt)
         self.choice = widgets.RadioButtons(
-            options=list(self.question.options), value=None, layout=widgets.Layout(width="auto")
+            options=list(self._options), value=None, layout=widgets.Layout(width="auto")
         )
         self.button = widgets.Button(description=TEXT["check"], button_style="primary")
         self.feedback = widgets.HTML(value="")
@@ -537,7 +583,7 @@ class Quiz(widgets.VBox):
             body += f"<pre>{html.escape(q.code)}</pre>"
         body += f'<ol type="A">{options}</ol>'
         bundle = super()._repr_mimebundle_(**kwargs)
-        return widget_bundle(bundle, f"Quiz {q.id}: choose an option and press Check", body)
+        return widget_bundle(bundle, TEXT["widget"].format(id=q.id), body)
 
     def check(self, answer: int | str | None = None) -> Feedback:
         """Check ``answer`` (index or text; default: the selected option) and show feedback."""
@@ -547,7 +593,7 @@ class Quiz(widgets.VBox):
             result = Feedback(False, TEXT["choose-first"])
         else:
             q = self.question
-            self.choice.value = q.options[_index(q, answer)]
+            self.choice.value = self._options[_index(q, answer)]
             correct = q.is_correct(answer)
             counted = self.scoreboard.record(q, correct)
             self.attempts += 1
