@@ -49,9 +49,7 @@ def test_a_rejected_change_keeps_aws_words_in_english():
         result = lab.set(role="none", apply="update").run()
         text = result.verdict.text()
         headline = result.verdict.headline
-    assert headline == (
-        "AWS가 변경을 거부함(AccessDeniedException). 아무것도 바뀌지 않았습니다"
-    )
+    assert headline == ("AWS가 변경을 거부함(AccessDeniedException). 아무것도 바뀌지 않았습니다")
     message = "The state machine IAM Role is not authorized to access the Log Destination"
     assert f"AWS 메시지: {message}" in text
     assert result.error == f"AccessDeniedException: {message}"
