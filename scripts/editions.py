@@ -460,42 +460,54 @@ def _split_cell(body: str) -> tuple[str, str]:
     return (match.group(0), body[match.end() :]) if match else ("", body)
 
 
-def _merge_comments(english: str, korean: str) -> str:
-    """``english`` code with the comments of ``korean`` wherever a line's code is unchanged.
-
-    A trailing comment is taken from the Korean line with the same code; a run of
-    comment-only lines is taken from the Korean run before the same code line. Lines the
-    Korean source does not have keep their English comments (to be translated).
-    """
-    trailing: dict[str, str] = {}
-    leading: dict[str, list[str]] = {}
+def _comment_layout(source: str) -> tuple[list[tuple[str, str, list[str]]], list[str]]:
+    """Each code line of ``source`` as (code, trailing comment, comment lines just before it),
+    and the comment lines after the last code line."""
+    lines: list[tuple[str, str, list[str]]] = []
     pending: list[str] = []
-    ko_lines = korean.splitlines()
-    for (code, comment), line in zip(_code_lines(korean), ko_lines, strict=True):
-        if not code.strip():
-            if comment:
-                pending.append(line)
-            continue
-        if comment:
-            trailing.setdefault(code.strip(), comment)
-        if pending:
-            leading.setdefault(code.strip(), pending)
-        pending = []
+    for (code, comment), raw in zip(_code_lines(source), source.splitlines(), strict=True):
+        if code.strip():
+            lines.append((code, comment, pending))
+            pending = []
+        elif comment:
+            pending.append(raw)
+    return lines, pending
+
+
+def _merge_comments(english: str, korean: str) -> str:
+    """``english`` code with ``korean``'s comments, line by line where the code corresponds.
+
+    Code lines are paired with :class:`difflib.SequenceMatcher` (equal lines, and changed
+    runs position by position); a paired line takes the Korean trailing
+    comment and the Korean comment lines before it. English comments stay where the Korean
+    source has none for that line (new code: to be translated).
+    """
+    en_lines, _ = _comment_layout(english)
+    ko_lines, ko_tail = _comment_layout(korean)
+    pairs: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(
+        a=[c.strip() for c, _, _ in en_lines], b=[c.strip() for c, _, _ in ko_lines], autojunk=False
+    )
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):  # changed runs: line by line, in order
+            pairs.update(zip(range(i1, i2), range(j1, j2), strict=False))
     out: list[str] = []
-    waiting: list[str] = []  # English comment-only lines before the next code line
-    en_lines = english.splitlines()
-    for (code, comment), line in zip(_code_lines(english), en_lines, strict=True):
+    index = 0
+    pending: list[str] = []
+    for (code, comment), raw in zip(_code_lines(english), english.splitlines(), strict=True):
         if not code.strip():
             if comment:
-                waiting.append(line)
+                pending.append(raw)
             else:
-                out += waiting + [line]
-                waiting = []
+                out += pending + [raw]
+                pending = []
             continue
-        out += leading.get(code.strip(), waiting)
-        out.append(code + trailing[code.strip()] if code.strip() in trailing else line)
-        waiting = []
-    out += pending if waiting and pending else waiting
+        _, ko_comment, ko_before = ko_lines[pairs[index]] if index in pairs else ("", "", [])
+        out += ko_before or pending
+        out.append(code + (ko_comment or comment))
+        pending = []
+        index += 1
+    out += (ko_tail or pending) if pending else []
     return "\n".join(out) + ("\n" if english.endswith("\n") else "")
 
 
