@@ -75,12 +75,8 @@ REPO = Path(__file__).resolve().parent.parent
 LESSONS = REPO / "lessons"
 LEARNER = REPO / "notebooks"
 DOCS = REPO / "docs" / "lessons"
-#: Every edition's language -> (sources, learner edition, docs edition); English first.
+#: The editions' languages, English first; each non-English one lives in a folder of its name.
 LANGUAGES = ("en", "ko")
-FOLDERS = {
-    "en": (LESSONS, LEARNER, DOCS),
-    "ko": (LESSONS / "ko", LEARNER / "ko", DOCS / "ko"),
-}
 REVEAL_SUMMARY = {"en": "Reveal the solution", "ko": "해답 보기"}
 SANITIZE_FILE = REPO / "tests" / "nbval_sanitize.cfg"
 CELL_TIMEOUT_S = 300
@@ -112,6 +108,14 @@ KERNEL_ENV = {
 KERNEL_ENV_UNSET = ("MPLBACKEND", "AWS_PROFILE", "LABKIT_LANG", "JPY_SESSION_NAME")
 
 
+def folders(language: str = "en") -> tuple[Path, Path, Path]:
+    """(sources, learner edition, docs edition) of ``language``: ``lessons/``, ``notebooks/``,
+    ``docs/lessons/`` for English, the ``ko/`` folder in each for Korean."""
+    if language == "en":
+        return LESSONS, LEARNER, DOCS
+    return LESSONS / language, LEARNER / language, DOCS / language
+
+
 def kernel_env(language: str = "en") -> dict[str, str]:
     """The environment of a kernel running a lesson in ``language``: Korean lessons' kernels
     get ``LABKIT_LANG=ko`` (labkit speaks Korean); English ones no ``LABKIT_LANG`` at all."""
@@ -138,7 +142,7 @@ def language_of(path: Path) -> str:
 
 def lesson_sources(selected: list[str] | None = None, language: str = "en") -> list[Path]:
     """``lessons/NN_name.md`` (``lessons/ko/...`` for Korean), all or those starting with ``selected``."""
-    paths = sorted(FOLDERS[language][0].glob("[0-9][0-9]_*.md"))
+    paths = sorted(folders(language)[0].glob("[0-9][0-9]_*.md"))
     if selected:
         paths = [p for p in paths if any(p.stem.startswith(s) for s in selected)]
     return paths
@@ -348,7 +352,7 @@ def docs_edition(
     """The executed docs edition of a lesson as stable text (``source_nb`` is not changed)."""
     executed = execute(
         docs_source(source_nb, name),
-        cwd=FOLDERS[language][2],
+        cwd=folders(language)[2],
         timeout=timeout,
         language=language,
     )
@@ -391,7 +395,7 @@ def check_stored(
 ) -> int:
     """Re-run each stored ``docs/lessons`` notebook and compare: do these pins reproduce it?"""
     bad = []
-    docs = FOLDERS[language][2]
+    docs = folders(language)[2]
     for path in sources:
         stored = docs / f"{path.stem}.ipynb"
         nb = nbformat.read(stored, as_version=4)
@@ -522,7 +526,7 @@ def sync_korean_code(name: str | None = None, *, write: bool = True) -> list[str
     """
     report = []
     for english in lesson_sources([name] if name else None):
-        korean = FOLDERS["ko"][0] / english.name
+        korean = folders("ko")[0] / english.name
         if not korean.exists():
             report.append(f"MISSING {korean.relative_to(REPO)}: translate {english.name}")
             continue
@@ -560,7 +564,7 @@ def sync_korean_code(name: str | None = None, *, write: bool = True) -> list[str
 
 def build(language: str, args, rules) -> tuple[list[str], list[str]]:
     """Build (or check) one language's editions; (failed lessons, differing files)."""
-    sources_dir, learner_dir, docs_dir = FOLDERS[language]
+    sources_dir, learner_dir, docs_dir = folders(language)
     sources = lesson_sources(args.lessons, language)
     failed, differing = [], []
     for path in sources:
@@ -591,7 +595,8 @@ def build(language: str, args, rules) -> tuple[list[str], list[str]]:
         for folder in (learner_dir, docs_dir):
             for extra in sorted(p for p in folder.glob("*.ipynb") if p.name not in built):
                 rel = extra.relative_to(REPO)
-                print(f"STALE {rel}: no {sources_dir.relative_to(REPO)}/{extra.stem}.md builds it")
+                source = f"{sources_dir.relative_to(REPO)}/{extra.stem}.md"
+                print(f"STALE {extra.name} ({rel}): no {source} builds it; delete it")
                 differing.append(str(rel))
     return failed, differing
 

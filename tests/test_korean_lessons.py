@@ -90,8 +90,7 @@ def test_sync_copies_english_code_and_keeps_korean_comments(tmp_path, monkeypatc
     (en_dir / "01_x.md").write_text(english, encoding="utf-8")
     (ko_dir / "01_x.md").write_text(korean, encoding="utf-8")
     monkeypatch.setattr(editions, "REPO", tmp_path)
-    monkeypatch.setitem(editions.FOLDERS, "en", (en_dir, tmp_path, tmp_path))
-    monkeypatch.setitem(editions.FOLDERS, "ko", (ko_dir, tmp_path, tmp_path))
+    monkeypatch.setattr(editions, "LESSONS", en_dir)
     report = editions.sync_korean_code()
     assert report == ["SYNCED lessons/ko/01_x.md: 1 code cell(s) updated"]
     synced = (ko_dir / "01_x.md").read_text(encoding="utf-8")
