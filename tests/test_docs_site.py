@@ -472,6 +472,8 @@ def test_every_page_links_to_the_other_language(site, page, other, label):
     assert switch is not None, f"{page} has no language switch"
     assert (switch["href"], switch.get_text(strip=True)) == (other, label)
     assert (site / page).parent.joinpath(other).resolve().is_file()
+    html_lang = soup(site / page).html.get("lang")
+    assert html_lang == ("ko" if label == "English" else "en"), (page, html_lang)
 
 
 def test_every_html_page_has_a_language_switch(site):

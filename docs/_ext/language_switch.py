@@ -6,7 +6,7 @@ The Korean pages live beside the English ones under a ``ko`` folder: ``ko/index`
 ``lessons/`` and ``lessons/ko/``). :func:`counterpart` maps a page to its twin; a page without
 one (the bilingual glossary, the English-only instructor notes) links to the other language's
 home page. The link is a small bar at the top of the page body, so it shows in every theme
-and without JavaScript; Korean pages also get ``lang="ko"`` on that bar and on their body.
+and without JavaScript; Korean pages also get ``<html lang="ko">``.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def add_switch(app: Sphinx, pagename: str, templatename, context: dict, doctree)
         target = "index" if language == KOREAN else f"{KOREAN}/index"
     url = context["pathto"](target)
     if language == KOREAN:
+        context["language"] = KOREAN  # the theme's <html lang="...">: screen readers, fonts
         text, lang = "English version of this page", "en"
         label = "English"
     else:
