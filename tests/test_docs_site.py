@@ -347,10 +347,11 @@ def test_every_page_in_chromium(site):
                 if not box or box["height"] < 20:
                     problems.append(f"{name}: a widget picture is not visible")
             if name.startswith("lessons/"):
-                stem = path.stem
+                # lessons/ko/NN.html (the Korean edition) opens notebooks/ko/NN.ipynb
+                notebook = path.relative_to(site / "lessons").with_suffix(".ipynb").as_posix()
                 hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
                 targets = {t for t in map(learner_target, hrefs) if t is not None}
-                if targets != {f"{LEARNER_DIR}/{stem}.ipynb"}:
+                if targets != {f"{LEARNER_DIR}/{notebook}"}:
                     problems.append(f"{name}: launch links open {targets or 'nothing'}")
                 problems += [
                     f"{name}: {t} does not exist" for t in targets if not (REPO / t).is_file()
