@@ -27,6 +27,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
+_ORIGINAL_LANG: dict[str, str | None] = {}  # LABKIT_LANG before a lesson kernel's set-up
 BROWSER_INSTALL = "apt-get install chromium"
 
 
@@ -79,7 +80,14 @@ def _lesson_language(item) -> str | None:
 def pytest_runtest_setup(item) -> None:
     language = _lesson_language(item)
     if language is not None:
+        _ORIGINAL_LANG.setdefault("LABKIT_LANG", os.environ.get("LABKIT_LANG"))
         _editions().apply_kernel_env(language=language)
+    elif "LABKIT_LANG" in _ORIGINAL_LANG:  # a unit test after a Korean notebook: as it was
+        original = _ORIGINAL_LANG.pop("LABKIT_LANG")
+        if original is None:
+            os.environ.pop("LABKIT_LANG", None)
+        else:
+            os.environ["LABKIT_LANG"] = original
     if item.get_closest_marker("browser") is None:
         return
     reason = browser_missing_reason()
