@@ -17,7 +17,9 @@ Conventions for wrapped text:
 
 * placeholders are ``str.format`` fields with names (``_("{group} does not exist")``), never
   f-strings inside ``_()`` (gettext looks up the text before substitution);
-* module-level tables are marked with :func:`N_` and translated where they are shown;
+* module-level tables are marked with :func:`N_` and translated where they are shown, most
+  simply by wrapping the table in :class:`Messages` (``TEXT["key"]`` is then read in the
+  language of that moment; a figure's words use ``language=fonts.figure_language``);
 * a whole sentence is one message: no sentences glued together from translated pieces;
 * text that may be read later is written when read (``Decision.reason``), so it is in the
   language of that moment, and hot paths pay nothing for it;
