@@ -5,7 +5,9 @@
 * Gives every lesson kernel that strict nbval starts (the docs edition, ``docs/lessons/``)
   the environment ``scripts/editions.py`` executes the lessons in (``KERNEL_ENV``:
   offline mode, fake credentials, fixed hash seed and time zone), so stored outputs
-  are reproduced. Kernels start after collection and inherit it.
+  are reproduced. Kernels start after collection and inherit it; before each notebook's
+  first cell the language is set from its folder (``docs/lessons/ko/`` kernels get
+  ``LABKIT_LANG=ko``, English ones none), since nbval starts a notebook's kernel then.
 * Resolves ``--nbval-sanitize-with`` against the repository root when it is given as a
   relative path that does not exist from the current directory, so ``pytest`` works from
   any folder of the checkout.
@@ -16,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from pathlib import Path
@@ -24,9 +27,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
+_ORIGINAL_LANG: dict[str, str | None] = {}  # LABKIT_LANG before a lesson kernel's set-up
 BROWSER_INSTALL = "apt-get install chromium"
 
 
+@functools.cache
 def _editions():
     spec = importlib.util.spec_from_file_location("_editions", REPO / "scripts" / "editions.py")
     module = importlib.util.module_from_spec(spec)
@@ -63,7 +68,26 @@ def browser_missing_reason() -> str | None:
     return f"{CHROMIUM} is missing: install Debian's Chromium with `{BROWSER_INSTALL}`"
 
 
+def _lesson_language(item) -> str | None:
+    path = Path(str(item.path))
+    lessons = REPO / "docs" / "lessons"
+    if not path.is_relative_to(lessons) or path.suffix != ".ipynb":
+        return None
+    return path.parent.name if path.parent != lessons else "en"
+
+
+@pytest.hookimpl(tryfirst=True)  # before nbval's notebook set-up starts the kernel
 def pytest_runtest_setup(item) -> None:
+    language = _lesson_language(item)
+    if language is not None:
+        _ORIGINAL_LANG.setdefault("LABKIT_LANG", os.environ.get("LABKIT_LANG"))
+        _editions().apply_kernel_env(language=language)
+    elif "LABKIT_LANG" in _ORIGINAL_LANG:  # a unit test after a Korean notebook: as it was
+        original = _ORIGINAL_LANG.pop("LABKIT_LANG")
+        if original is None:
+            os.environ.pop("LABKIT_LANG", None)
+        else:
+            os.environ["LABKIT_LANG"] = original
     if item.get_closest_marker("browser") is None:
         return
     reason = browser_missing_reason()

@@ -1,7 +1,8 @@
 """Sphinx configuration of the labkit docs site (the executed docs edition, rendered).
 
 Build it with the README's docs command (``<!-- docs-command -->``). The site is made from
-``docs/index.md`` and the docs edition ``docs/lessons/NN_name.ipynb``, which
+``docs/index.md`` and the docs edition ``docs/lessons/NN_name.ipynb`` (in Korean:
+``docs/ko/index.md`` and ``docs/lessons/ko/NN_name.ipynb``), which
 ``scripts/editions.py`` executes and stores; Sphinx never runs a notebook. Everything is
 local: no theme or asset download while building, no intersphinx, no script or font
 fetched from a CDN when the pages are read (ipywidgets render from the stored widget state,
@@ -38,6 +39,7 @@ extensions = [
     "launch_links",  # Binder / JupyterHub links to the learner edition on each lesson
     "static_widgets",  # ipywidgets drawn from the stored widget state, without JavaScript
     "title_rule",  # a notebook's "---" under its title is not a page's first element
+    "language_switch",  # a link on every page to the same page in the other language
 ]
 
 root_doc = "index"

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.errors import LabkitError
+from labkit.i18n import _, ngettext
 from labkit.iam import Outcome, Policy, Request, evaluate
 from labkit.iam.examples import SFN_LOGGING_ACTIONS
 
@@ -62,7 +63,7 @@ class Check:
         return self.correct
 
     def __str__(self) -> str:
-        head = ("\u2713 Right: " if self.correct else "\u2717 Not yet: ") + self.message
+        head = (_("\u2713 Right: ") if self.correct else _("\u2717 Not yet: ")) + self.message
         return "\n".join([head, *(f"  - {line}" for line in self.details)])
 
     def __repr__(self) -> str:
@@ -70,7 +71,7 @@ class Check:
 
     def _repr_html_(self) -> str:
         colour = "#1b5e20" if self.correct else "#b00020"
-        mark = "\u2713 Right" if self.correct else "\u2717 Not yet"
+        mark = _("\u2713 Right") if self.correct else _("\u2717 Not yet")
         items = "".join(f"<li>{html.escape(line)}</li>" for line in self.details)
         return (
             f'<div class="labkit-check" style="border-left:4px solid {colour};padding-left:8px">'
@@ -81,7 +82,7 @@ class Check:
 
 def _unanswered(exercise: str, answer: Any) -> Check | None:
     if answer is ... or answer is None:
-        return Check(exercise, False, "no answer yet: replace `...` with yours and run again.")
+        return Check(exercise, False, _("no answer yet: replace `...` with yours and run again."))
     return None
 
 
@@ -99,12 +100,16 @@ def _load(exercise: str, document: Any, kind: str) -> Policy | Check:
         document = json.dumps(document)
     if not isinstance(document, str):
         return Check(
-            exercise, False, f"a policy is a dict or a JSON string, not {type(document).__name__}."
+            exercise,
+            False,
+            _("a policy is a dict or a JSON string, not {type}.").format(
+                type=type(document).__name__
+            ),
         )
     try:
         return Policy.load(document, kind=kind, name="answer")
     except LabkitError as err:  # PolicyError carries AWS's code and message
-        return Check(exercise, False, f"AWS would reject this policy: {err}")
+        return Check(exercise, False, _("AWS would reject this policy: {error}").format(error=err))
 
 
 def _delivery_request(group_arn: str, action: str, *, account: str) -> Request:
@@ -143,13 +148,17 @@ def check_delivery_policy(answer: Any, log_group_arn: str) -> Check:
         return Check(
             name,
             False,
-            f"{DELIVERY} may not call {', '.join(denied)} on this group's streams.",
+            _("{principal} may not call {actions} on this group's streams.").format(
+                principal=DELIVERY, actions=", ".join(denied)
+            ),
             tuple(details),
         )
     return Check(
         name,
         True,
-        f"{DELIVERY} may create this group's log streams and put events.",
+        _("{principal} may create this group's log streams and put events.").format(
+            principal=DELIVERY
+        ),
         tuple(details),
     )
 
@@ -167,25 +176,35 @@ def check_least_privilege_policy(answer: Any, log_group_arn: str) -> Check:
     deputy = _decisions(policy, group_arn, account=OTHER_ACCOUNT)
     if any(d.outcome is Outcome.ALLOWED for d in deputy.values()):
         problems.append(
-            f"a request on behalf of account {OTHER_ACCOUNT} (a confused deputy) is allowed: "
-            "add an aws:SourceAccount condition"
+            _(
+                "a request on behalf of account {account} (a confused deputy) is allowed: "
+                "add an aws:SourceAccount condition"
+            ).format(account=OTHER_ACCOUNT)
         )
     other_group = group_arn.replace(f":log-group:{group}", f":log-group:{group}-other")
     other = _decisions(policy, other_group, account=account)
     if any(d.outcome is Outcome.ALLOWED for d in other.values()):
-        problems.append(f"another log group ({group}-other) is covered too: name only this group")
+        problems.append(
+            _("another log group ({group}) is covered too: name only this group").format(
+                group=f"{group}-other"
+            )
+        )
     if problems:
         return Check(
             name,
             False,
-            "delivery works, but the policy allows more than it needs.",
+            _("delivery works, but the policy allows more than it needs."),
             tuple(problems),
         )
     return Check(
         name,
         True,
-        "delivery works for this group, from your account only.",
-        (*first.details, f"account {OTHER_ACCOUNT}: denied", f"{group}-other: denied"),
+        _("delivery works for this group, from your account only."),
+        (
+            *first.details,
+            _("account {account}: denied").format(account=OTHER_ACCOUNT),
+            _("{group}: denied").format(group=f"{group}-other"),
+        ),
     )
 
 
@@ -199,20 +218,33 @@ def check_lab_policy(answer: Any, lab: Any) -> Check:
         resource_policy="custom", resource_policy_json=document, role="log-delivery", apply="now"
     ).run()
     if result.error is not None:
-        return Check(name, False, f"the lab could not use it: {result.verdict}")
+        return Check(
+            name, False, _("the lab could not use it: {verdict}").format(verdict=result.verdict)
+        )
     if result.logged == 0 or result.delivered < result.logged:
         return Check(
-            name, False, f"in the lab, {result.delivered} of {result.logged} events were delivered."
+            name,
+            False,
+            _("in the lab, {delivered} of {logged} events were delivered.").format(
+                delivered=result.delivered, logged=result.logged
+            ),
         )
     strict = check_least_privilege_policy(answer, lab.log_group_arn)
     if not strict.correct:
         return Check(
-            name, False, f"all {result.logged} events arrived, but {strict.message}", strict.details
+            name,
+            False,
+            _("all {logged} events arrived, but {problem}").format(
+                logged=result.logged, problem=strict.message
+            ),
+            strict.details,
         )
     return Check(
         name,
         True,
-        f"in the lab all {result.logged} events arrived, and no other account or group is covered.",
+        _(
+            "in the lab all {logged} events arrived, and no other account or group is covered."
+        ).format(logged=result.logged),
     )
 
 
@@ -239,7 +271,10 @@ def check_role_policy(
     ]
     if missing:
         return Check(
-            name, False, f"the role still may not call {len(missing)} of them.", tuple(missing)
+            name,
+            False,
+            _("the role still may not call {count} of them.").format(count=len(missing)),
+            tuple(missing),
         )
     extra = ()
     if (
@@ -247,10 +282,13 @@ def check_role_policy(
         is Outcome.ALLOWED
     ):
         extra = (
-            "it also allows logs:PutLogEvents, which the role never uses: delivery.logs.amazonaws.com writes the logs",
+            _(
+                "it also allows logs:PutLogEvents, which the role never uses: "
+                "delivery.logs.amazonaws.com writes the logs"
+            ),
         )
     return Check(
-        name, True, "the role may call every action that setting up log delivery checks.", extra
+        name, True, _("the role may call every action that setting up log delivery checks."), extra
     )
 
 
@@ -262,21 +300,35 @@ def check_logging_configuration(
     if (empty := _unanswered(name, answer)) is not None:
         return empty
     if not isinstance(answer, Mapping):
-        return Check(name, False, f"a loggingConfiguration is a dict, not {type(answer).__name__}.")
+        return Check(
+            name,
+            False,
+            _("a loggingConfiguration is a dict, not {type}.").format(type=type(answer).__name__),
+        )
     problems = []
     unknown = sorted(set(answer) - {"level", "includeExecutionData", "destinations"})
     if unknown:
-        problems.append(f"unknown keys {unknown} (boto3 would refuse them: ParamValidationError)")
+        problems.append(
+            _("unknown keys {keys} (boto3 would refuse them: ParamValidationError)").format(
+                keys=unknown
+            )
+        )
     if answer.get("level") not in LEVELS:
-        problems.append(f"level must be one of {', '.join(LEVELS)}, not {answer.get('level')!r}")
+        problems.append(
+            _("level must be one of {levels}, not {level!r}").format(
+                levels=", ".join(LEVELS), level=answer.get("level")
+            )
+        )
     elif answer["level"] != level:
-        problems.append(f"level {answer['level']} is not the one asked for")
+        problems.append(_("level {level} is not the one asked for").format(level=answer["level"]))
     if answer.get("includeExecutionData") is not include_execution_data:
-        problems.append(f"includeExecutionData should be {include_execution_data}")
+        problems.append(
+            _("includeExecutionData should be {value}").format(value=include_execution_data)
+        )
     destinations = answer.get("destinations")
     want = log_group_arn.removesuffix(":*") + ":*"
     if not isinstance(destinations, list) or len(destinations) != 1:
-        problems.append("destinations must be a list of exactly one destination")
+        problems.append(_("destinations must be a list of exactly one destination"))
     else:
         group = (
             (destinations[0] or {}).get("cloudWatchLogsLogGroup", {})
@@ -285,15 +337,32 @@ def check_logging_configuration(
         )
         arn = group.get("logGroupArn") if isinstance(group, Mapping) else None
         if not isinstance(arn, str):
-            problems.append('the destination is {"cloudWatchLogsLogGroup": {"logGroupArn": ...}}')
+            problems.append(
+                _(
+                    'the destination is {{"cloudWatchLogsLogGroup": {{"logGroupArn": ...}}}}'
+                ).format()
+            )
         elif not arn.endswith(":*"):
-            problems.append("InvalidLoggingConfiguration: the logGroupArn must end with ':*'")
+            problems.append(
+                "InvalidLoggingConfiguration: " + _("the logGroupArn must end with ':*'")
+            )
         elif arn != want:
-            problems.append(f"the logGroupArn names another group: {arn}")
+            problems.append(_("the logGroupArn names another group: {arn}").format(arn=arn))
     if problems:
-        return Check(name, False, f"{len(problems)} thing(s) to fix.", tuple(problems))
+        return Check(
+            name,
+            False,
+            ngettext("{count} thing to fix.", "{count} things to fix.", len(problems)).format(
+                count=len(problems)
+            ),
+            tuple(problems),
+        )
     return Check(
-        name, True, f"level {level}, includeExecutionData {include_execution_data}, to {want}."
+        name,
+        True,
+        _("level {level}, includeExecutionData {value}, to {arn}.").format(
+            level=level, value=include_execution_data, arn=want
+        ),
     )
 
 
@@ -303,7 +372,11 @@ def check_stream_resource(answer: Any, log_group_arn: str) -> Check:
     if (empty := _unanswered(name, answer)) is not None:
         return empty
     if not isinstance(answer, str):
-        return Check(name, False, f"a Resource is an ARN string, not {type(answer).__name__}.")
+        return Check(
+            name,
+            False,
+            _("a Resource is an ARN string, not {type}.").format(type=type(answer).__name__),
+        )
     _region, account, group, group_arn = _group_parts(log_group_arn)
     statement = {
         "Effect": "Allow",
@@ -317,10 +390,19 @@ def check_stream_resource(answer: Any, log_group_arn: str) -> Check:
     own = _decisions(policy, group_arn, account=account)
     if any(d.outcome is not Outcome.ALLOWED for d in own.values()):
         return Check(
-            name, False, f"it does not cover the streams of {group}.", tuple(_delivery_details(own))
+            name,
+            False,
+            _("it does not cover the streams of {group}.").format(group=group),
+            tuple(_delivery_details(own)),
         )
     other_group = group_arn.replace(f":log-group:{group}", f":log-group:{group}-other")
     other = _decisions(policy, other_group, account=account)
     if any(d.outcome is Outcome.ALLOWED for d in other.values()):
-        return Check(name, False, f"it also covers another group ({group}-other): too broad.")
-    return Check(name, True, f"it covers every stream of {group} and nothing else.")
+        return Check(
+            name,
+            False,
+            _("it also covers another group ({group}): too broad.").format(group=f"{group}-other"),
+        )
+    return Check(
+        name, True, _("it covers every stream of {group} and nothing else.").format(group=group)
+    )

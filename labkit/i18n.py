@@ -17,7 +17,9 @@ Conventions for wrapped text:
 
 * placeholders are ``str.format`` fields with names (``_("{group} does not exist")``), never
   f-strings inside ``_()`` (gettext looks up the text before substitution);
-* module-level tables are marked with :func:`N_` and translated where they are shown;
+* module-level tables are marked with :func:`N_` and translated where they are shown, most
+  simply by wrapping the table in :class:`Messages` (``TEXT["key"]`` is then read in the
+  language of that moment; a figure's words use ``language=fonts.figure_language``);
 * a whole sentence is one message: no sentences glued together from translated pieces;
 * text that may be read later is written when read (``Decision.reason``), so it is in the
   language of that moment, and hot paths pay nothing for it;
@@ -30,11 +32,12 @@ import contextlib
 import gettext
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 __all__ = [
     "LANGUAGES",
+    "Messages",
     "N_",
     "_",
     "current_language",
@@ -175,3 +178,38 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for the catalog without translating it now (translate it with ``_``)."""
     return message
+
+
+class Messages(Mapping[str, str]):
+    """A module's table of English messages (marked with :func:`N_`), read in the current language.
+
+    ``TEXT = Messages({"start": N_("Press Run.")})``; ``TEXT["start"]`` is translated at the
+    moment it is read, so a table defined at import time follows every later language switch.
+    ``language`` (optional) names the language to read in instead of the current one, e.g.
+    :func:`labkit.fonts.figure_language` for a figure's words (English when no installed font
+    can draw Hangul). :attr:`english` is the table as written. Empty strings stay empty.
+    """
+
+    def __init__(
+        self, table: Mapping[str, str], *, language: Callable[[], str] | None = None
+    ) -> None:
+        self.english = dict(table)
+        self._language = language
+
+    def __getitem__(self, key: str) -> str:
+        message = self.english[key]
+        if not message:
+            return message
+        if self._language is None:
+            return _(message)
+        with using_language(self._language()):
+            return _(message)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.english)
+
+    def __len__(self) -> int:
+        return len(self.english)
+
+    def __repr__(self) -> str:
+        return f"Messages({self.english!r})"

@@ -42,6 +42,7 @@ import ipywidgets as widgets
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from labkit import variants
+from labkit.i18n import N_, Messages, _
 from labkit.lab_world import Choice, LabWorld, WorldState
 from labkit.timeline import Timeline, timeline
 from labkit.timeline_figure import Canvas, legend_html
@@ -51,16 +52,17 @@ from labkit.widget_repr import widget_bundle
 __all__ = ["PolicyLab", "LabResult", "WorldState", "PREDICTIONS", "APPLY_OPTIONS", "TEXT"]
 
 #: The optional "predict first" choices, and the outcome each names (see LabResult.outcome).
+#: Labels are English (marked for the catalog); the panel shows them in the current language.
 PREDICTIONS = (
-    ("All logged events arrive", "all"),
-    ("Some arrive, some are dropped", "some"),
-    ("None of the logged events arrive", "none"),
-    ("Nothing is logged at this level", "not-logged"),
-    ("The change is rejected", "error"),
+    (N_("All logged events arrive"), "all"),
+    (N_("Some arrive, some are dropped"), "some"),
+    (N_("None of the logged events arrive"), "none"),
+    (N_("Nothing is logged at this level"), "not-logged"),
+    (N_("The change is rejected"), "error"),
 )
 APPLY_OPTIONS = (
-    ("now, on the existing machine (no UpdateStateMachine)", "now"),
-    ("by updating the state machine (UpdateStateMachine)", "update"),
+    (N_("now, on the existing machine (no UpdateStateMachine)"), "now"),
+    (N_("by updating the state machine (UpdateStateMachine)"), "update"),
 )
 LEVEL_OPTIONS = ("ALL", "ERROR", "FATAL", "OFF")
 _STYLE = {"description_width": "initial"}
@@ -69,23 +71,42 @@ _STYLE = {"description_width": "initial"}
 _RADIO_LAYOUT = {"width": "auto", "max_width": "100%"}
 
 #: Every sentence the panel shows (besides the verdict's own words): translate here.
-TEXT = {
-    "start": "Choose, predict if you like, then press Run.",
-    "predicted-right": "✓ You predicted “{choice}”, and that is what happened.",
-    "predicted-wrong": "✗ You predicted “{choice}”; what happened: “{actual}”.",
-    "no-prediction": "No prediction this time (it is optional, and predicting first helps).",
-    "rejected-role": (
-        "Creating or updating a state machine with logging checks the role's log-delivery "
-        "permissions. The same message has also been reported when the resource policy, "
-        "not the role, was at fault."
-    ),
-    "rejected-other": "AWS checks a document when it is put; a rejected change changes nothing.",
-    "judged-locally": (
-        "AWS does not say why an event was not delivered: labkit judged the cause from the "
-        "resource policies it read (an inference)."
-    ),
-    "panel-error": "The lab could not finish this Run: {error}",
-}
+TEXT = Messages(
+    {
+        "start": N_("Choose, predict if you like, then press Run."),
+        "predicted-right": N_("✓ You predicted “{choice}”, and that is what happened."),
+        "predicted-wrong": N_("✗ You predicted “{choice}”; what happened: “{actual}”."),
+        "no-prediction": N_(
+            "No prediction this time (it is optional, and predicting first helps)."
+        ),
+        "rejected-role": N_(
+            "Creating or updating a state machine with logging checks the role's log-delivery "
+            "permissions. The same message has also been reported when the resource policy, "
+            "not the role, was at fault."
+        ),
+        "rejected-other": N_(
+            "AWS checks a document when it is put; a rejected change changes nothing."
+        ),
+        "judged-locally": N_(
+            "AWS does not say why an event was not delivered: labkit judged the cause from the "
+            "resource policies it read (an inference)."
+        ),
+        "panel-error": N_("The lab could not finish this Run: {error}"),
+        "resource-policy": N_("Resource policy"),
+        "role-policies": N_("Role policies"),
+        "log-level": N_("Log level"),
+        "apply-change": N_("Apply change"),
+        "custom-resource-policy": N_("Custom resource policy"),
+        "custom-role-policy": N_("Custom role policy"),
+        "custom-editors": N_("Custom JSON editors"),
+        "predict": N_("Predict (optional):"),
+        "run": N_("Run"),
+        "panel": N_(
+            "PolicyLab panel: choose a resource policy and a role variant, predict, press Run, "
+            "and read the verdict, timeline and explanation"
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -174,34 +195,44 @@ class PolicyLab(LabWorld):
         role = [(v.label, v.key) for v in variants.ROLE_VARIANTS]
         wide = widgets.Layout(width="420px")
         self.resource_policy = widgets.Dropdown(
-            options=rp, value="auto-created", description="Resource policy", style=_STYLE,
+            options=rp, value="auto-created", description=TEXT["resource-policy"], style=_STYLE,
             layout=wide,
         )  # fmt: skip
         self.role = widgets.Dropdown(
-            options=role, value="article", description="Role policies", style=_STYLE, layout=wide
+            options=role,
+            value="article",
+            description=TEXT["role-policies"],
+            style=_STYLE,
+            layout=wide,
         )
         self.level = widgets.Dropdown(
-            options=list(LEVEL_OPTIONS), value="ALL", description="Log level", style=_STYLE
+            options=list(LEVEL_OPTIONS), value="ALL", description=TEXT["log-level"], style=_STYLE
         )
         self.include_execution_data = widgets.Checkbox(
             value=False, description="includeExecutionData", indent=False
         )
         self.apply = widgets.RadioButtons(
-            options=list(APPLY_OPTIONS), value="now", description="Apply change", style=_STYLE,
+            options=[(_(label), key) for label, key in APPLY_OPTIONS],
+            value="now",
+            description=TEXT["apply-change"],
+            style=_STYLE,
             layout=widgets.Layout(**_RADIO_LAYOUT),
-        )  # fmt: skip
+        )
         editor = widgets.Layout(width="100%", height="180px")
         self.resource_policy_json = widgets.Textarea(
-            value="", description="Custom resource policy", style=_STYLE, layout=editor
+            value="", description=TEXT["custom-resource-policy"], style=_STYLE, layout=editor
         )
         self.role_json = widgets.Textarea(
-            value="", description="Custom role policy", style=_STYLE, layout=editor
+            value="", description=TEXT["custom-role-policy"], style=_STYLE, layout=editor
         )
         self.predict = widgets.RadioButtons(
-            options=list(PREDICTIONS), value=None, description="Predict (optional):", style=_STYLE,
+            options=[(_(label), key) for label, key in PREDICTIONS],
+            value=None,
+            description=TEXT["predict"],
+            style=_STYLE,
             layout=widgets.Layout(**_RADIO_LAYOUT),
-        )  # fmt: skip
-        self.button = widgets.Button(description="Run", button_style="primary", icon="play")
+        )
+        self.button = widgets.Button(description=TEXT["run"], button_style="primary", icon="play")
         self.verdict = widgets.HTML(value=f"<i>{html.escape(TEXT['start'])}</i>")
         self.figure = widgets.Output()
         self.legend = widgets.HTML(value="")
@@ -211,7 +242,7 @@ class PolicyLab(LabWorld):
             [
                 widgets.HBox([widgets.VBox([self.resource_policy, self.role]), widgets.VBox([self.level, self.include_execution_data])]),
                 self.apply,
-                widgets.Accordion(children=[widgets.VBox([self.resource_policy_json, self.role_json])], titles=("Custom JSON editors",)),
+                widgets.Accordion(children=[widgets.VBox([self.resource_policy_json, self.role_json])], titles=(TEXT["custom-editors"],)),
                 self.predict,
                 self.button,
                 self.verdict,
@@ -222,11 +253,7 @@ class PolicyLab(LabWorld):
         )  # fmt: skip
 
     def _repr_mimebundle_(self, **kwargs):
-        text = (
-            "PolicyLab panel: choose a resource policy and a role variant, predict, press Run, "
-            "and read the verdict, timeline and explanation"
-        )
-        return widget_bundle(self.panel._repr_mimebundle_(**kwargs), text)
+        return widget_bundle(self.panel._repr_mimebundle_(**kwargs), TEXT["panel"])
 
     def __repr__(self) -> str:
         return f"<PolicyLab {self.state_machine_arn.rsplit(':', 1)[-1]} -> {self.log_group}>"
@@ -413,7 +440,7 @@ class PolicyLab(LabWorld):
     def _show(self, result: LabResult) -> None:
         parts = [result.verdict._repr_html_()]
         if result.prediction is not None:
-            labels = dict((key, label) for label, key in PREDICTIONS)
+            labels = {key: _(label) for label, key in PREDICTIONS}
             key = "predicted-right" if result.prediction_correct else "predicted-wrong"
             line = TEXT[key].format(choice=labels[result.prediction], actual=labels[result.outcome])
         else:

@@ -27,27 +27,32 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from labkit import variants
+from labkit.i18n import N_, Messages, _
 
 __all__ = ["LabWorld", "WorldState", "Choice", "TEXT"]
 
 #: The words of the world's state and of the changes AWS makes by itself (translate here).
-TEXT = {
-    "level-not-applied": (
-        "The log level stays {level} and includeExecutionData stays {data}: changing them is an "
-        "UpdateStateMachine call, and “now” makes none. Choose “by updating the state "
-        "machine” to change them."
-    ),
-    "aws-created": "UpdateStateMachine re-ran log-delivery set-up, and AWS created {what}.",
-    "aws-rewrote": "UpdateStateMachine re-ran log-delivery set-up, and AWS rewrote {what}.",
-    "aws-deleted": "UpdateStateMachine re-ran log-delivery set-up, and AWS deleted {what}.",
-    "account-policy": "the resource policy {name}",
-    "group-policy": "the log group's resource policy {name}",
-    "world-title": "The world now (read back after the Run; the controls above show the same)",
-    "world-resource": "Resource policy",
-    "world-role": "Role policies",
-    "world-level": "Log level",
-    "world-data": "includeExecutionData",
-}
+TEXT = Messages(
+    {
+        "level-not-applied": N_(
+            "The log level stays {level} and includeExecutionData stays {data}: changing them is an "
+            "UpdateStateMachine call, and “now” makes none. Choose “by updating the state "
+            "machine” to change them."
+        ),
+        "aws-created": N_("UpdateStateMachine re-ran log-delivery set-up, and AWS created {what}."),
+        "aws-rewrote": N_("UpdateStateMachine re-ran log-delivery set-up, and AWS rewrote {what}."),
+        "aws-deleted": N_("UpdateStateMachine re-ran log-delivery set-up, and AWS deleted {what}."),
+        "account-policy": N_("the resource policy {name}"),
+        "group-policy": N_("the log group's resource policy {name}"),
+        "world-title": N_(
+            "The world now (read back after the Run; the controls above show the same)"
+        ),
+        "world-resource": N_("Resource policy"),
+        "world-role": N_("Role policies"),
+        "world-level": N_("Log level"),
+        "world-data": "includeExecutionData",  # a name: not translated,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class WorldState:
         role = variants.variant("role", self.role).label
         if self.role == "custom":
             names = [a.rsplit("/", 1)[-1] for a in self.managed_arns] + list(self.inline)
-            role += f" ({', '.join(names) or 'none'})"
+            role += f" ({', '.join(names) or _('none')})"
         return [
             (TEXT["world-resource"], variants.variant("resource", self.resource_policy).label),
             (TEXT["world-role"], role),

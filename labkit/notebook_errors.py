@@ -23,6 +23,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from labkit.i18n import _
+
 _ERROR_TYPES: dict[str, type] = {}
 
 
@@ -48,7 +50,11 @@ def _handler(shell, etype, value, tb, tb_offset=None) -> list[str]:
     code, message, operation = brief(value)
     lines = [f"{code}: {message}"]
     if operation:
-        lines.append(f"(from the {operation} call; %tb shows the full Python traceback)")
+        lines.append(
+            _("(from the {operation} call; %tb shows the full Python traceback)").format(
+                operation=operation
+            )
+        )
     shell._showtraceback(_named(code), message, lines)
     return lines
 

@@ -1,43 +1,30 @@
 """Self-check questions with immediate feedback: predict the outcome, hunt the bug, fix a misconception.
 
-The question bank is data here in labkit, so the answers are not in the notebook's source
-(this is self-assessment, not grading). Each :class:`Question` may carry ``lab`` settings:
-the predict-the-outcome and bug-hunt items are *checked against the simulation* by
-``tests/test_quiz.py``, so an answer key cannot drift from what the lab shows.
+The questions, their answers, hints and explanations are data in :mod:`labkit.quiz_bank`
+(re-exported here), so the answers are not in the notebook's source (this is
+self-assessment, not grading), and the predict and bug-hunt items are checked against the
+simulation by ``tests/test_quiz.py``.
 
 Every question has its own hint for a first wrong answer (:data:`HINTS`) and an explanation
 once it is answered (right, or revealed after a second wrong answer). Feedback is styled
 HTML in JupyterLab's theme colours (``var(--jp-...)``, readable on light and dark themes),
 and a running score shows under each question; :func:`summary` (or :func:`score_widget`)
 closes lesson 07. The widget is nbval-safe: no ``Output`` capture, no ``clear_output``, and
-a checked notebook cell can call :meth:`Quiz.check` headlessly. User-facing words are in
-:data:`HINTS` and :data:`TEXT` (one place to translate).
-
-AWS facts the items rest on:
-
-* Delivery is authorised by the CloudWatch Logs resource policy, for
-  ``delivery.logs.amazonaws.com``, on ``…:log-stream:*``. [DOC]
-  https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html
-* The role's log permissions are checked at CreateStateMachine/UpdateStateMachine; the error
-  ``AccessDeniedException: The state machine IAM Role is not authorized to access the Log
-  Destination`` has also been reported when the resource policy, not the role, was at fault
-  (a full policy in 2020; a full policy now gives ``InvalidLoggingConfiguration`` "... size
-  was exceeded ..."). [ISSUE] qiita.com/tmiki/items/1ad26ca38f8b68e00df1,
-  serverless-operations/serverless-step-functions#334, aws/aws-cdk#28900
-* Logs are "delivered on a best-effort basis". [DOC]
-  https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
-* ``logGroupArn`` "must end with ``:*``". [DOC] Step Functions API ``CloudWatchLogsLogGroup``.
+a checked notebook cell can call :meth:`Quiz.check` headlessly. The words around the
+questions are in :data:`TEXT`, read in the current language (:mod:`labkit.i18n`).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ipywidgets as widgets
 
+from labkit.i18n import N_, Messages
+from labkit.quiz_bank import BANK, HINTS, Question, bank, question
+from labkit.quiz_bank import option_index as _index
 from labkit.widget_repr import widget_bundle
 
 __all__ = [
@@ -57,80 +44,38 @@ __all__ = [
 ]
 
 #: Every sentence the quiz shows around the questions (translate here).
-TEXT = {
-    "check": "Check",
-    "choose-first": "Choose an option first.",
-    "correct": "✓ Correct.",
-    "hint": "✗ Not quite. Hint: {hint} Try again.",
-    "reveal": "✗ Not quite. The answer is “{answer}”.",
-    "again": "You already answered this one; your first result counts.",
-    "score": "Score so far: {right} of {answered} answered right ({first} at the first try); "
-    "{remaining} to go.",
-    "summary-title": "Your results",
-    "summary-line": "{right} of {total} questions answered right, {first} at the first try.",
-    "summary-unanswered": "Not answered yet: {count}.",
-    "summary-revisit": "Worth another look:",
-    "summary-none": "No question answered yet.",
-    "status-first": "right at the first try",
-    "status-second": "right after the hint",
-    "status-revealed": "answer revealed",
-    "status-open": "not answered",
-}
+TEXT = Messages(
+    {
+        "check": N_("Check"),
+        "choose-first": N_("Choose an option first."),
+        "correct": N_("✓ Correct."),
+        "hint": N_("✗ Not quite. Hint: {hint} Try again."),
+        "reveal": N_("✗ Not quite. The answer is “{answer}”."),
+        "again": N_("You already answered this one; your first result counts."),
+        "score": N_(
+            "Score so far: {right} of {answered} answered right ({first} at the first try); "
+            "{remaining} to go."
+        ),
+        "summary-title": N_("Your results"),
+        "summary-line": N_(
+            "{right} of {total} questions answered right, {first} at the first try."
+        ),
+        "summary-unanswered": N_("Not answered yet: {count}."),
+        "summary-revisit": N_("Worth another look:"),
+        "summary-none": N_("No question answered yet."),
+        "status-first": N_("right at the first try"),
+        "status-second": N_("right after the hint"),
+        "status-revealed": N_("answer revealed"),
+        "status-open": N_("not answered"),
+        "widget": N_("Quiz {id}: choose an option and press Check"),
+    }
+)
 
-#: Each question's hint for the first wrong answer: a nudge, not the answer.
-HINTS = {
-    "predict-admin-no-policy": "At delivery time, who calls logs:PutLogEvents, and which policy "
-    "is asked about it?",
-    "predict-role-none": "When are the role's log permissions checked: when the machine is set "
-    "up, or at every execution?",
-    "predict-update-role-none": "An UpdateStateMachine call with logging re-runs log-delivery "
-    "set-up. What does set-up need from the role?",
-    "predict-wildcard": "In a resource ARN pattern, does * stop at ':' and '/', or match "
-    "across them?",
-    "predict-level-error": "Which event types does level ERROR send to CloudWatch Logs? Did "
-    "this execution fail?",
-    "bug-wrong-principal": "Which service actually writes the events into the log group?",
-    "bug-missing-log-stream": "Which resource type do logs:CreateLogStream and "
-    "logs:PutLogEvents act on?",
-    "bug-wrong-region": "Compare each part of the Resource ARN with where the log group lives.",
-    "bug-destination-no-star": "Look at how the API reference says logGroupArn must end.",
-    "misconception-same-message": "Set-up may write two things: the log delivery and the "
-    "resource policy. Which of them can fail with this message?",
-    "misconception-best-effort": "What does AWS promise about the completeness and timeliness "
-    "of these logs?",
-    "misconception-role-at-delivery": "At delivery the caller is a service principal. Which "
-    "kind of policy can authorise a service principal?",
-}
 
 _GOOD = "var(--jp-success-color1, #1b7a3a)"
 _BAD = "var(--jp-error-color1, #c62828)"
 _WARN = "var(--jp-warn-color1, #a15c00)"
 _MUTED = "var(--jp-ui-font-color2, #616161)"
-
-
-@dataclass(frozen=True)
-class Question:
-    """One multiple-choice item: the prompt, its options, the answer (an index) and why."""
-
-    id: str
-    kind: str  # "predict" | "bug-hunt" | "misconception"
-    prompt: str
-    options: tuple[str, ...]
-    answer: int
-    explanation: str
-    code: str = ""  # a policy or configuration shown under the prompt
-    lab: Mapping[str, Any] = field(default_factory=dict)  # PolicyLab.set(...) settings
-    expect_delivered: int | None = None  # of the lab run, when ``lab`` is set
-    expect_error: str | None = None  # AWS error code of the lab run, when ``lab`` is set
-
-    def is_correct(self, answer: int | str) -> bool:
-        """Whether ``answer`` (an option index or its text) is the right option."""
-        return _index(self, answer) == self.answer
-
-    @property
-    def hint(self) -> str:
-        """The nudge shown after a first wrong answer (:data:`HINTS`)."""
-        return HINTS[self.id]
 
 
 @dataclass(frozen=True)
@@ -153,194 +98,6 @@ class Feedback:
             f'white-space:normal;word-break:normal;overflow-wrap:break-word;line-height:1.45">'
             f'<div style="color:{colour};font-weight:bold">{html.escape(head)}</div>{body}</div>'
         )
-
-
-def _index(q: Question, answer: int | str) -> int:
-    if isinstance(answer, int) and 0 <= answer < len(q.options):
-        return answer
-    if isinstance(answer, str) and answer in q.options:
-        return q.options.index(answer)
-    raise ValueError(f"{answer!r} is not one of the options of {q.id!r}")
-
-
-_ROLE_MSG = "The state machine IAM Role is not authorized to access the Log Destination"
-_GROUP = "/aws/vendedlogs/states/LookingIntoLogging-Logs"
-
-
-def _policy(principal: str = "delivery.logs.amazonaws.com", resource: str | None = None) -> str:
-    resource = resource or f"arn:aws:logs:us-east-1:123456789012:log-group:{_GROUP}:log-stream:*"
-    return (
-        '{"Version": "2012-10-17",\n'
-        ' "Statement": [{"Effect": "Allow",\n'
-        f'   "Principal": {{"Service": "{principal}"}},\n'
-        '   "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],\n'
-        f'   "Resource": "{resource}"}}]}}'
-    )
-
-
-BANK: tuple[Question, ...] = (
-    Question(
-        "predict-admin-no-policy", "predict",
-        "The role has AdministratorAccess and the CloudWatch Logs resource policy is deleted. "
-        "You run the Hello World machine (20 history events, level ALL). What arrives in the log group?",
-        ("All 20 log events", "No log events, and the execution succeeds",
-         "Only ExecutionStarted", "Nothing: the execution fails with AccessDeniedException"),
-        1,
-        "The execution is unaffected (AWS: publishing logs doesn't block executions), but nothing "
-        "is delivered: delivery.logs.amazonaws.com writes the logs, and only the resource policy can "
-        "allow it. The role is not used at delivery. (The silent drop is what the article observed; "
-        "AWS documents only best-effort delivery.)",
-        lab={"resource_policy": "none", "role": "AdministratorAccess", "level": "ALL", "apply": "now"},
-        expect_delivered=0,
-    ),
-    Question(
-        "predict-role-none", "predict",
-        "The role's policies are all removed; the auto-created resource policy stays. You start "
-        "another execution of the existing machine without updating it. What arrives?",
-        ("All 20 log events", "No log events", "Only the failure events",
-         "StartExecution fails with AccessDeniedException"),
-        0,
-        "Delivery needs only the resource policy. The role's log permissions are checked when the "
-        "state machine is created or updated, not while it runs.",
-        lab={"resource_policy": "auto-created", "role": "none", "level": "ALL", "apply": "now"},
-        expect_delivered=20,
-    ),
-    Question(
-        "predict-update-role-none", "predict",
-        "Same role without policies, but now you apply the change by calling UpdateStateMachine "
-        "with the logging configuration. What happens?",
-        ("The update succeeds and all events arrive",
-         f"The update fails: AccessDeniedException, \u201c{_ROLE_MSG}\u201d",
-         "The update succeeds and no events arrive",
-         "The update fails with InvalidLoggingConfiguration"),
-        1,
-        "UpdateStateMachine with logging re-runs the log-delivery set-up, which needs the role's "
-        "logs:CreateLogDelivery (and related) permissions. The machine keeps its previous settings.",
-        lab={"resource_policy": "auto-created", "role": "none", "level": "ALL", "apply": "update"},
-        expect_error="AccessDeniedException",
-    ),
-    Question(
-        "predict-wildcard", "predict",
-        "The resource policy's statement names arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/* "
-        "instead of this log group's streams. What arrives?",
-        ("All 20 log events", "No log events", "Only events of states under /aws/vendedlogs/",
-         "Only PutLogEvents succeeds, so nothing"),
-        0,
-        "A * in a resource ARN also matches ':' and '/', so the wildcard covers "
-        f"{_GROUP}:log-stream:… . In the classic account-level policy, CloudWatch Logs adds this "
-        "entry as the policy approaches its 5,120-character limit; since about March 2026 new "
-        "set-ups get a log-group-level policy instead, unless such a wildcard already covers the group.",
-        lab={"resource_policy": "vendedlogs-wildcard", "role": "log-delivery", "level": "ALL", "apply": "now"},
-        expect_delivered=20,
-    ),
-    Question(
-        "predict-level-error", "predict",
-        "Everything is allowed and the level is ERROR. The Hello World execution succeeds. "
-        "How many log events arrive?",
-        ("20", "1 (ExecutionSucceeded)", "0", "2 (ExecutionStarted and ExecutionSucceeded)"),
-        2,
-        "At ERROR only failure events (and at FATAL only ExecutionFailed/Aborted/TimedOut) are "
-        "logged. A successful run logs nothing.",
-        lab={"resource_policy": "auto-created", "role": "log-delivery", "level": "ERROR", "apply": "update"},
-        expect_delivered=0,
-    ),
-    Question(
-        "bug-wrong-principal", "bug-hunt",
-        "This resource policy was meant to let the lab's logs arrive. None arrive. What is wrong?",
-        ("The Principal", "The Action list", "The Resource", "Nothing: the role must allow logs:PutLogEvents"),
-        0,
-        "Step Functions does not write the logs; the log-delivery service does. The principal must "
-        "be delivery.logs.amazonaws.com.",
-        code=_policy(principal="states.amazonaws.com"),
-        lab={"resource_policy": "custom", "resource_policy_json": _policy(principal="states.amazonaws.com"),
-             "role": "log-delivery", "apply": "now"},
-        expect_delivered=0,
-    ),
-    Question(
-        "bug-missing-log-stream", "bug-hunt",
-        "Another attempt. Still no logs. What is wrong?",
-        ("The Principal", "The Resource names the log group, not its log streams",
-         "The Version date", "Action needs logs:CreateLogGroup"),
-        1,
-        "CreateLogStream and PutLogEvents act on log streams: the Resource must be "
-        "…:log-group:NAME:log-stream:* (or a wildcard covering it).",
-        code=_policy(resource=f"arn:aws:logs:us-east-1:123456789012:log-group:{_GROUP}"),
-        lab={"resource_policy": "custom",
-             "resource_policy_json": _policy(resource=f"arn:aws:logs:us-east-1:123456789012:log-group:{_GROUP}"),
-             "role": "log-delivery", "apply": "now"},
-        expect_delivered=0,
-    ),
-    Question(
-        "bug-wrong-region", "bug-hunt",
-        "The log group is in us-east-1. No logs arrive with this policy. What is wrong?",
-        ("The Principal", "The Action list", "The region in the Resource ARN", "Nothing: delivery is best-effort"),
-        2,
-        "The Resource names eu-west-1; the log group lives in us-east-1, so no statement matches.",
-        code=_policy(resource=f"arn:aws:logs:eu-west-1:123456789012:log-group:{_GROUP}:log-stream:*"),
-        lab={"resource_policy": "custom",
-             "resource_policy_json": _policy(resource=f"arn:aws:logs:eu-west-1:123456789012:log-group:{_GROUP}:log-stream:*"),
-             "role": "log-delivery", "apply": "now"},
-        expect_delivered=0,
-    ),
-    Question(
-        "bug-destination-no-star", "bug-hunt",
-        "CreateStateMachine is called with this logging configuration. What happens?",
-        ("It works", "It fails with InvalidLoggingConfiguration: the log group ARN must end with :*",
-         "It fails with AccessDeniedException", "It works, but no logs arrive"),
-        1,
-        "The API requires logGroupArn to end with ':*'; Step Functions rejects the configuration "
-        "before any set-up happens. (The exact message, \u201cLog Group ARN must be provided with "
-        "'*' qualifier\u201d, comes from user reports, not from the AWS documentation.)",
-        code=('{"level": "ALL", "includeExecutionData": true,\n "destinations": [{"cloudWatchLogsLogGroup": '
-              f'{{"logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:{_GROUP}"}}}}]}}'),
-    ),
-    Question(
-        "misconception-same-message", "misconception",
-        f"CreateStateMachine fails with \u201c{_ROLE_MSG}\u201d. The role has the documented "
-        "log-delivery policy. What could be at fault?",
-        ("Nothing else: the message proves the role lacks permissions",
-         "The CloudWatch Logs resource policy: when it cannot be written, the same message can appear",
-         "The log group does not exist", "The state machine's name"),
-        1,
-        "Users report the same AccessDeniedException when the resource policy, not the role, is at "
-        "fault, e.g. a full account-level policy in 2020 (a full classic policy now gives an "
-        "InvalidLoggingConfiguration size error). A missing log group gives InvalidLoggingConfiguration "
-        "instead.",
-    ),
-    Question(
-        "misconception-best-effort", "misconception",
-        "All permissions are right. Will every event always arrive, within a second?",
-        ("Yes, Step Functions retries until it is written", "Yes, or the execution fails",
-         "No: delivery is best-effort; completeness and timeliness are not guaranteed",
-         "No: only ERROR events are guaranteed"),
-        2,
-        "AWS: logs are delivered on a best-effort basis; publishing logs does not block or slow "
-        "down executions.",
-    ),
-    Question(
-        "misconception-role-at-delivery", "misconception",
-        "Who calls logs:PutLogEvents when an execution's events reach the log group?",
-        ("The state machine's execution role", "The caller who started the execution",
-         "delivery.logs.amazonaws.com, allowed by the log group's resource policy",
-         "states.amazonaws.com, allowed by the role's trust policy"),
-        2,
-        "The role matters only at set-up; the log-delivery service writes, authorised by the "
-        "CloudWatch Logs resource policy.",
-    ),
-)  # fmt: skip
-
-
-def bank(kind: str | None = None) -> tuple[Question, ...]:
-    """The questions of ``kind`` ("predict", "bug-hunt", "misconception"), or all."""
-    return tuple(q for q in BANK if kind is None or q.kind == kind)
-
-
-def question(question_id: str) -> Question:
-    """The question with ``question_id``."""
-    for q in BANK:
-        if q.id == question_id:
-            return q
-    raise ValueError(f"no question {question_id!r}; ids: {[q.id for q in BANK]}")
 
 
 @dataclass
@@ -513,12 +270,13 @@ class Quiz(widgets.VBox):
         self.scoreboard = scoreboard if scoreboard is not None else SCOREBOARD
         self.scoreboard.register(self.question)
         self.attempts = 0
+        self._options = self.question.options  # in the language the widget is built in
         prompt = f'<div style="white-space:normal"><b>{html.escape(self.question.prompt)}</b></div>'
         if self.question.code:
             prompt += f"<pre>{html.escape(self.question.code)}</pre>"
         self.prompt = widgets.HTML(value=prompt)
         self.choice = widgets.RadioButtons(
-            options=list(self.question.options), value=None, layout=widgets.Layout(width="auto")
+            options=list(self._options), value=None, layout=widgets.Layout(width="auto")
         )
         self.button = widgets.Button(description=TEXT["check"], button_style="primary")
         self.feedback = widgets.HTML(value="")
@@ -537,7 +295,7 @@ class Quiz(widgets.VBox):
             body += f"<pre>{html.escape(q.code)}</pre>"
         body += f'<ol type="A">{options}</ol>'
         bundle = super()._repr_mimebundle_(**kwargs)
-        return widget_bundle(bundle, f"Quiz {q.id}: choose an option and press Check", body)
+        return widget_bundle(bundle, TEXT["widget"].format(id=q.id), body)
 
     def check(self, answer: int | str | None = None) -> Feedback:
         """Check ``answer`` (index or text; default: the selected option) and show feedback."""
@@ -547,7 +305,7 @@ class Quiz(widgets.VBox):
             result = Feedback(False, TEXT["choose-first"])
         else:
             q = self.question
-            self.choice.value = q.options[_index(q, answer)]
+            self.choice.value = self._options[_index(q, answer)]
             correct = q.is_correct(answer)
             counted = self.scoreboard.record(q, correct)
             self.attempts += 1

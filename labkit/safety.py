@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.errors import LabkitError
+from labkit.i18n import N_, _
 
 DEFAULT_PREFIX = "labkit-"
 TAG_LAB = "labkit:lab"
@@ -41,13 +42,26 @@ TAG_RUN = "labkit:run"
 MAX_ACCOUNT_POLICIES = 10
 SHARED_POLICY_NAME = "AWSLogDeliveryWrite20150319"
 
-COST_NOTE = (
+#: The cost note in English (marked for the catalog); ``COST_NOTE`` reads it in the current
+#: language (a module ``__getattr__``, PEP 562), as does :func:`cost_note`.
+COST_NOTE_EN = N_(
     "Cost (estimate, [INFER] from https://aws.amazon.com/step-functions/pricing/ and "
     "https://aws.amazon.com/cloudwatch/pricing/): Step Functions Standard "
     "$0.025 per 1,000 state transitions; vended logs ingestion about $0.50 per GB. "
     "One lab run is a few executions of ~10 transitions and a few KB of logs: "
     "well under $0.01."
 )
+
+
+def cost_note() -> str:
+    """What a lab run costs, in the current language (the figures are AWS's, in USD)."""
+    return _(COST_NOTE_EN)
+
+
+def __getattr__(name: str) -> str:
+    if name == "COST_NOTE":
+        return cost_note()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SafetyError(LabkitError):

@@ -32,6 +32,8 @@ from typing import Any
 import pandas as pd
 
 from labkit import timeline_figure as fig_
+from labkit.fonts import figure_language
+from labkit.i18n import N_, Messages, using_language
 from labkit.timeline_figure import Canvas, legend_html  # noqa: F401 - re-exported
 from labkit.world.delivery import ERROR_EVENTS, FATAL_EVENTS, LEVELS
 
@@ -48,17 +50,20 @@ __all__ = [
 ]
 
 COLUMNS = ["event_id", "type", "t_event_s", "status", "t_delivered_s", "latency_ms"]
-#: The verdict and title words (translate here); the figure's words are in labkit.timeline_figure.
-WORDS = {
-    "delivered": "{delivered} of {logged} events delivered",
-    "dropped-paren": " ({dropped} dropped)",
-    "reason": ": {reason}",
-    "not-logged": "0 of {events} events logged at level {level}",
-    "title": "{delivered}/{logged} delivered",
-    "title-dropped": "{delivered}/{logged} delivered, {dropped} dropped",
-    "title-not-logged": "nothing logged at level {level} (0/{events})",
-    "title-phase": "{phase} — {title}",
-}
+#: The verdict and title words (English, read in the current language; titles in the figure's);
+#: the figure's words are in labkit.timeline_figure.
+WORDS = Messages(
+    {
+        "delivered": N_("{delivered} of {logged} events delivered"),
+        "dropped-paren": N_(" ({dropped} dropped)"),
+        "reason": N_(": {reason}"),
+        "not-logged": N_("0 of {events} events logged at level {level}"),
+        "title": N_("{delivered}/{logged} delivered"),
+        "title-dropped": N_("{delivered}/{logged} delivered, {dropped} dropped"),
+        "title-not-logged": N_("nothing logged at level {level} (0/{events})"),
+        "title-phase": N_("{phase} — {title}"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,16 @@ def verdict(summary: Mapping[str, Any], *, level: str = "ALL", reason: str | Non
 
 
 def short_title(summary: Mapping[str, Any], *, level: str = "ALL", phase: str | None = None) -> str:
-    """The figure's title: the phase, then the count, e.g. ``"Phase 2 — 0/20 delivered, 20 dropped"``."""
+    """The figure's title: the phase, then the count, e.g. ``"Phase 2 — 0/20 delivered, 20 dropped"``.
+
+    In the figure's language (:func:`labkit.fonts.figure_language`): English when no installed
+    font can draw the current language's script.
+    """
+    with using_language(figure_language()):
+        return _short_title(summary, level=level, phase=phase)
+
+
+def _short_title(summary: Mapping[str, Any], *, level: str, phase: str | None) -> str:
     if summary["logged"] == 0:
         title = WORDS["title-not-logged"].format(level=level.upper(), events=summary["events"])
     elif summary["dropped"]:

@@ -24,6 +24,9 @@ from typing import Any
 
 import pandas as pd
 
+from labkit.fonts import figure_language
+from labkit.i18n import N_, Messages
+
 __all__ = [
     "Canvas",
     "legend_html",
@@ -54,24 +57,27 @@ _COLOURS = {
     "state": "#009E73",  # bluish green
     "status": "#CC79A7",  # reddish purple
 }
-#: Every word the figure shows (translate here).
-WORDS = {
-    "count-logged": "{count} events",
-    "count-not-logged": "{count} not logged",
-    "count-delivered": "{count} delivered",
-    "count-dropped": "{count} dropped",
-    "status": "execution {status}",
-    "lane-states": "States",
-    "lane-history": "Execution history",
-    "lane-logs": "CloudWatch Logs",
-    "x-label": "seconds since ExecutionStarted",
-    "legend-history": "history event (logged)",
-    "legend-not-logged": "not logged at this level",
-    "legend-delivered": "log event delivered",
-    "legend-link": "delivery (arrow: event → log)",
-    "legend-dropped": "dropped (never arrives)",
-    "legend-status": "execution ends",
-}
+#: Every word the figure shows, in the figure's language: Korean only when a font can draw it.
+WORDS = Messages(
+    language=figure_language,
+    table={
+        "count-logged": N_("{count} events"),
+        "count-not-logged": N_("{count} not logged"),
+        "count-delivered": N_("{count} delivered"),
+        "count-dropped": N_("{count} dropped"),
+        "status": N_("execution {status}"),
+        "lane-states": N_("States"),
+        "lane-history": N_("Execution history"),
+        "lane-logs": "CloudWatch Logs",  # a name: not translated
+        "x-label": N_("seconds since ExecutionStarted"),
+        "legend-history": N_("history event (logged)"),
+        "legend-not-logged": N_("not logged at this level"),
+        "legend-delivered": N_("log event delivered"),
+        "legend-link": N_("delivery (arrow: event → log)"),
+        "legend-dropped": N_("dropped (never arrives)"),
+        "legend-status": N_("execution ends"),
+    },
+)
 #: Execution status from the history's last event [DOC] GetExecutionHistory event types.
 END_STATUS = {
     "ExecutionSucceeded": "SUCCEEDED",

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.i18n import N_, _
 from labkit.iam.examples import SFN_LOGGING_ACTIONS_CURRENT
 
 __all__ = [
@@ -58,13 +59,29 @@ LOG_DELIVERY_ACTIONS = SFN_LOGGING_ACTIONS_CURRENT
 
 @dataclass(frozen=True)
 class Variant:
-    """One choice in the lab: what it is, and what it teaches."""
+    """One choice in the lab: what it is, and what it teaches.
+
+    The words are stored in English (marked for the catalog); :attr:`label`,
+    :attr:`description` and :attr:`teaching_point` read them in the current language.
+    """
 
     key: str
-    label: str
-    description: str
-    teaching_point: str
+    english_label: str
+    english_description: str
+    english_teaching_point: str
     delivers: bool | None  # expected on an existing machine; None: depends (custom)
+
+    @property
+    def label(self) -> str:
+        return _(self.english_label)
+
+    @property
+    def description(self) -> str:
+        return _(self.english_description)
+
+    @property
+    def teaching_point(self) -> str:
+        return _(self.english_teaching_point)
 
 
 @dataclass(frozen=True)
@@ -76,68 +93,68 @@ class RoleSetup:
 
 
 RESOURCE_POLICY_VARIANTS: tuple[Variant, ...] = (
-    Variant("auto-created", "auto-created",
-            "The statement AWS creates at set-up: delivery.logs.amazonaws.com may CreateLogStream "
-            "and PutLogEvents on this group's streams.",
-            "This one statement is what authorises delivery.", True),
-    Variant("none", "none",
-            "No resource policy at all (the article's phase 2).",
-            "Executions still succeed, but no log event arrives, whatever the role allows.", False),
-    Variant("vendedlogs-wildcard", "/aws/vendedlogs/* wildcard",
-            "One statement for every group under /aws/vendedlogs/ (what AWS switches to near the "
-            "5,120-character limit).",
-            "A wildcard resource covers this group too: delivery works.", True),
-    Variant("other-log-group", "another log group",
-            "The auto-created statement, but for a different log group.",
-            "The Resource must name this group's log streams.", False),
-    Variant("wrong-principal", "wrong principal (states.amazonaws.com)",
-            "The statement names states.amazonaws.com instead of delivery.logs.amazonaws.com.",
-            "Step Functions does not write the logs; the log-delivery service does.", False),
-    Variant("put-only", "only PutLogEvents",
-            "The statement allows logs:PutLogEvents but not logs:CreateLogStream.",
-            "Enough while the log stream exists; a new stream needs logs:CreateLogStream.", None),
-    Variant("explicit-deny", "an explicit Deny",
-            "The auto-created Allow plus a Deny of logs:PutLogEvents for the delivery service.",
-            "An explicit Deny wins over any Allow.", False),
-    Variant("source-account", "confused-deputy: right account",
-            "Allow only when aws:SourceAccount is this account.",
-            "Confused-deputy conditions that match still allow delivery.", True),
-    Variant("source-account-wrong", "confused-deputy: wrong account",
-            f"Allow only when aws:SourceAccount is {OTHER_ACCOUNT}.",
-            "A condition that does not match leaves an implicit deny.", False),
-    Variant("source-arn-state-machine", "confused-deputy: SourceArn = state machine",
-            "Allow only when aws:SourceArn is the state machine's ARN.",
-            "For vended logs the source ARN is a logs ARN, not the state machine's [INFER].", False),
-    Variant("custom", "custom JSON",
-            "Your own policy document, from the editor.",
-            "Write the least-privilege statement yourself.", None),
+    Variant("auto-created", N_("auto-created"),
+            N_("The statement AWS creates at set-up: delivery.logs.amazonaws.com may CreateLogStream "
+            "and PutLogEvents on this group's streams."),
+            N_("This one statement is what authorises delivery."), True),
+    Variant("none", N_("none"),
+            N_("No resource policy at all (the article's phase 2)."),
+            N_("Executions still succeed, but no log event arrives, whatever the role allows."), False),
+    Variant("vendedlogs-wildcard", N_("/aws/vendedlogs/* wildcard"),
+            N_("One statement for every group under /aws/vendedlogs/ (what AWS switches to near the "
+            "5,120-character limit)."),
+            N_("A wildcard resource covers this group too: delivery works."), True),
+    Variant("other-log-group", N_("another log group"),
+            N_("The auto-created statement, but for a different log group."),
+            N_("The Resource must name this group's log streams."), False),
+    Variant("wrong-principal", N_("wrong principal (states.amazonaws.com)"),
+            N_("The statement names states.amazonaws.com instead of delivery.logs.amazonaws.com."),
+            N_("Step Functions does not write the logs; the log-delivery service does."), False),
+    Variant("put-only", N_("only PutLogEvents"),
+            N_("The statement allows logs:PutLogEvents but not logs:CreateLogStream."),
+            N_("Enough while the log stream exists; a new stream needs logs:CreateLogStream."), None),
+    Variant("explicit-deny", N_("an explicit Deny"),
+            N_("The auto-created Allow plus a Deny of logs:PutLogEvents for the delivery service."),
+            N_("An explicit Deny wins over any Allow."), False),
+    Variant("source-account", N_("confused-deputy: right account"),
+            N_("Allow only when aws:SourceAccount is this account."),
+            N_("Confused-deputy conditions that match still allow delivery."), True),
+    Variant("source-account-wrong", N_("confused-deputy: wrong account"),
+            N_("Allow only when aws:SourceAccount is 111122223333."),
+            N_("A condition that does not match leaves an implicit deny."), False),
+    Variant("source-arn-state-machine", N_("confused-deputy: SourceArn = state machine"),
+            N_("Allow only when aws:SourceArn is the state machine's ARN."),
+            N_("For vended logs the source ARN is a logs ARN, not the state machine's [INFER]."), False),
+    Variant("custom", N_("custom JSON"),
+            N_("Your own policy document, from the editor."),
+            N_("Write the least-privilege statement yourself."), None),
 )  # fmt: skip
 
 ROLE_VARIANTS: tuple[Variant, ...] = (
-    Variant("article", "the article's log-delivery policy",
-            "The role the article creates: 9 logs:* set-up actions (the 2022 list) on Resource \"*\".",
-            "Enough for set-up; delivery itself still needs the resource policy.", True),
-    Variant("none", "none",
-            "A role that Step Functions can assume, with no permissions.",
-            "Delivery to an existing machine continues; only set-up (an update) fails.", True),
-    Variant("AWSStepFunctionsFullAccess", "AWSStepFunctionsFullAccess",
-            "The AWS managed policy for Step Functions (states:*, no logs:* actions).",
-            "Step Functions permissions are not log-delivery permissions.", True),
-    Variant("log-delivery", "documented log-delivery policy",
-            "The 10 logs:* actions the Step Functions guide documents, on Resource \"*\".",
-            "Enough for set-up; delivery itself still needs the resource policy.", True),
-    Variant("AdministratorAccess", "AdministratorAccess",
-            "Every action on every resource (the article's phase 2).",
-            "Even an administrator role does not make logs arrive.", True),
-    Variant("CloudWatchLogsFullAccess", "CloudWatchLogsFullAccess",
-            "The AWS managed policy allowing logs:*.",
-            "logs:* on the role is irrelevant at delivery time.", True),
-    Variant("deny-logs", "explicit Deny on logs:*",
-            "The documented log-delivery policy plus a Deny of logs:*.",
-            "The Deny breaks set-up (an update fails), not delivery.", True),
-    Variant("custom", "custom JSON",
-            "Your own inline role policy, from the editor.",
-            "Find the minimal set-up permissions.", True),
+    Variant("article", N_("the article's log-delivery policy"),
+            N_("The role the article creates: 9 logs:* set-up actions (the 2022 list) on Resource \"*\"."),
+            N_("Enough for set-up; delivery itself still needs the resource policy."), True),
+    Variant("none", N_("none"),
+            N_("A role that Step Functions can assume, with no permissions."),
+            N_("Delivery to an existing machine continues; only set-up (an update) fails."), True),
+    Variant("AWSStepFunctionsFullAccess", "AWSStepFunctionsFullAccess",  # a name: not translated
+            N_("The AWS managed policy for Step Functions (states:*, no logs:* actions)."),
+            N_("Step Functions permissions are not log-delivery permissions."), True),
+    Variant("log-delivery", N_("documented log-delivery policy"),
+            N_("The 10 logs:* actions the Step Functions guide documents, on Resource \"*\"."),
+            N_("Enough for set-up; delivery itself still needs the resource policy."), True),
+    Variant("AdministratorAccess", "AdministratorAccess",  # a name: not translated
+            N_("Every action on every resource (the article's phase 2)."),
+            N_("Even an administrator role does not make logs arrive."), True),
+    Variant("CloudWatchLogsFullAccess", "CloudWatchLogsFullAccess",  # a name: not translated
+            N_("The AWS managed policy allowing logs:*."),
+            N_("logs:* on the role is irrelevant at delivery time."), True),
+    Variant("deny-logs", N_("explicit Deny on logs:*"),
+            N_("The documented log-delivery policy plus a Deny of logs:*."),
+            N_("The Deny breaks set-up (an update fails), not delivery."), True),
+    Variant("custom", N_("custom JSON"),
+            N_("Your own inline role policy, from the editor."),
+            N_("Find the minimal set-up permissions."), True),
 )  # fmt: skip
 
 _MANAGED = {
@@ -151,7 +168,7 @@ def variant(kind: str, key: str) -> Variant:
     """The :class:`Variant` named ``key`` among ``kind`` ("resource" or "role")."""
     table = RESOURCE_POLICY_VARIANTS if kind == "resource" else ROLE_VARIANTS
     for v in table:
-        if v.key == key or v.label == key:
+        if key in (v.key, v.english_label, v.label):
             return v
     raise ValueError(f"unknown {kind} variant {key!r}; choose one of {[v.key for v in table]}")
 

@@ -26,60 +26,68 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from labkit.i18n import N_, Messages, _
+
 __all__ = ["Verdict", "CAUSES", "cause_of", "statement_bullets", "decision_bullets"]
 
 # --------------------------------------------------------------------------- words (translate here)
 
 #: cause key -> the words after "N of M events delivered: " (short, distinct, for beginners).
-CAUSES: dict[str, str] = {
-    "delivered": "",
-    "not-logged": "",
-    "no-policy": "no resource policy lets the log service write",
-    "wrong-principal": "the policy names the wrong principal",
-    "explicit-deny": "an explicit Deny in the resource policy",
-    "other-log-group": "the policy covers another log group",
-    "other-region": "the policy names another region",
-    "group-not-streams": "the policy names the group, not its streams",
-    "condition": "a condition in the policy is not met",
-    "wrong-action": "the policy does not allow {action}",
-    "no-log-group": "the log group does not exist",
-    "rejected": "",
-    "unknown": "AWS does not say why (try labkit.doctor)",
-}
+CAUSES = Messages(
+    {
+        "delivered": "",
+        "not-logged": "",
+        "no-policy": N_("no resource policy lets the log service write"),
+        "wrong-principal": N_("the policy names the wrong principal"),
+        "explicit-deny": N_("an explicit Deny in the resource policy"),
+        "other-log-group": N_("the policy covers another log group"),
+        "other-region": N_("the policy names another region"),
+        "group-not-streams": N_("the policy names the group, not its streams"),
+        "condition": N_("a condition in the policy is not met"),
+        "wrong-action": N_("the policy does not allow {action}"),
+        "no-log-group": N_("the log group does not exist"),
+        "rejected": "",
+        "unknown": N_("AWS does not say why (try labkit.doctor)"),
+    }
+)
 
-WORDS = {
-    "status": "Execution {status}",
-    "status-unknown": "Execution ran",
-    "delivered": "{delivered} of {logged} events delivered",
-    "delivered-cause": "{delivered} of {logged} events delivered: {cause}",
-    "not-logged": "nothing is logged at level {level} ({events} events)",
-    "rejected": "Change rejected by AWS ({code}); nothing was changed",
-    "role-not-consulted": (
-        "The role's policies ({role}) allow logs:PutLogEvents, but the role was not "
-        "consulted: only the log group's resource policy authorises delivery."
-    ),
-    "details": "Why: the request, the deciding statement, each statement",
-    "teaching": "The point",
-    "request": "Request: {principal} → {action} on {resource}",
-    "decided-by": "Decided by: {label} ({effect}) in {policy}",
-    "decided-none": "Decided by: no statement applies, so the request is implicitly denied",
-    "no-statements": "No resource policy statement exists for this log group.",
-    "statement": "{label} ({effect}) in {policy}: {applies}",
-    "applies": "applies",
-    "not-applies": "does not apply",
-    "principal-ok": "Principal ✓: {value}",
-    "principal-bad": "Principal ✗: {patterns} is not {value}",
-    "action-ok": "Action ✓: {value}",
-    "action-bad": "Action ✗: {value} is not in {patterns}",
-    "resource-ok": "Resource ✓: matches {hit}",
-    "resource-bad": "Resource ✗: {reason}",
-    "condition-ok": "Condition ✓: {reason}",
-    "condition-bad": "Condition ✗: {reason}",
-    "message": "AWS says: {message}",
-    "rejected-document": "The document AWS rejected (copy it back into the editor to fix it):",
-    "aws-changed": "AWS changed this by itself: {change}",
-    "note": "{note}",
-}
+WORDS = Messages(
+    {
+        "status": N_("Execution {status}"),
+        "status-unknown": N_("Execution ran"),
+        "delivered": N_("{delivered} of {logged} events delivered"),
+        "delivered-cause": N_("{delivered} of {logged} events delivered: {cause}"),
+        "not-logged": N_("nothing is logged at level {level} ({events} events)"),
+        "rejected": N_("Change rejected by AWS ({code}); nothing was changed"),
+        "role-not-consulted": N_(
+            "The role's policies ({role}) allow logs:PutLogEvents, but the role was not "
+            "consulted: only the log group's resource policy authorises delivery."
+        ),
+        "details": N_("Why: the request, the deciding statement, each statement"),
+        "teaching": N_("The point"),
+        "request": N_("Request: {principal} → {action} on {resource}"),
+        "decided-by": N_("Decided by: {label} ({effect}) in {policy}"),
+        "decided-none": N_("Decided by: no statement applies, so the request is implicitly denied"),
+        "no-statements": N_("No resource policy statement exists for this log group."),
+        "statement": N_("{label} ({effect}) in {policy}: {applies}"),
+        "applies": N_("applies"),
+        "not-applies": N_("does not apply"),
+        "principal-ok": N_("Principal ✓: {value}"),
+        "principal-bad": N_("Principal ✗: {patterns} is not {value}"),
+        "action-ok": N_("Action ✓: {value}"),
+        "action-bad": N_("Action ✗: {value} is not in {patterns}"),
+        "resource-ok": N_("Resource ✓: matches {hit}"),
+        "resource-bad": N_("Resource ✗: {reason}"),
+        "condition-ok": N_("Condition ✓: {reason}"),
+        "condition-bad": N_("Condition ✗: {reason}"),
+        "message": N_("AWS says: {message}"),
+        "rejected-document": N_(
+            "The document AWS rejected (copy it back into the editor to fix it):"
+        ),
+        "aws-changed": N_("AWS changed this by itself: {change}"),
+        "note": N_("{note}"),
+    }
+)
 
 # CSS: JupyterLab theme variables with fallbacks for other front ends (nbviewer, GitHub).
 _GOOD = "var(--jp-success-color1, #1b7a3a)"
@@ -131,7 +139,7 @@ class Verdict:
         elif self.delivered == self.logged or not CAUSES.get(self.cause):
             body = WORDS["delivered"].format(delivered=self.delivered, logged=self.logged)
         else:
-            cause = CAUSES[self.cause].format(action=self.action or "the action")
+            cause = CAUSES[self.cause].format(action=self.action or _("the action"))
             body = WORDS["delivered-cause"].format(
                 delivered=self.delivered, logged=self.logged, cause=cause
             )
@@ -263,7 +271,7 @@ def statement_bullets(result: Any) -> tuple[str, tuple[str, ...]]:
         if p.matched:
             children.append(WORDS["principal-ok"].format(value=p.value))
         else:
-            shown = ", ".join(_plain_principal(x) for x in p.patterns) or "(none)"
+            shown = ", ".join(_plain_principal(x) for x in p.patterns) or _("(none)")
             children.append(WORDS["principal-bad"].format(patterns=shown, value=p.value))
     a = result.action
     if a.matched:
@@ -272,7 +280,7 @@ def statement_bullets(result: Any) -> tuple[str, tuple[str, ...]]:
         children.append(WORDS["action-bad"].format(value=a.value, patterns=", ".join(a.patterns)))
     r = result.resource
     children.append(
-        WORDS["resource-ok"].format(hit=r.hit or "(any)")
+        WORDS["resource-ok"].format(hit=r.hit or _("(any)"))
         if r.matched
         else WORDS["resource-bad"].format(reason=r.reason)
     )

@@ -14,8 +14,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-#: Where every widget is live: the learner edition of the lessons.
-LIVE = (
+from labkit.i18n import N_, _
+
+#: Where every widget is live: the learner edition of the lessons (English; shown translated).
+LIVE = N_(
     "Live in the learner edition: open this lesson from notebooks/ in JupyterLab and run the cell."
 )
 
@@ -27,9 +29,10 @@ def widget_bundle(bundle: dict[str, Any], text: str, body_html: str = "") -> dic
     HTML built by labkit) adds what a reader should see of it, such as a question's options.
     """
     bundle = dict(bundle or {})
-    bundle["text/plain"] = f"{text}. {LIVE}"
+    live = _(LIVE)
+    bundle["text/plain"] = f"{text}. {live}"
     bundle["text/html"] = (
         f'<div class="labkit-widget-fallback"><p><b>{html.escape(text)}</b></p>{body_html}'
-        f"<p><i>{html.escape(LIVE)}</i></p></div>"
+        f"<p><i>{html.escape(live)}</i></p></div>"
     )
     return bundle

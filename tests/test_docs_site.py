@@ -347,10 +347,11 @@ def test_every_page_in_chromium(site):
                 if not box or box["height"] < 20:
                     problems.append(f"{name}: a widget picture is not visible")
             if name.startswith("lessons/"):
-                stem = path.stem
+                # lessons/ko/NN.html (the Korean edition) opens notebooks/ko/NN.ipynb
+                notebook = path.relative_to(site / "lessons").with_suffix(".ipynb").as_posix()
                 hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
                 targets = {t for t in map(learner_target, hrefs) if t is not None}
-                if targets != {f"{LEARNER_DIR}/{stem}.ipynb"}:
+                if targets != {f"{LEARNER_DIR}/{notebook}"}:
                     problems.append(f"{name}: launch links open {targets or 'nothing'}")
                 problems += [
                     f"{name}: {t} does not exist" for t in targets if not (REPO / t).is_file()
@@ -427,3 +428,60 @@ def test_a_broken_docs_edition_fails_the_build(tmp_path):
     assert done.returncode != 0
     assert "is not in the notebook's stored widget state" in done.stderr
     assert "has no learner notebook notebooks/99_broken.ipynb" in done.stderr
+
+
+# -- the Korean section ----------------------------------------------------------------------
+
+
+def test_every_korean_lesson_has_a_page_that_launches_its_korean_learner_notebook(site):
+    stems = sorted(path.stem for path in (DOCS_LESSONS / "ko").glob("*.ipynb"))
+    assert stems == lesson_stems(), "docs/lessons/ko/ must hold every lesson"
+    for stem in stems:
+        page = soup(site / "lessons" / "ko" / f"{stem}.html")
+        links = page.select("a.labkit-launch-link")
+        assert {link["data-launch"] for link in links} == {"binder", "jupyterhub"}, stem
+        for link in links:
+            wanted = f"{LEARNER_DIR}/ko/{stem}.ipynb"
+            assert learner_target(link["href"]) == wanted, (stem, link["href"])
+            assert (REPO / wanted).is_file(), wanted
+        assert page.select_one(".labkit-launch").get("lang") == "ko"
+
+
+def test_korean_index_lists_the_korean_lessons_cheat_sheet_and_glossary(site):
+    page = soup(site / "ko" / "index.html")
+    linked = {a.get("href", "").split("#")[0] for a in page.select("a")}
+    for stem in lesson_stems():
+        assert f"../lessons/ko/{stem}.html" in linked, stem
+    assert "cheatsheet.html" in linked and "../glossary.html" in linked
+    assert "ko/index.html" in {a.get("href", "") for a in soup(site / "index.html").select("a")}
+
+
+@pytest.mark.parametrize(
+    ("page", "other", "label"),
+    [
+        ("index.html", "ko/index.html", "한국어"),
+        ("ko/index.html", "../index.html", "English"),
+        ("lessons/02_policy_lab.html", "ko/02_policy_lab.html", "한국어"),
+        ("lessons/ko/02_policy_lab.html", "../02_policy_lab.html", "English"),
+        ("cheatsheet.html", "ko/cheatsheet.html", "한국어"),
+        ("ko/cheatsheet.html", "../cheatsheet.html", "English"),
+        ("instructors.html", "ko/index.html", "한국어"),  # no Korean twin: the Korean home
+    ],
+)
+def test_every_page_links_to_the_other_language(site, page, other, label):
+    switch = soup(site / page).select_one(".labkit-language-switch a")
+    assert switch is not None, f"{page} has no language switch"
+    assert (switch["href"], switch.get_text(strip=True)) == (other, label)
+    assert (site / page).parent.joinpath(other).resolve().is_file()
+    html_lang = soup(site / page).html.get("lang")
+    assert html_lang == ("ko" if label == "English" else "en"), (page, html_lang)
+
+
+def test_every_html_page_has_a_language_switch(site):
+    missing = [
+        str(p.relative_to(site))
+        for p in html_pages(site)
+        if p.name not in ("genindex.html", "search.html")
+        and soup(p).select_one(".labkit-language-switch a") is None
+    ]
+    assert not missing, missing

@@ -91,12 +91,18 @@ def test_a_korean_timeline_is_drawn_with_real_glyphs(font, rc):
         ).reason
         title = "단계 2: 리소스 정책 삭제, 실행 기록 이벤트와 전달된 로그 이벤트"
         drawn = timeline(history, delivered, title=title, reason=reason)
+        figure = drawn.figure  # drawn when first asked for: in the language of that moment
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=r"Glyph .* missing")
-        drawn.figure.canvas.draw()  # a missing glyph would warn here, as an error
-    texts = [t for t in drawn.figure.findobj(lambda a: hasattr(a, "get_text")) if a_text(t)]
+        figure.canvas.draw()  # a missing glyph would warn here, as an error
+    from matplotlib.text import Text
+
+    texts = [t for t in figure.findobj(Text) if a_text(t)]
     korean = [t for t in texts if HANGUL.search(t.get_text())]
     assert any(t.get_text() == title for t in korean)
+    # the figure's own words (lanes, axis, legend, counts) are Korean too, drawn with Hangul
+    shown = {t.get_text() for t in korean}
+    assert {"실행 기록", "상태", "실행 종료", "8개 누락", "12개 누락"} <= shown, shown
     for t in korean:
         chain = [get_font(p) for p in fontManager._find_fonts_by_props(t.get_fontproperties())]
         for ch in set(HANGUL.findall(t.get_text())):

@@ -240,7 +240,9 @@ def test_the_quiz_does_not_open_answered_for_learners():
 
 
 def test_learners_folder_holds_only_notebooks():
-    extra = [p.name for p in NOTEBOOKS.iterdir() if p.suffix != ".ipynb"]
+    """Notebooks only, and the Korean edition's folder ``ko/`` (notebooks only, too)."""
+    extra = [p.name for p in NOTEBOOKS.iterdir() if p.suffix != ".ipynb" and p.name != "ko"]
+    extra += [f"ko/{p.name}" for p in (NOTEBOOKS / "ko").iterdir() if p.suffix != ".ipynb"]
     assert extra == [], "test or configuration files in the learners' folder"
 
 

@@ -38,8 +38,16 @@ def is_lesson(docname: str) -> bool:
     return docname.startswith(LESSONS_PREFIX)
 
 
+def _language(docname: str) -> str:
+    """``lessons/ko/NN_name`` (the Korean docs edition) -> ``ko``; other lessons ``en``."""
+    return "ko" if docname.startswith(LESSONS_PREFIX + "ko/") else "en"
+
+
 def learner_path(app: Sphinx, docname: str) -> str:
-    """The learner notebook of lesson page ``docname``, relative to the repository root."""
+    """The learner notebook of lesson page ``docname``, relative to the repository root.
+
+    ``lessons/ko/NN_name`` (a Korean lesson) opens ``notebooks/ko/NN_name.ipynb``.
+    """
     stem = docname.removeprefix(LESSONS_PREFIX)
     return f"{app.config.labkit_learner_dir.strip('/')}/{stem}.ipynb"
 
@@ -59,9 +67,30 @@ def launch_urls(app: Sphinx, notebook: str) -> dict[str, str]:
     return {"binder": binder, "jupyterhub": jupyterhub}
 
 
-def _launch_box(urls: dict[str, str], notebook: str, hub: str) -> str:
+def _launch_box(urls: dict[str, str], notebook: str, hub: str, language: str = "en") -> str:
     path = html.escape(notebook)
-    if PLACEHOLDER_HUB in hub:
+    binder = html.escape(urls["binder"])
+    jupyterhub = html.escape(urls["jupyterhub"])
+    placeholder = PLACEHOLDER_HUB in hub
+    if language == "ko":
+        if placeholder:
+            where = (
+                f"(nbgitpuller. <code>{PLACEHOLDER_HUB}</code>는 여러분의 허브를 뜻합니다: 실제 "
+                "주소는 강사가 알려 줍니다)"
+            )
+        else:
+            where = "(nbgitpuller: 레슨을 허브의 여러분 폴더로 복사합니다)"
+        return (
+            '<div class="labkit-launch admonition tip" lang="ko">'
+            '<p class="admonition-title">이 레슨을 직접 실행하기</p>'
+            "<p>이 페이지는 출력까지 포함해 레슨이 실행된 모습 그대로입니다. 직접 예측하고 "
+            f"실행하려면 빈 학습자용 노트북 <code>{path}</code>을 여십시오: "
+            f'<a class="labkit-launch-link" data-launch="binder" href="{binder}">'
+            "Binder에서</a>(공개, 임시, 계정 불필요) 또는 "
+            f'<a class="labkit-launch-link" data-launch="jupyterhub" href="{jupyterhub}">'
+            f"워크숍의 JupyterHub에서</a> {where}.</p></div>"
+        )
+    if placeholder:
         where = (
             f"(nbgitpuller; <code>{PLACEHOLDER_HUB}</code> stands for your hub: your "
             "instructor gives the real address)"
@@ -73,10 +102,10 @@ def _launch_box(urls: dict[str, str], notebook: str, hub: str) -> str:
         '<p class="admonition-title">Run this lesson yourself</p>'
         "<p>This page is the lesson as it ran, outputs included. To predict and run it "
         f"yourself, open the blank learner notebook <code>{path}</code>: "
-        f'<a class="labkit-launch-link" data-launch="binder" href="{html.escape(urls["binder"])}">'
+        f'<a class="labkit-launch-link" data-launch="binder" href="{binder}">'
         "on Binder</a> (public, temporary, no account needed) or "
         f'<a class="labkit-launch-link" data-launch="jupyterhub" '
-        f'href="{html.escape(urls["jupyterhub"])}">on your workshop\'s JupyterHub</a> '
+        f'href="{jupyterhub}">on your workshop\'s JupyterHub</a> '
         f"{where}.</p></div>"
     )
 
@@ -97,7 +126,9 @@ def add_launch_box(app: Sphinx, doctree: nodes.document) -> None:
         )
     urls = launch_urls(app, notebook)
     box = nodes.raw(
-        "", _launch_box(urls, notebook, app.config.labkit_jupyterhub_url), format="html"
+        "",
+        _launch_box(urls, notebook, app.config.labkit_jupyterhub_url, _language(docname)),
+        format="html",
     )
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is not None and section.children and isinstance(section[0], nodes.title):

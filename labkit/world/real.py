@@ -79,14 +79,15 @@ from typing import Any
 
 from labkit import ledger as ledger_mod
 from labkit.errors import LabkitError
+from labkit.i18n import _
 from labkit.safety import (
-    COST_NOTE,
     DEFAULT_PREFIX,
     MAX_ACCOUNT_POLICIES,
     SHARED_POLICY_NAME,
     SafetyError,
     added_foreign,
     arn_name,
+    cost_note,
     coverage,
     covers_group,
     dropped_coverage,
@@ -1372,9 +1373,12 @@ def aws(
             dry_run=True,
         )
         out(
-            "DRY RUN: nothing is sent to AWS; each call is printed and answered by the offline simulation."
+            _(
+                "DRY RUN: nothing is sent to AWS; each call is printed and answered by the "
+                "offline simulation."
+            )
         )
-        out(COST_NOTE)
+        out(cost_note())
         return world
     session, account, region_name = _open_session(profile, region)
     led = ledger_mod.Ledger(ledger_path)
@@ -1409,10 +1413,12 @@ def aws(
             raise
         raise SafetyError(f"pre-flight check failed: {world._safe(exc)}") from None
     out(
-        f"labkit on AWS account {account} in {region_name}: creates only {prefix}* resources, "
-        f"tagged labkit:lab=true; ledger {led.path}"
+        _(
+            "labkit on AWS account {account} in {region}: creates only {prefix}* resources, "
+            "tagged labkit:lab=true; ledger {ledger}"
+        ).format(account=account, region=region_name, prefix=prefix, ledger=led.path)
     )
-    out(COST_NOTE)
+    out(cost_note())
     return world
 
 

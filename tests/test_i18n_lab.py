@@ -1,0 +1,112 @@
+"""The lab, verdicts, quiz, exercises and timeline speak Korean when asked; AWS stays English."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import labkit
+from labkit import exercises, fonts, i18n, quiz, timeline_figure, verdict
+from labkit.lab import PolicyLab
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/L-Logs"
+
+
+def test_tables_follow_a_language_switch_made_after_import():
+    english = verdict.CAUSES["no-policy"]
+    with i18n.using_language("ko"):
+        korean = verdict.CAUSES["no-policy"]
+        assert korean == "로그 서비스가 쓸 수 있게 허용하는 리소스 정책이 없음"
+        assert verdict.CAUSES["delivered"] == ""  # empty stays empty, never the catalog header
+    assert verdict.CAUSES["no-policy"] == english == "no resource policy lets the log service write"
+    assert verdict.CAUSES.english["no-policy"] == english
+
+
+def test_the_lab_panel_and_verdict_in_korean():
+    with i18n.using_language("ko"):
+        lab = PolicyLab(labkit.offline(seed=0))
+        assert lab.resource_policy.description == "리소스 정책"
+        assert dict(lab.resource_policy.options)["자동 생성"] == "auto-created"
+        result = lab.set(resource_policy="none", role="AdministratorAccess").run()
+        text = result.verdict.text()
+        world = str(result.world)
+        headline = result.verdict.headline
+    assert result.verdict.headline.startswith("Execution SUCCEEDED · 0 of 20")  # read in English
+    assert headline == (
+        "실행 SUCCEEDED · 이벤트 20개 중 0개 전달됨: "
+        "로그 서비스가 쓸 수 있게 허용하는 리소스 정책이 없음"
+    )
+    assert "역할은 확인되지 않았습니다" in text and "logs:PutLogEvents" in text
+    assert world.startswith("리소스 정책: 없음; 역할 정책: AdministratorAccess; 로그 수준: ALL")
+    assert result.timeline.title in ("0/20 전달됨, 20개 누락", "0/20 delivered, 20 dropped")
+
+
+def test_a_rejected_change_keeps_aws_words_in_english():
+    with i18n.using_language("ko"):
+        lab = PolicyLab(labkit.offline(seed=0))
+        result = lab.set(role="none", apply="update").run()
+        text = result.verdict.text()
+        headline = result.verdict.headline
+    assert headline == ("AWS가 변경을 거부함(AccessDeniedException). 아무것도 바뀌지 않았습니다")
+    message = "The state machine IAM Role is not authorized to access the Log Destination"
+    assert f"AWS 메시지: {message}" in text
+    assert result.error == f"AccessDeniedException: {message}"
+
+
+def test_every_question_reads_in_korean_and_english_answers_still_count():
+    with i18n.using_language("ko"):
+        for q in quiz.BANK:
+            assert HANGUL.search(q.prompt) and HANGUL.search(q.explanation), q.id
+            assert HANGUL.search(q.hint), q.id
+            assert len(set(q.options)) == len(q.english_options)
+            assert sum(bool(HANGUL.search(o)) for o in q.options) >= 2, q.id
+        q = quiz.question("predict-admin-no-policy")
+        assert q.is_correct(q.english_options[1]) and q.is_correct(q.options[1])
+        board = quiz.Scoreboard()
+        widget = quiz.Quiz(q, scoreboard=board)
+        assert widget.button.description == "확인"
+        first = widget.check(0)
+        assert first.text.startswith("✗ 아쉽습니다. 힌트: ")
+        assert widget.check(1).text.startswith("✓ 정답입니다.\n")
+        assert "첫 시도에 정답" not in str(board.summary())
+        assert str(board.summary()).startswith("1문제 중 1문제 정답, 첫 시도에 0문제.")
+    assert quiz.question("predict-admin-no-policy").prompt.startswith("The role has")
+
+
+def test_exercise_checks_in_korean():
+    with i18n.using_language("ko"):
+        check = exercises.check_logging_configuration(
+            {"level": "ALL", "includeExecutionData": False, "destinations": [{}]},
+            GROUP,
+            level="ALL",
+            include_execution_data=False,
+        )
+        shown = str(check)
+    assert shown.splitlines()[0] == "✗ 아직입니다: 고칠 것이 1개 있습니다."
+    assert "cloudWatchLogsLogGroup" in shown
+
+
+def test_figure_words_are_korean_only_when_hangul_can_be_drawn(monkeypatch):
+    with i18n.using_language("ko"):
+        if fonts.hangul_font() is not None:
+            assert timeline_figure.WORDS["lane-history"] == "실행 기록"
+        monkeypatch.setattr(fonts, "hangul_font", lambda: None)
+        monkeypatch.setattr(fonts, "_warned", True)  # warned already: no warning noise here
+        assert fonts.figure_language() == "en"
+        assert timeline_figure.WORDS["lane-history"] == "Execution history"
+        from labkit.timeline import short_title
+
+        summary = {"events": 20, "logged": 20, "delivered": 0, "dropped": 20}
+        assert short_title(summary) == "0/20 delivered, 20 dropped"
+        assert verdict.CAUSES["no-policy"].startswith("로그 서비스")  # text still in Korean
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_widget_fallbacks_name_where_the_widget_is_live(language):
+    from labkit.widget_repr import widget_bundle
+
+    with i18n.using_language(language):
+        bundle = widget_bundle({}, "x")
+    assert ("notebooks/ko/" in bundle["text/plain"]) == (language == "ko")
