@@ -16,7 +16,7 @@ Each test names where its expected values come from:
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from labkit.engine import parse_definition, run
 
@@ -496,6 +496,120 @@ def test_failing_parallel_branch_aborts_its_running_sibling_task():
         "cause": "my cause",
     }
     assert (result.stop - START).total_seconds() < 60
+
+
+def _slow_and_failing(slow_first, slow_branch=None):
+    """A Parallel whose "slow" branch waits 10 s then runs a Task, and whose other branch
+    fails after 1 s (its Task times out, ``States.Timeout``)."""
+    slow = slow_branch or {
+        "StartAt": "W",
+        "States": {
+            "W": {"Type": "Wait", "Seconds": 10, "Next": "T"},
+            "T": {"Type": "Task", "Resource": FN, "End": True},
+        },
+    }
+    fast = {
+        "StartAt": "F",
+        "States": {"F": {"Type": "Task", "Resource": FN + "-f", "TimeoutSeconds": 1, "End": True}},
+    }
+    branches = [slow, fast] if slow_first else [fast, slow]
+    return {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": branches}}}  # fmt: skip
+
+
+def _per_branch(result):
+    """Each branch's (type, previous type) pairs, keyed by its first event's type."""
+    by_id = {e["id"]: e for e in result.events}
+    branches, started = {}, None
+    for e in result.events:
+        if e["type"] == "ParallelStateStarted" and started is None:
+            started = e["id"]
+        elif started and e["previousEventId"] == started:
+            branches[e["type"]] = branch = []
+            branch.append((e["type"], "started"))
+        elif started and e["type"] not in ("ParallelStateFailed", "ExecutionFailed"):
+            branch.append((e["type"], by_id[e["previousEventId"]]["type"]))
+    return branches
+
+
+def test_failing_parallel_branch_aborts_a_slower_sibling_defined_before_it():
+    """[ISSUE 13 #12]: branches run at once in AWS, so a sibling still running when another
+    branch fails is aborted whatever its place in ``Branches``. labkit used to let a sibling
+    defined before the failing branch run to its end (its Wait exited, its Task ran and
+    succeeded, ParallelStateFailed came after 11 s); now its Wait records WaitStateAborted
+    and no event of it lies past the failure time (1 s into the branch)."""
+    from labkit.engine import Slow
+
+    handlers = {FN: lambda p: "late", FN + "-f": lambda p: Slow(60, "never")}
+    result = go(_slow_and_failing(slow_first=True), handlers=handlers)
+    assert chain(result) == [
+        (1, 0, "ExecutionStarted"),
+        (2, 0, "ParallelStateEntered"),
+        (3, 2, "ParallelStateStarted"),
+        (4, 3, "WaitStateEntered"),
+        (5, 4, "WaitStateAborted"),
+        (6, 3, "TaskStateEntered"),
+        (7, 6, "LambdaFunctionScheduled"),
+        (8, 7, "LambdaFunctionStarted"),
+        (9, 8, "LambdaFunctionTimedOut"),
+        (10, 9, "ParallelStateFailed"),
+        (11, 10, "ExecutionFailed"),
+    ]
+    assert "waitStateAbortedEventDetails" not in result.events[4]
+    started, failed = result.events[2]["timestamp"], result.events[8]["timestamp"]
+    failure_time = failed - result.events[5]["timestamp"]  # 1 s into the failing branch
+    for event in result.events[3:5]:  # the slow branch
+        assert event["timestamp"] - started <= failure_time + timedelta(milliseconds=20)
+    assert result.events[4]["timestamp"] - started >= timedelta(seconds=1)  # not before it
+    assert (result.error, result.status) == ("States.Timeout", "FAILED")
+    assert (result.stop - START).total_seconds() < 3  # the 10 s Wait was cut short
+    stamps = [e["timestamp"] for e in result.events]
+    assert stamps == sorted(stamps)
+
+
+def test_failing_parallel_branch_aborts_siblings_whatever_their_order():
+    """[ISSUE 13 #12]: the same branches in either order record the same events per branch,
+    the same error, and nearly the same duration; a nested Parallel in the aborted branch
+    records TaskStateAborted then ParallelStateAborted (pointing at its ParallelStateStarted,
+    as a live abort does [INFER])."""
+    from labkit.engine import Slow
+
+    handlers = {FN: lambda p: Slow(60, "late"), FN + "-f": lambda p: Slow(60, "never")}
+    nested = {"StartAt": "Q", "States": {"Q": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}},
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FN, "End": True}}},
+    ]}}}  # fmt: skip
+    for slow_branch in (None, nested):
+        first = go(_slow_and_failing(True, slow_branch), handlers=handlers)
+        second = go(_slow_and_failing(False, slow_branch), handlers=handlers)
+        assert _per_branch(first) == _per_branch(second)
+        assert (first.error, first.cause) == (second.error, second.cause)
+        assert abs((first.stop - second.stop).total_seconds()) < 0.1
+    assert _per_branch(first)["ParallelStateEntered"] == [
+        ("ParallelStateEntered", "started"),
+        ("ParallelStateStarted", "ParallelStateEntered"),
+        ("PassStateEntered", "ParallelStateStarted"),
+        ("PassStateExited", "PassStateEntered"),
+        ("TaskStateEntered", "ParallelStateStarted"),
+        ("LambdaFunctionScheduled", "TaskStateEntered"),
+        ("LambdaFunctionStarted", "LambdaFunctionScheduled"),
+        ("TaskStateAborted", "LambdaFunctionStarted"),
+        ("ParallelStateAborted", "ParallelStateStarted"),
+    ]
+
+
+def test_sibling_with_nothing_running_at_the_failure_time_is_not_aborted():
+    """[INFER] A sibling that finished (or never waited) before the failure time has nothing
+    left to abort: its events stay whatever its place in ``Branches``."""
+    from labkit.engine import Slow
+
+    quick = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 0, "Next": "A"}, "A": {"Type": "Pass", "End": True}}}  # fmt: skip
+    handlers = {FN + "-f": lambda p: Slow(60, "never")}
+    for slow_first in (True, False):
+        result = go(_slow_and_failing(slow_first, quick), handlers=handlers)
+        types = types_of(result)
+        assert "WaitStateExited" in types and "PassStateExited" in types
+        assert not any(t.endswith("Aborted") for t in types)
+        assert result.error == "States.Timeout"
 
 
 # --- 8. Context object --------------------------------------------------------------------

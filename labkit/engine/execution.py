@@ -209,6 +209,9 @@ class _Run:
         # [the event to point at next, the Entered event, a …StateSucceeded event if any]
         cur = [entered, entered, None]
         ctx = self.ctx(st)
+        aborted_event = _ABORTED.get(st.type)
+        if aborted_event:
+            self.h.open.append((aborted_event, cur))
         try:
             output, nxt, assigned = _BODIES[type(st)](self, st, data, cur, ctx, scope)
             text = dumps(output)
@@ -223,8 +226,8 @@ class _Run:
             self.note_failure(st, exc, cur)
             raise StateFailure(exc.error, exc.cause, cur[0]) from None
         except Aborted:
-            if st.type in _ABORTED:
-                self.h.add(_ABORTED[st.type], cur[0])
+            if aborted_event:
+                self.h.add(aborted_event, cur[0])
             raise
         except (StateFailure, HistoryFull, TimedOut):
             raise
@@ -232,6 +235,9 @@ class _Run:
             failure = StatesError("States.Runtime", f"{type(exc).__name__}: {exc}")
             self.note_failure(st, failure, cur)
             raise StateFailure(failure.error, failure.cause, cur[0]) from None
+        finally:
+            if aborted_event:
+                self.h.open.pop()
         scope.update(assigned)
         details: dict[str, Any] = {
             "name": st.name,
@@ -485,7 +491,7 @@ def run(
         history.add("ExecutionTimedOut", history.last_id, {})
     events = tuple(history.events)
     return ExecutionResult(
-        status, output, error, cause, start, clock.now(), events, tuple(runner.map_runs)
+        status, output, error, cause, start, history.clock.now(), events, tuple(runner.map_runs)
     )
 
 

@@ -51,6 +51,11 @@ class History:
         self.deadline = deadline
         #: while a sibling branch has failed: the instant this branch is aborted at
         self.abort_at: Any = None
+        #: the abortable states running now, outermost first: (aborted event type, cursor)
+        self.open: list[tuple[str, list]] = []
+        #: while a Parallel state runs, each sleep: (events so far, instant, seconds, the
+        #: aborted events its running states would record, outermost first)
+        self.sleeps: list[tuple[int, Any, float, tuple]] | None = None
         self.events: list[dict[str, Any]] = []
 
     @property
@@ -83,6 +88,9 @@ class History:
 
     def sleep(self, seconds: float) -> None:
         """Wait (a Wait state, a task, a retry interval): stop at an abort or the deadline."""
+        if self.sleeps is not None:
+            running = tuple((kind, cur[0]) for kind, cur in self.open)
+            self.sleeps.append((len(self.events), self.clock.now(), seconds, running))
         if self.abort_at is not None:
             now = self.clock.now()
             if now.timestamp() + seconds > self.abort_at.timestamp() and (
@@ -103,6 +111,37 @@ class History:
             yield
         finally:
             self.abort_at = previous
+
+    def cut(
+        self, start: int, stop: int, closing: list[tuple[str, int]], at: Any, ended: Any
+    ) -> tuple[int, timedelta]:
+        """Replace the events ``start:stop`` (list indices) with ``closing`` events from ``at``.
+
+        ``closing`` holds (type, previousEventId) pairs that point at kept events. The
+        events after ``stop`` are renumbered (their ``previousEventId`` follows) and move
+        back in time by as much as the dropped events lasted (they began at ``ended``);
+        so does the clock. Returns (id shift, time shift): an old id past ``stop`` is now
+        ``id + shift``, an old instant after ``ended`` is now ``instant - back``.
+        """
+        tail = self.events[stop:]
+        del self.events[start:]
+        shift = len(closing) - (stop - start)
+        for event_type, previous in closing:
+            at = at + _STEPS[int(self.rng.random() * 9)]
+            self.events.append(
+                {"timestamp": at, "type": event_type, "id": len(self.events) + 1,
+                 "previousEventId": previous}
+            )  # fmt: skip
+        back = max(ended - at, timedelta(0))
+        for event in tail:
+            event["id"] += shift
+            if event["previousEventId"] > stop:
+                event["previousEventId"] += shift
+            event["timestamp"] -= back
+            self.events.append(event)
+        if back:
+            self.clock = VirtualClock(self.clock.now() - back)
+        return shift, back
 
     def _advance(self, seconds: float) -> None:
         """Advance virtual time; stop at the deadline if it comes first."""
