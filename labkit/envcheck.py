@@ -32,6 +32,7 @@ PACKAGES: dict[str, tuple[str, str | None]] = {
     "jsonpath-ng": ("1.6", None),
     "jsonata-python": ("0.7", None),
     "tqdm": ("4.66", None),
+    "regex": ("2024.4", None),
 }
 
 FIX = N_("run `python -m pip install -r requirements.txt` in the lab's environment")
