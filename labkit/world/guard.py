@@ -1,0 +1,851 @@
+"""The ownership guard of real-AWS mode: every call a lab client sends passes through here.
+
+SAFETY RULES (the only place they are stated; every other module follows them):
+
+1. **Ownership, not names.** The lab changes or deletes only what *this run* created:
+   recorded in the ledger (:mod:`labkit.ledger`) and tagged ``labkit:run=<run id>``. A
+   name with the lab's prefix is not enough. Before clean-up deletes anything it checks
+   the resource's tags and ARN (account, region) again, so a hand-edited ledger cannot
+   widen what is deleted (:mod:`labkit.world.cleanup`).
+2. **Shared policies are edited, not restored.** In a shared CloudWatch Logs resource
+   policy the lab changes only its own entries (those naming its own log groups), by
+   read-compare-write (:mod:`labkit.world.policy_entries`). Another party's change always
+   survives; a policy whose live text has no entry of the lab's is not written at all.
+3. **Write-ahead.** Before every create the ledger records the intent (kind and name);
+   after it, the outcome. A lost response is resolved by looking the resource up.
+4. **Clean-up always runs** (``close()``, ``with`` exit, ``atexit``, a KeyboardInterrupt
+   in a notebook cell, :func:`labkit.world.real.resume_cleanup`), keeps going past every
+   AWS or network error and records each step's outcome.
+5. **The lab role cannot harm the account.** Every role the lab creates carries a
+   permissions boundary (:func:`boundary_document`) allowing only CloudWatch Logs delivery
+   and the lab's own Step Functions calls, so AdministratorAccess (the article's phase 2)
+   changes nothing else. A lab state machine may use a lesson template or a definition
+   without ``Task`` states (service integrations can call any AWS API as the role),
+   unless the learner opts in with ``labkit.aws(allow_service_integrations=True)``.
+6. **Errors reach the learner unchanged**: the original AWS or network exception, with
+   one ``labkit:`` line added as a note (PEP 678); never an internal error instead.
+7. **Every client the lab hands out is guarded**; clean-up's own calls use private
+   clients and check ownership before each delete.
+
+How: :meth:`Guard.install` replaces a boto3 client's ``_make_api_call`` on that client
+object only, so notebook code stays plain boto3 (paginators and waiters go through it).
+The lab namespace: every name a write addresses is read as ``<prefix><name>`` on its last
+``/`` segment (lesson code runs unchanged; see :func:`labkit.safety.lab_name`); a read
+uses the lab's name only when this run created it, so ``labkit.doctor`` sees the account
+as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from labkit.safety import (
+    SafetyError,
+    arn_name,
+    foreign_coverage,
+    group_of,
+    is_lab_name,
+    lab_tags,
+    log_group_arn,
+    parse_arn,
+)
+from labkit.world import policy_entries as pe
+
+READ_ONLY = ("Describe", "Get", "List", "Filter", "Test", "Validate", "Simulate", "Search")
+
+#: (service, operation) -> (kind, id from the request before it is sent)
+CREATES: dict[tuple[str, str], str] = {
+    ("iam", "CreateRole"): "role",
+    ("iam", "PutRolePolicy"): "role-policy",
+    ("iam", "AttachRolePolicy"): "attached-policy",
+    ("iam", "CreatePolicy"): "policy",
+    ("logs", "CreateLogGroup"): "log-group",
+    ("stepfunctions", "CreateStateMachine"): "state-machine",
+    ("stepfunctions", "StartExecution"): "execution",
+}
+#: (service, operation) -> kind of the resource it deletes (recorded as ``deleted``)
+DELETES: dict[tuple[str, str], str] = {
+    ("iam", "DeleteRole"): "role",
+    ("iam", "DeleteRolePolicy"): "role-policy",
+    ("iam", "DetachRolePolicy"): "attached-policy",
+    ("iam", "DeletePolicy"): "policy",
+    ("logs", "DeleteLogGroup"): "log-group",
+    ("stepfunctions", "DeleteStateMachine"): "state-machine",
+    ("stepfunctions", "StopExecution"): "execution",
+}
+#: other writes the lessons make, on a target this run owns: (service, op) -> (param, kind)
+TARGETS: dict[tuple[str, str], tuple[str, str]] = {
+    ("iam", "CreateRole"): ("RoleName", "new"),
+    ("iam", "DeleteRole"): ("RoleName", "role"),
+    ("iam", "PutRolePolicy"): ("RoleName", "role"),
+    ("iam", "DeleteRolePolicy"): ("RoleName", "role"),
+    ("iam", "AttachRolePolicy"): ("RoleName", "role"),
+    ("iam", "DetachRolePolicy"): ("RoleName", "role"),
+    ("iam", "UpdateAssumeRolePolicy"): ("RoleName", "role"),
+    ("iam", "CreatePolicy"): ("PolicyName", "new"),
+    ("iam", "DeletePolicy"): ("PolicyArn", "policy"),
+    ("iam", "CreatePolicyVersion"): ("PolicyArn", "policy"),
+    ("iam", "DeletePolicyVersion"): ("PolicyArn", "policy"),
+    ("logs", "CreateLogGroup"): ("logGroupName", "new"),
+    ("logs", "DeleteLogGroup"): ("logGroupName", "log-group"),
+    ("logs", "CreateLogStream"): ("logGroupName", "log-group"),
+    ("logs", "DeleteLogStream"): ("logGroupName", "log-group"),
+    ("logs", "PutLogEvents"): ("logGroupName", "log-group"),
+    ("logs", "PutRetentionPolicy"): ("logGroupName", "log-group"),
+    ("logs", "DeleteRetentionPolicy"): ("logGroupName", "log-group"),
+    ("stepfunctions", "CreateStateMachine"): ("name", "new"),
+    ("stepfunctions", "UpdateStateMachine"): ("stateMachineArn", "state-machine"),
+    ("stepfunctions", "DeleteStateMachine"): ("stateMachineArn", "state-machine"),
+    ("stepfunctions", "StartExecution"): ("stateMachineArn", "state-machine"),
+    ("stepfunctions", "StartSyncExecution"): ("stateMachineArn", "state-machine"),
+    ("stepfunctions", "StopExecution"): ("executionArn", "execution"),
+    ("logs", "PutResourcePolicy"): ("", "policy-entries"),
+    ("logs", "DeleteResourcePolicy"): ("", "policy-entries"),
+}
+
+# The lab namespace: parameters holding a name the lab reads as ``<prefix><name>``.
+_NAME_PARAMS: dict[str, tuple[str, ...]] = {
+    "iam": ("RoleName",),
+    "logs": ("logGroupName", "logGroupNamePrefix", "logGroupIdentifier"),
+}
+_CREATE_NAMES = {
+    ("iam", "CreatePolicy"): "PolicyName",
+    ("stepfunctions", "CreateStateMachine"): "name",
+}
+#: error codes meaning "it is not there"
+GONE = {
+    "NoSuchEntity",
+    "ResourceNotFoundException",
+    "ResourceNotFound",
+    "StateMachineDoesNotExist",
+    "ExecutionDoesNotExist",
+}
+_EXISTS = {"EntityAlreadyExists", "ResourceAlreadyExistsException", "StateMachineAlreadyExists"}
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+}
+
+
+def boundary_document(region: str, account: str, prefix: str, partition: str = "aws") -> str:
+    """The permissions boundary of every lab role (rule 5).
+
+    Allows the Step Functions logging actions of the Developer Guide plus
+    ``logs:CreateLogStream`` on any log group, so "the role may write any log group" stays
+    true for the lesson [DOC] https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html ,
+    and Step Functions calls on the lab's own state machines and executions only. A
+    boundary caps what identity policies grant: "the entity can perform only the actions
+    that are allowed by both" [DOC]
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html .
+    """
+    from labkit.iam.examples import SFN_LOGGING_ACTIONS_CURRENT
+
+    base = f"arn:{partition}:states:{region}:{account}"
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "LabkitLogDelivery",
+                    "Effect": "Allow",
+                    "Action": sorted(SFN_LOGGING_ACTIONS_CURRENT),
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "LabkitOwnStepFunctions",
+                    "Effect": "Allow",
+                    "Action": "states:*",
+                    "Resource": [
+                        f"{base}:stateMachine:{prefix}*",
+                        f"{base}:execution:{prefix}*:*",
+                    ],
+                },
+            ],
+        }
+    )
+
+
+def task_resources(definition: str) -> list[str]:
+    """The ``Resource`` of every ``Task`` state in a definition, nested states included."""
+    try:
+        doc = json.loads(definition)
+    except (TypeError, ValueError):
+        return []  # Step Functions answers an unparsable definition with its own error
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            if node.get("Type") == "Task":
+                found.append(str(node.get("Resource", "")))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc.get("States") if isinstance(doc, Mapping) else None)
+    for key in ("Iterator", "ItemProcessor", "Branches"):
+        walk(doc.get(key) if isinstance(doc, Mapping) else None)
+    return found
+
+
+def is_lesson_template(definition: str) -> bool:
+    """Whether ``definition`` means the same as one of the lessons' templates."""
+    from labkit.engine import templates
+
+    for value in vars(templates).values():
+        if isinstance(value, str) and '"States"' in value and pe.same(value, definition):
+            return True
+    return False
+
+
+def hint(exc: BaseException, where: str, resolved: str | None = None) -> str:
+    """The one ``labkit:`` line added to an error the learner sees (rule 6)."""
+    from botocore.exceptions import (
+        ConnectionClosedError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
+
+    code = pe.error_code(exc)
+    status = (
+        (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+    )
+    after = f" {resolved}" if resolved else ""
+    if isinstance(exc, ConnectionClosedError | ReadTimeoutError):
+        return (
+            f"labkit: no response from AWS to {where} (the connection dropped or timed out); "
+            f"it may or may not have been carried out.{after} Run the cell again; "
+            "clean-up covers both cases."
+        )
+    if isinstance(exc, EndpointConnectionError):
+        return f"labkit: cannot reach AWS for {where}; check the network.{after}"
+    if isinstance(exc, NoCredentialsError):
+        return "labkit: no AWS credentials: log in again (aws sso login) or set AWS_PROFILE."
+    if code in _THROTTLED:
+        return (
+            f"labkit: AWS is throttling {where}; wait a few seconds and run the cell again.{after}"
+        )
+    if isinstance(status, int) and status >= 500:
+        return (
+            f"labkit: AWS failed internally on {where} (HTTP {status}); run the cell again.{after}"
+        )
+    if code in {"AccessDenied", "AccessDeniedException"}:
+        return f"labkit: your credentials may not call {where} in this account.{after}"
+    return f"labkit: {where} failed with {code}.{after}"
+
+
+def add_hint(exc: BaseException, line: str) -> None:
+    """Add ``line`` to ``exc`` once (the learner sees it under the original traceback)."""
+    if not any(str(n).startswith("labkit:") for n in getattr(exc, "__notes__", [])):
+        exc.add_note(line)
+
+
+def empty_answer(run_id: str, **fields: Any) -> dict[str, Any]:
+    """A successful response the lab gives itself (``DeleteResourcePolicy`` has no output
+    [DOC] API model ``logs``)."""
+    meta = {"RequestId": f"labkit-{run_id}", "HTTPStatusCode": 200, "HTTPHeaders": {}}
+    return {**fields, "ResponseMetadata": {**meta, "RetryAttempts": 0}}
+
+
+def not_found(op: str, name: str) -> Exception:
+    """CloudWatch Logs' error for a policy that does not exist (message as moto 5.2.5
+    gives it; AWS's exact text is [INFER])."""
+    from botocore.exceptions import ClientError
+
+    return ClientError(
+        {
+            "Error": {
+                "Code": "ResourceNotFoundException",
+                "Message": f"Policy with name [{name}] does not exist",
+            },
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        op,
+    )
+
+
+class Guard:
+    """The guard of one :class:`~labkit.world.real.RealWorld` (see the rules above)."""
+
+    def __init__(self, world: Any) -> None:
+        self.world = world
+        self.owned: dict[str, set[str]] = {}
+        self.mapped: set[tuple[str, str]] = set()
+        # account policy name -> log-group-level policies a phase-2 delete removed
+        self.instead: dict[str, list[dict[str, Any]]] = {}
+        for item in world.ledger.pending():
+            if item.resolved:
+                self._own(item.event.get("kind"), item.event.get("id"))
+
+    # -------------------------------------------------------------- ownership
+
+    def _own(self, kind: Any, ident: Any) -> None:
+        if isinstance(kind, str) and isinstance(ident, str):
+            self.owned.setdefault(kind, set()).add(ident)
+            if kind == "execution" and ident not in self.world._state.executions:
+                self.world._state.executions.append(ident)
+
+    def owns(self, kind: str, ident: str) -> bool:
+        """Whether this run created ``ident`` (a role or group name, a machine ARN, ...)."""
+        have = self.owned.get(kind, set())
+        if kind == "state-machine":
+            return ident in have or self._arn_in(ident, have)
+        if kind == "execution":
+            parts = parse_arn(ident)
+            if parts is None or parts["service"] != "states":
+                return False
+            bits = parts["rest"].split(":")
+            machine = ":".join(
+                ["arn", parts["partition"], "states", parts["region"], parts["account"]]
+                + ["stateMachine", bits[1] if len(bits) > 1 else ""]
+            )
+            return self.owns("state-machine", machine)
+        if kind == "log-group" and ident.startswith("arn:"):
+            return (group_of(ident) or "") in have
+        if kind == "role" and ident.startswith("arn:"):
+            return self._arn_in(ident, set()) and arn_name(ident) in have
+        return ident in have
+
+    def _arn_in(self, arn: str, have: set[str]) -> bool:
+        parts = parse_arn(arn)
+        w = self.world
+        if parts is None or parts["account"] != w.account_id:
+            return False
+        if parts["region"] and parts["region"] != w.region:
+            return False
+        return not have or any(arn_name(h) == arn_name(arn) for h in have)
+
+    def groups(self) -> list[str]:
+        """The log groups this run created."""
+        return sorted(self.owned.get("log-group", set()))
+
+    # -------------------------------------------------------------- installing
+
+    def install(self, client: Any) -> Any:
+        """Route every call of ``client`` through :meth:`call` (on this client object only)."""
+        send = client._make_api_call
+        service = client.meta.service_model.service_name
+
+        def guarded(operation_name: str, api_params: Mapping[str, Any]) -> Any:
+            return self.call(send, service, operation_name, dict(api_params))
+
+        client._make_api_call = guarded
+        client.labkit_name = self.world.name  # lets shared lesson code name lab resources
+        return client
+
+    # -------------------------------------------------------------- one call
+
+    def call(self, send: Callable[[str, Any], Any], service: str, op: str, params: dict) -> Any:
+        """Check, record and send one call; errors reach the caller unchanged, with a hint."""
+        params = copy.deepcopy(params)
+        read = op.startswith(READ_ONLY) or (service, op) == ("sts", "GetCallerIdentity")
+        self.namespace(service, op, params, write=not read)
+        where = f"{service}.{op}"
+        try:
+            if read:
+                return send(op, params)
+            self.check(service, op, params)
+            if (service, op) == ("logs", "DeleteResourcePolicy"):
+                return self._delete_policy(send, params)
+            if (service, op) == ("logs", "PutResourcePolicy"):
+                return self._put_policy(send, params)
+            return self._write(send, service, op, params)
+        except SafetyError:
+            raise
+        except BaseException as exc:
+            if not isinstance(exc, KeyboardInterrupt | SystemExit):
+                add_hint(exc, hint(exc, where))
+            raise
+
+    def _write(self, send: Callable, service: str, op: str, params: dict) -> Any:
+        kind = CREATES.get((service, op))
+        led = self.world.ledger
+        key = ident = None
+        if kind is not None:
+            self.prepare_create(service, op, params)
+            ident = self.create_id(service, op, params)
+            key = f"{service}:{kind}:{ident}"
+            led.record("intent", key=key, service=service, kind=kind, id=ident, operation=op)
+        if (service, op) in {
+            ("stepfunctions", "CreateStateMachine"),
+            ("stepfunctions", "UpdateStateMachine"),
+        }:
+            self.before_logging(params)
+        try:
+            response = send(op, params)
+        except BaseException as exc:
+            if kind is not None:
+                resolved = self.resolve(kind, str(ident), str(key), op, exc)
+                if resolved and not isinstance(exc, KeyboardInterrupt | SystemExit):
+                    add_hint(exc, hint(exc, f"{service}.{op}", resolved))
+            raise
+        if kind is not None:
+            real_id = self.response_id(service, op, params, response) or ident
+            self._own(kind, real_id)
+            led.record(
+                "created",
+                key=key,
+                service=service,
+                kind=kind,
+                id=real_id,
+                operation=op,
+                via="response",
+            )
+        gone = DELETES.get((service, op))
+        if gone is not None:
+            target = self.delete_id(service, op, params)
+            led.record(
+                "deleted", key=f"{service}:{gone}:{target}", operation=op, already_gone=False
+            )
+            if gone != "execution":
+                self.owned.get(gone, set()).discard(target)
+        return response
+
+    def resolve(self, kind: str, ident: str, key: str, op: str, exc: BaseException) -> str | None:
+        """After a create failed: record the outcome if it is known, by lookup if needed."""
+        from labkit.world import cleanup
+
+        led = self.world.ledger
+        code = pe.error_code(exc)
+        status = (
+            (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+        )
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            return None  # clean-up looks it up
+        definitive = (
+            isinstance(status, int) and 400 <= status < 500 and code not in _THROTTLED
+        ) or type(exc).__name__ in {"ParamValidationError", "SafetyError"}
+        if definitive and code not in _EXISTS:
+            led.record("not-created", key=key, reason=f"{op} failed: {code}")
+            return None
+        if kind in {"role-policy", "attached-policy"}:
+            return "The lab's clean-up removes it if it is there."
+        try:
+            owner = cleanup.owner(self.world, kind, ident)
+        except Exception:  # noqa: BLE001 - the lookup failed too: clean-up looks again
+            return "The lab could not look it up now; clean-up will."
+        if owner == "ours":
+            self._own(kind, ident)
+            led.record(
+                "created",
+                key=key,
+                service=key.split(":")[0],
+                kind=kind,
+                id=ident,
+                operation=op,
+                via="lookup",
+            )
+            return f"The lab looked it up: {ident} exists, so it is recorded for clean-up."
+        reason = "a lookup found nothing" if owner == "gone" else f"it exists but {owner}"
+        led.record("not-created", key=key, reason=reason)
+        return f"The lab looked it up: {reason}."
+
+    # -------------------------------------------------------------- checks
+
+    def refuse(self, operation: str, reason: str) -> None:
+        self.world.ledger.record("refused", operation=operation, reason=reason)
+        raise SafetyError(reason)
+
+    def check(self, service: str, op: str, params: dict[str, Any]) -> None:
+        """Refuse any write the lab does not need or on anything this run did not create."""
+        where = f"{service}.{op}"
+        target = TARGETS.get((service, op))
+        if target is None:
+            self.refuse(where, f"labkit real mode does not send {where}: the lab does not need it")
+            return
+        param, kind = target
+        value = str(params.get(param, "")) if param else ""
+        if kind == "new":
+            if not is_lab_name(value, self.world.prefix):
+                self.refuse(where, f"refusing {where} on {value!r}: not in the lab's namespace")
+        elif kind != "policy-entries" and not self.owns(kind, value):
+            self.refuse(
+                where,
+                f"refusing {where} on {value!r}: this run of the lab did not create it "
+                "(the lab changes only what it created)",
+            )
+        if (service, op) == ("iam", "TagRole") or op.startswith("Untag"):
+            self.refuse(where, f"refusing {where}: the lab's tags mark what it owns")
+        if service == "stepfunctions" and op in {"CreateStateMachine", "UpdateStateMachine"}:
+            self._check_machine(where, params)
+
+    def _check_machine(self, where: str, params: dict[str, Any]) -> None:
+        role = params.get("roleArn")
+        if role is not None and not self.owns("role", str(role)):
+            self.refuse(
+                where,
+                f"refusing {where}: role {role} was not created by this run of the lab "
+                "(a lab state machine runs only as a lab role)",
+            )
+        for dest in (params.get("loggingConfiguration") or {}).get("destinations") or ():
+            arn = ((dest or {}).get("cloudWatchLogsLogGroup") or {}).get("logGroupArn", "")
+            if arn and not self.owns("log-group", str(arn)):
+                self.refuse(
+                    where,
+                    f"refusing {where}: log group {arn} was not created by this run of the lab",
+                )
+        definition = params.get("definition")
+        if (
+            isinstance(definition, str)
+            and not self.world.allow_service_integrations
+            and task_resources(definition)
+            and not is_lesson_template(definition)
+        ):
+            self.refuse(
+                where,
+                f"refusing {where}: the definition has Task states "
+                f"({', '.join(task_resources(definition)[:3])}), which call AWS APIs as the "
+                "role; use a lesson template, or opt in with "
+                "labkit.aws(allow_service_integrations=True)",
+            )
+
+    # -------------------------------------------------------------- creates
+
+    def prepare_create(self, service: str, op: str, params: dict[str, Any]) -> None:
+        """Tags on every create; the boundary on every role; a name on every execution."""
+        tags = lab_tags(self.world.run_id)
+        if (service, op) in {("iam", "CreateRole"), ("iam", "CreatePolicy")}:
+            have = {t.get("Key") for t in params.get("Tags", [])}
+            params["Tags"] = list(params.get("Tags", [])) + [
+                {"Key": k, "Value": v} for k, v in tags.items() if k not in have
+            ]
+        if (service, op) == ("iam", "CreateRole"):
+            params["PermissionsBoundary"] = self.world.boundary_arn()
+        elif (service, op) == ("logs", "CreateLogGroup"):
+            params["tags"] = {**dict(params.get("tags", {})), **tags}
+        elif (service, op) == ("stepfunctions", "CreateStateMachine"):
+            have = {t.get("key") for t in params.get("tags", [])}
+            params["tags"] = list(params.get("tags", [])) + [
+                {"key": k, "value": v} for k, v in tags.items() if k not in have
+            ]
+        elif (service, op) == ("stepfunctions", "StartExecution"):
+            params.setdefault("name", str(uuid.uuid4()))  # as AWS would; lets a lookup find it
+
+    def create_id(self, service: str, op: str, params: dict[str, Any]) -> str:
+        w = self.world
+        if (service, op) == ("iam", "PutRolePolicy"):
+            return f"{params['RoleName']}/{params['PolicyName']}"
+        if (service, op) == ("iam", "AttachRolePolicy"):
+            return f"{params['RoleName']}|{params['PolicyArn']}"
+        if (service, op) == ("iam", "CreatePolicy"):
+            path = params.get("Path") or "/"
+            return f"arn:{w.partition}:iam::{w.account_id}:policy{path}{params['PolicyName']}"
+        if (service, op) == ("stepfunctions", "CreateStateMachine"):
+            return (
+                f"arn:{w.partition}:states:{w.region}:{w.account_id}:stateMachine:{params['name']}"
+            )
+        if (service, op) == ("stepfunctions", "StartExecution"):
+            machine = str(params["stateMachineArn"])
+            return f"{machine.replace(':stateMachine:', ':execution:', 1)}:{params['name']}"
+        return str(params.get({"iam": "RoleName", "logs": "logGroupName"}[service]))
+
+    @staticmethod
+    def response_id(service: str, op: str, params: Mapping, response: Mapping) -> str | None:
+        if (service, op) == ("iam", "CreatePolicy"):
+            return (response.get("Policy") or {}).get("Arn")
+        if (service, op) == ("stepfunctions", "CreateStateMachine"):
+            return response.get("stateMachineArn")
+        if (service, op) == ("stepfunctions", "StartExecution"):
+            return response.get("executionArn")
+        return None
+
+    @staticmethod
+    def delete_id(service: str, op: str, params: Mapping) -> str:
+        if (service, op) == ("iam", "DeleteRolePolicy"):
+            return f"{params['RoleName']}/{params['PolicyName']}"
+        if (service, op) == ("iam", "DetachRolePolicy"):
+            return f"{params['RoleName']}|{params['PolicyArn']}"
+        param, _ = TARGETS[(service, op)]
+        return str(params[param])
+
+    def before_logging(self, params: dict[str, Any]) -> None:
+        """Before logging is set up: note the lab's future entries, and the texts as they are.
+
+        Step Functions then adds the lab group's entry to ``AWSLogDeliveryWrite20150319``
+        (classic) or gives the group its own policy (2026) on the lab's behalf [DOC] CWL-UG.
+        Clean-up removes those entries (``logs:lab-entries:GROUP``); the texts read here let
+        it give a policy nobody else changed its exact bytes back.
+        """
+        config = params.get("loggingConfiguration") or {}
+        if config.get("level", "OFF") == "OFF":
+            return
+        groups = [
+            group_of(str(((d or {}).get("cloudWatchLogsLogGroup") or {}).get("logGroupArn", "")))
+            for d in config.get("destinations") or ()
+        ]
+        self.world.note_policies(self.world.raw("logs"))
+        for group in filter(None, groups):
+            self.world.expect_entries(group)
+
+    # -------------------------------------------------------------- the lab namespace
+
+    def namespace(self, service: str, op: str, params: dict[str, Any], *, write: bool) -> None:
+        """Read the names of a call in the lab namespace ``<prefix><name>`` (module doc)."""
+        w = self.world
+        keys = list(_NAME_PARAMS.get(service, ()))
+        if (service, op) in _CREATE_NAMES:
+            keys.append(_CREATE_NAMES[(service, op)])
+        for key in keys:
+            value = params.get(key)
+            if not isinstance(value, str) or not value or value.startswith("arn:"):
+                continue
+            if value.endswith("/") or is_lab_name(value, w.prefix):
+                continue
+            mapped = w.name(value)
+            if write or self._created(mapped, prefix=key == "logGroupNamePrefix"):
+                params[key] = mapped
+                self.announce(value, mapped)
+        config = params.get("loggingConfiguration")
+        if write and isinstance(config, dict):
+            for dest in config.get("destinations") or ():
+                group = (dest or {}).get("cloudWatchLogsLogGroup") or {}
+                arn = group.get("logGroupArn")
+                name = group_of(arn) if isinstance(arn, str) else None
+                if name and not is_lab_name(name, w.prefix):
+                    mapped = w.name(name)
+                    group["logGroupArn"] = arn.replace(
+                        f":log-group:{name}", f":log-group:{mapped}", 1
+                    )
+                    self.announce(name, mapped)
+
+    def _created(self, name: str, *, prefix: bool = False) -> bool:
+        names = {arn_name(n) for ids in self.owned.values() for n in ids}
+        return any(n.startswith(name) for n in names) if prefix else name in names
+
+    def announce(self, base: str, mapped: str) -> None:
+        if (base, mapped) in self.mapped:
+            return
+        self.mapped.add((base, mapped))
+        text = f"{base} is {mapped} in this account (the lab's namespace)"
+        self.world.ledger.record("note", text=text)
+        self.world._out(f"labkit: {text}")
+
+    # -------------------------------------------------------------- shared policies
+
+    def _delete_policy(self, send: Callable, params: dict[str, Any]) -> Any:
+        """Phase 2 on a shared account: remove only the lab's part of what a policy grants."""
+        w = self.world
+        resource_arn = params.get("resourceArn")
+        if resource_arn:
+            if not self.owns("log-group", str(resource_arn)):
+                self.refuse(
+                    "logs.DeleteResourcePolicy",
+                    f"refusing logs.DeleteResourcePolicy on {resource_arn}: not a log group of this run",
+                )
+            removed = pe.delete_group_policy(w.raw("logs"), str(resource_arn))
+            if removed is None:
+                raise not_found("DeleteResourcePolicy", str(params.get("policyName")))
+            w.ledger.record("note", text=f"phase 2: deleted the policy of {resource_arn}")
+            w.removed_group_policies.append(removed)
+            return empty_answer(w.run_id)
+        name = str(params.get("policyName", ""))
+        logs = w.raw("logs")
+        live = pe.find(pe.read_resource_policies(logs), name)
+        changes = []
+        for group in self.groups():
+            changes += remove_entries(w, group, policy_name=name, live=live)
+        self.instead.setdefault(name, []).extend(c for c in changes if c["scope"] == "RESOURCE")
+        if live is None and not changes:
+            raise not_found("DeleteResourcePolicy", name)
+        mine = ", ".join(dict.fromkeys(c["group"] for c in changes)) or "none"
+        if live is None:
+            text = (
+                f"{name} is not an account-level policy here: deleted the lab's "
+                f"log-group-level policies instead ({mine}); they are put back with {name}"
+            )
+        else:
+            foreign = foreign_coverage(live.get("policyDocument", "{}"), w.prefix)
+            n = len(foreign)
+            account = [c for c in changes if c["scope"] == "ACCOUNT"]
+            if not foreign:
+                what = "it covered only the lab's log groups, so it was deleted"
+            elif account:
+                what = f"removed only the lab's entry for {mine}"
+            else:
+                what = "it has no entry of the lab's, so it is left unchanged"
+            shown = ", ".join(foreign[:3]) + (", ..." if n > 3 else "")
+            text = (
+                f"{name} is shared with {n} other log group{'s' if n != 1 else ''} or "
+                f"entr{'ies' if n != 1 else 'y'} ({shown}): {what}; nothing else in it is changed"
+                if foreign
+                else f"{name}: {what}"
+            )
+        w.ledger.record("note", text=f"phase 2: {text}")
+        w._out(f"labkit: {text}")
+        return empty_answer(w.run_id)
+
+    def _put_policy(self, send: Callable, params: dict[str, Any]) -> Any:
+        """Phase 3 (or any put): apply only the lab's part of the document to the live policy."""
+        w = self.world
+        where = "logs.PutResourcePolicy"
+        document = str(params.get("policyDocument", ""))
+        resource_arn = params.get("resourceArn")
+        logs = w.raw("logs")
+        if resource_arn:
+            group = group_of(str(resource_arn)) or ""
+            if not self.owns("log-group", group):
+                self.refuse(
+                    where, f"refusing {where} on {resource_arn}: not a log group of this run"
+                )
+            current = pe.find(pe.read_resource_policies(logs, resource_arn=str(resource_arn)), None)
+            if current is not None and current.get("revisionId"):
+                params.setdefault("expectedRevisionId", current["revisionId"])
+            w.expect_entries(group)
+            return send("PutResourcePolicy", params)
+        name = str(params.get("policyName", ""))
+        owned = self.groups()
+        live = pe.find(pe.read_resource_policies(logs), name)
+        before = None if live is None else live.get("policyDocument")
+        wanted = pe.named_groups(document, owned)
+        stale = [g for g in pe.named_groups(before, owned) if g not in wanted]
+        others_doc = pe.strip(document, owned) if _is_json(document) else document
+        others_live = pe.strip(before, owned) if before is not None else None
+        differs = not pe.same(others_doc, others_live)
+        if not wanted and not stale and differs:
+            self.refuse(
+                where,
+                f"refusing to write resource policy {name!r}: the change is not the lab's "
+                "(the lab changes only its own entries in shared policies; use "
+                "labkit.world.real.restore_lab_statement(world, LOG_GROUP) to put back the "
+                "lab's entry)",
+            )
+        for group in wanted:
+            w.expect_entries(group)
+        result = pe.edit_account_policy(
+            logs,
+            name,
+            remove=stale,
+            put_back=wanted,
+            template=document,
+            candidates=w.texts(name),
+            attempts=w.settings.restore_attempts,
+            backoff=w.settings.restore_backoff,
+        )
+        w.record_edit(name, wanted or stale, result)
+        if differs and (wanted or stale):
+            text = (
+                f"{name}: {result['action']}; the rest of it is kept as it is now "
+                "(someone else's version differs from the document given)"
+            )
+            w.ledger.record("note", text=f"phase 3: {text}")
+            w._out(f"labkit: {text}")
+        for change in self.instead.pop(name, []):
+            put_group_policy(w, change)
+        written = result["after"]
+        return empty_answer(
+            w.run_id,
+            resourcePolicy={
+                "policyName": name,
+                "policyDocument": written if written is not None else document,
+                "lastUpdatedTime": int(datetime.now(UTC).timestamp() * 1000),
+            },
+        )
+
+
+def _is_json(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except (TypeError, ValueError):
+        return False
+
+
+def remove_entries(
+    world: Any, group: str, *, policy_name: str | None = None, live: Mapping | None = None
+) -> list[dict[str, Any]]:
+    """Stop delivery to one of the lab's log groups only (the article's phase 2, safely).
+
+    Deletes the group's own log-group-level policy (2026 behaviour), and removes only the
+    ``Resource`` entries naming the group from account-level policies (classic), each by
+    read-compare-write. Refuses, changing nothing, when a wildcard entry
+    (``/aws/vendedlogs/*``) also grants the group: removing it would stop other groups.
+    """
+    if not world.guard.owns("log-group", group):
+        raise SafetyError(f"{group!r} is not a log group created by this run of the lab")
+    logs = world.raw("logs")
+    group_arn = log_group_arn(world.region, world.account_id, group, world.partition)
+    account = pe.read_resource_policies(logs)
+    if policy_name is not None:
+        account = [p for p in account if p.get("policyName") == policy_name]
+    wild = [
+        f"{p['policyName']}: {w}"
+        for p in account
+        for w in pe.wildcards_covering(p.get("policyDocument", "{}"), group_arn)
+    ]
+    if wild:
+        raise SafetyError(
+            "cannot remove only the lab's access: "
+            + "; ".join(wild)
+            + " also covers other log groups. Phase 2 is not safe on this account; use the offline world"
+        )
+    changes: list[dict[str, Any]] = []
+    removed = pe.delete_group_policy(logs, group_arn)
+    if removed is not None:
+        world.ledger.record(
+            "entries-edited",
+            key=f"logs:lab-entries:{group}",
+            policy=removed["policyName"],
+            scope="RESOURCE",
+            action="deleted the lab group's own policy",
+            before=None,
+            after=None,
+            attempts=1,
+        )
+        changes.append(
+            {
+                "scope": "RESOURCE",
+                "name": removed["policyName"],
+                "group": group,
+                "resource_arn": group_arn,
+                "before": removed["policyDocument"],
+                "after": None,
+            }
+        )
+    for p in account:
+        if group not in pe.named_groups(p.get("policyDocument"), [group]):
+            continue
+        result = pe.edit_account_policy(
+            logs,
+            p["policyName"],
+            remove=[group],
+            candidates=world.texts(p["policyName"]),
+            attempts=world.settings.restore_attempts,
+            backoff=world.settings.restore_backoff,
+        )
+        world.record_edit(p["policyName"], [group], result)
+        changes.append(
+            {
+                "scope": "ACCOUNT",
+                "name": p["policyName"],
+                "group": group,
+                "resource_arn": None,
+                "before": result["before"],
+                "after": result["after"],
+            }
+        )
+    return changes
+
+
+def put_group_policy(world: Any, change: Mapping[str, Any]) -> None:
+    """Put back a log-group-level policy of the lab's group (``expectedRevisionId`` when the
+    group has one again)."""
+    logs = world.raw("logs")
+    arn = str(change["resource_arn"])
+    current = pe.find(pe.read_resource_policies(logs, resource_arn=arn), None)
+    extra = (
+        {"expectedRevisionId": current["revisionId"]}
+        if current and current.get("revisionId")
+        else {}
+    )
+    logs.put_resource_policy(
+        policyName=change["name"], policyDocument=change["before"], resourceArn=arn, **extra
+    )
+    world.ledger.record("note", text=f"phase 3: put back the lab's policy for {change['group']}")
