@@ -245,12 +245,19 @@ def _delete(world: Any, kind: str, ident: str) -> str:
             return "StopExecution"
         return "none (it had ended)"
     if kind == "state-machine":
+        from botocore.exceptions import ClientError
+
         sfn = world.raw("stepfunctions")
-        for page in sfn.get_paginator("list_executions").paginate(
-            stateMachineArn=ident, statusFilter="RUNNING"
-        ):
-            for execution in page.get("executions", []):
-                _call(sfn, "stop_execution", executionArn=execution["executionArn"])
+        try:
+            for page in sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=ident, statusFilter="RUNNING"
+            ):
+                for execution in page.get("executions", []):
+                    _call(sfn, "stop_execution", executionArn=execution["executionArn"])
+        except ClientError as exc:
+            if _gone(exc):
+                return "none"
+            raise
         return (
             "DeleteStateMachine"
             if _call(sfn, "delete_state_machine", stateMachineArn=ident)

@@ -255,6 +255,7 @@ def edit_account_policy(
     remove, put_back = list(dict.fromkeys(remove)), list(dict.fromkeys(put_back))
     candidates = list(candidates)
     last: BaseException | None = None
+    errors: list[str] = []
     for attempt in range(1, attempts + 1):
         try:
             live = find(read_resource_policies(logs), name)
@@ -265,7 +266,13 @@ def edit_account_policy(
             if after == before or (
                 after is not None and before is not None and same(after, before)
             ):
-                return {"action": action, "before": before, "after": before, "attempts": attempt}
+                return {
+                    "action": action,
+                    "before": before,
+                    "after": before,
+                    "attempts": attempt,
+                    "errors": errors,
+                }
             after = prefer(after, [*candidates, template])
             if after is None:
                 logs.delete_resource_policy(policyName=name)
@@ -277,9 +284,16 @@ def edit_account_policy(
                 put_back and set(named_groups(now, put_back)) != set(put_back)
             ):
                 raise SafetyError(f"read-back of {name} does not show the lab's change yet")
-            return {"action": action, "before": before, "after": after, "attempts": attempt}
+            return {
+                "action": action,
+                "before": before,
+                "after": after,
+                "attempts": attempt,
+                "errors": errors,
+            }
         except Exception as exc:  # noqa: BLE001 - retried; the caller records the last one
             last = exc
+            errors.append(f"{error_code(exc)}: {exc}"[:300])
             if attempt < attempts:
                 time.sleep(backoff * attempt)
     assert last is not None

@@ -297,6 +297,7 @@ class RealWorld:
                 before=result["before"],
                 after=result["after"],
                 attempts=result["attempts"],
+                errors=[redact(e, self._secrets) for e in result.get("errors", [])],
             )
 
     # -------------------------------------------------------------- settle / deliveries
@@ -821,9 +822,9 @@ def aws(
             reason=world.safe(exc) if not isinstance(exc, SafetyError) else exc.message,
         )
         world.close()
-        if isinstance(exc, SafetyError):
+        if isinstance(exc, SafetyError | KeyboardInterrupt | SystemExit):
             raise
-        raise SafetyError(f"pre-flight check failed: {world.safe(exc)}") from None
+        raise SafetyError(f"pre-flight check failed: {world.safe(exc)}") from exc
     out(
         f"labkit on AWS account {account} in {region_name}: creates only {prefix}* resources, "
         f"tagged labkit:lab=true; ledger {led.path}"
@@ -840,7 +841,7 @@ def _preflight(world: RealWorld) -> None:
         raise SafetyError(
             "cannot read CloudWatch Logs resource policies (logs:DescribeResourcePolicies: "
             f"{error_code(exc)}); the lab must read them to edit its own entries"
-        ) from None
+        ) from exc
     if len(account) >= MAX_ACCOUNT_POLICIES:
         raise SafetyError(
             f"this account already has {len(account)} account-level CloudWatch Logs resource "
@@ -878,7 +879,7 @@ def _preflight(world: RealWorld) -> None:
         raise SafetyError(
             "cannot write CloudWatch Logs resource policies (logs:PutResourcePolicy/"
             f"DeleteResourcePolicy: {error_code(exc)}); the lab could not undo what it changes"
-        ) from None
+        ) from exc
 
 
 def resume_cleanup(
