@@ -40,7 +40,6 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutE
 
 from labkit import article
 from labkit import ledger as ledger_mod
-from labkit.safety import SafetyError
 from labkit.world import real
 
 ACCOUNT, REGION = "123456789012", "us-east-1"

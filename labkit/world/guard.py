@@ -312,17 +312,18 @@ class Guard:
         if kind == "log-group" and ident.startswith("arn:"):
             return (group_of(ident) or "") in have
         if kind == "role" and ident.startswith("arn:"):
-            return self._arn_in(ident, set()) and arn_name(ident) in have
+            return self._arn_in(ident, have)
         return ident in have
 
     def _arn_in(self, arn: str, have: set[str]) -> bool:
+        """Whether ``arn`` is in this account and Region and names one of ``have``."""
         parts = parse_arn(arn)
         w = self.world
         if parts is None or parts["account"] != w.account_id:
             return False
         if parts["region"] and parts["region"] != w.region:
             return False
-        return not have or any(arn_name(h) == arn_name(arn) for h in have)
+        return any(arn_name(h) == arn_name(arn) for h in have)
 
     def groups(self) -> list[str]:
         """The log groups this run created."""
