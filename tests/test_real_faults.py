@@ -40,6 +40,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutE
 
 from labkit import article
 from labkit import ledger as ledger_mod
+from labkit.safety import SafetyError
 from labkit.world import real
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -279,6 +280,8 @@ class Others:
         self.changes = 0
 
     def baseline(self) -> None:
+        if lab_leftovers(self.admin):  # a failed test before this one
+            self.purge_lab()
         logs, iam, sfn = (self.admin.client(s) for s in ("logs", "iam", "stepfunctions"))
         for name in list(_policies(self.admin)):
             logs.delete_resource_policy(policyName=name)
@@ -816,3 +819,158 @@ def test_a_fault_at_every_request_leaves_nothing_behind(env, lesson, fault):
         steps = range(total)
     variants = (0, 1) if fault == "other" else (0,)
     _sweep(env, lesson, [(fault, at, v) for at in steps for v in variants])
+
+
+# ---------------------------------------------------------------- ownership, not names
+
+
+def _crash(world) -> None:
+    """As if the kernel died: no close(), no atexit."""
+    import atexit
+
+    world._closed = True
+    atexit.unregister(world._atexit)
+
+
+def test_a_tampered_ledger_cannot_widen_what_clean_up_deletes(env):
+    """Forged entries naming other teams' things are checked against AWS (tags, ARNs) and
+    left alone; the run's own resources are still removed by resume_cleanup."""
+    others, admin = env["others"], env["admin"]
+    others.baseline()
+    env["plan"].reset(None, -1)
+    world = open_lab()
+    steps = lesson_01(world)
+    for step in steps[:12]:  # up to and including AdministratorAccess on the lab role
+        step()
+    _crash(world)
+    assert lab_leftovers(admin)
+    path = world.ledger.path
+    entries = ledger_mod.read(path)
+    machine = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:OtherTeamMachine"
+    team_policy = f"arn:aws:iam::{ACCOUNT}:policy/TeamAdministratorAccess"
+    forged = [
+        ("iam", "role", "OtherTeamRole"),
+        ("iam", "attached-policy", f"OtherTeamRole|{team_policy}"),
+        ("iam", "policy", team_policy),
+        ("logs", "log-group", OTHER_GROUP),
+        ("logs", "lab-entries", OTHER_GROUP),
+        ("logs", "probe-policy", "Route53QueryLogs"),
+        ("stepfunctions", "state-machine", machine),
+        ("stepfunctions", "execution", machine.replace(":stateMachine:", ":execution:") + ":x"),
+        ("stepfunctions", "state-machine", machine.replace(ACCOUNT, "999999999999")),
+    ]
+    seq = entries[-1]["seq"]
+    lines = []
+    for service, kind, ident in forged:
+        seq += 1
+        lines.append(
+            {
+                "seq": seq,
+                "run": world.run_id,
+                "event": "created",
+                "key": f"{service}:{kind}:{ident}",
+                "service": service,
+                "kind": kind,
+                "id": ident,
+                "operation": "forged",
+            }
+        )
+    # and one of the lab's own entries, its id changed to another team's role
+    own = next(e for e in entries if e["event"] == "created" and e["kind"] == "role")
+    lines.append({**own, "seq": seq + 1, "id": "OtherTeamRole"})
+    with path.open("a") as fh:
+        for line in lines:
+            fh.write(json.dumps(line) + "\n")
+    assert real.resume_cleanup(str(path), out=lambda line: None, client_config=CONFIG) == []
+    assert lab_leftovers(admin) == []
+    assert others_differences(others) == []
+    after = ledger_mod.read(path)
+    refused = {e["key"] for e in after if e["event"] == "not-owned"}
+    assert {f"{s}:{k}:{i}" for s, k, i in forged} <= refused
+    assert "left iam:role:OtherTeamRole alone: OtherTeamRole is not tagged labkit:run=" in (
+        ledger_mod.explain(after)
+    )
+
+
+def test_every_client_the_lab_hands_out_is_guarded(env):
+    others = env["others"]
+    others.baseline()
+    env["plan"].reset(None, -1)
+    with open_lab() as world:
+        for client in (world.client("logs"), world.cleanup_client("logs")):
+            with pytest.raises(SafetyError, match="did not create it"):
+                client.delete_log_group(logGroupName=OTHER_GROUP)
+        changed = json.loads(ROUTE53)
+        changed["Statement"][0]["Resource"] = "*"
+        with pytest.raises(SafetyError, match="the change is not the lab's"):
+            world.client("logs").put_resource_policy(
+                policyName="Route53QueryLogs", policyDocument=json.dumps(changed)
+            )
+        with pytest.raises(SafetyError, match="does not send"):
+            world.client("iam").delete_role_permissions_boundary(RoleName="labkit-x")
+    assert others_differences(others) == []
+
+
+def test_the_lab_role_has_a_boundary_and_tasks_need_an_opt_in(env):
+    admin = env["admin"]
+    env["others"].baseline()
+    env["plan"].reset(None, -1)
+    task = json.dumps(
+        {
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::aws-sdk:cloudwatchlogs:deleteLogGroup",
+                    "Parameters": {"LogGroupName": OTHER_GROUP},
+                    "End": True,
+                }
+            },
+        }
+    )
+    with open_lab() as world:
+        iam, sfn = world.client("iam"), world.client("stepfunctions")
+        role_arn = article.create_role(iam)
+        role = admin.client("iam").get_role(RoleName=world.name(article.ROLE_NAME))["Role"]
+        boundary = role["PermissionsBoundary"]["PermissionsBoundaryArn"]
+        assert boundary.endswith(f":policy/labkit-boundary-{world.run_id}")
+        version = admin.client("iam").get_policy(PolicyArn=boundary)["Policy"]["DefaultVersionId"]
+        doc = admin.client("iam").get_policy_version(PolicyArn=boundary, VersionId=version)
+        statements = doc["PolicyVersion"]["Document"]
+        statements = json.loads(statements) if isinstance(statements, str) else statements
+        actions = {a for s in statements["Statement"] for a in [s["Action"]] if isinstance(a, str)}
+        actions |= {
+            a for s in statements["Statement"] if isinstance(s["Action"], list) for a in s["Action"]
+        }
+        assert "logs:PutLogEvents" in actions and "logs:DeleteLogGroup" not in actions
+        assert "states:*" in actions and "iam:*" not in actions and "*" not in actions
+        with pytest.raises(SafetyError, match="Task states"):
+            sfn.create_state_machine(name="t", definition=task, roleArn=role_arn)
+    with open_lab(allow_service_integrations=True) as world:
+        role_arn = article.create_role(world.client("iam"))
+        world.client("stepfunctions").create_state_machine(
+            name="t", definition=task, roleArn=role_arn
+        )
+    assert lab_leftovers(admin) == []
+
+
+def test_a_failed_intent_write_sends_nothing(env, monkeypatch):
+    admin = env["admin"]
+    env["others"].baseline()
+    env["plan"].reset(None, -1)
+    world = open_lab()
+    record = world.ledger.record
+
+    def full_disk(event, **fields):
+        if event == "intent" and fields.get("kind") == "log-group":
+            raise OSError(28, "No space left on device")
+        return record(event, **fields)
+
+    monkeypatch.setattr(world.ledger, "record", full_disk)
+    with pytest.raises(OSError, match="No space left") as info:
+        world.client("logs").create_log_group(logGroupName="/aws/vendedlogs/states/x")
+    assert any("labkit:" in n for n in info.value.__notes__)
+    groups = [g["logGroupName"] for g in admin.client("logs").describe_log_groups()["logGroups"]]
+    assert "/aws/vendedlogs/states/labkit-x" not in groups  # never sent
+    world.close()
+    assert lab_leftovers(admin) == []

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from labkit.ledger import Pending, resource_key
+from labkit.ledger import Pending
 from labkit.safety import TAG_RUN, group_of, is_lab_name, log_group_arn, parse_arn
 from labkit.world import policy_entries as pe
 from labkit.world.guard import GONE
@@ -181,9 +181,14 @@ def undo(world: Any, item: Pending) -> None:
     if not (isinstance(kind, str) and isinstance(ident, str) and isinstance(service, str)):
         led.record("not-owned", key=item.key, reason="the ledger entry is malformed")
         return
-    if kind != "lab-entries" and item.key != resource_key(service, kind, _key_id(item, ident)):
+    if not item.key.startswith(f"{service}:{kind}:"):
         led.record("not-owned", key=item.key, reason="the ledger entry does not match its key")
         return
+    key_id = item.key.split(":", 2)[2]
+    if ident != key_id and kind not in {"state-machine", "execution", "policy"}:
+        # the key was written with the intent, before the request: it names what was created
+        led.record("note", text=f"{item.key}: the entry says {ident!r}; clean-up follows the key")
+        ident = key_id
     state = owner(world, kind, ident)
     if state == "gone":
         if not item.resolved and kind != "lab-entries":
@@ -209,11 +214,6 @@ def undo(world: Any, item: Pending) -> None:
         return
     operation = _delete(world, kind, ident)
     led.record("deleted", key=item.key, operation=operation, already_gone=operation == "none")
-
-
-def _key_id(item: Pending, ident: str) -> str:
-    """The id the key was made from (a machine or policy ARN may come back different)."""
-    return item.key.split(":", 2)[2] if item.key.count(":") >= 2 else ident
 
 
 def _call(client: Any, method: str, **kwargs: Any) -> bool:
