@@ -684,7 +684,7 @@ def _open_session(profile: str | None, region: str | None) -> tuple[Any, str, st
     except ProfileNotFound as exc:
         missing = exc.kwargs.get("profile") or named
         known = _available_profiles()
-        close = difflib.get_close_matches(str(missing), known, n=1)
+        close = difflib.get_close_matches(str(missing), known, n=1, cutoff=0.75)
         if close:
             tip = f"; did you mean {close[0]!r}?"
         elif known:
