@@ -41,20 +41,19 @@ import copy
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from labkit.safety import (
     SafetyError,
     arn_name,
-    foreign_coverage,
     group_of,
     is_lab_name,
     lab_tags,
-    log_group_arn,
     parse_arn,
 )
+from labkit.world import ownership, phases
 from labkit.world import policy_entries as pe
+from labkit.world.hints import _THROTTLED, add_hint, hint
 
 READ_ONLY = ("Describe", "Get", "List", "Filter", "Test", "Validate", "Simulate", "Search")
 
@@ -117,21 +116,7 @@ _CREATE_NAMES = {
     ("iam", "CreatePolicy"): "PolicyName",
     ("stepfunctions", "CreateStateMachine"): "name",
 }
-#: error codes meaning "it is not there"
-GONE = {
-    "NoSuchEntity",
-    "ResourceNotFoundException",
-    "ResourceNotFound",
-    "StateMachineDoesNotExist",
-    "ExecutionDoesNotExist",
-}
 _EXISTS = {"EntityAlreadyExists", "ResourceAlreadyExistsException", "StateMachineAlreadyExists"}
-_THROTTLED = {
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-}
 
 
 def boundary_document(region: str, account: str, prefix: str, partition: str = "aws") -> str:
@@ -204,73 +189,6 @@ def is_lesson_template(definition: str) -> bool:
         if isinstance(value, str) and '"States"' in value and pe.same(value, definition):
             return True
     return False
-
-
-def hint(exc: BaseException, where: str, resolved: str | None = None) -> str:
-    """The one ``labkit:`` line added to an error the learner sees (rule 6)."""
-    from botocore.exceptions import (
-        ConnectionClosedError,
-        EndpointConnectionError,
-        NoCredentialsError,
-        ReadTimeoutError,
-    )
-
-    code = pe.error_code(exc)
-    status = (
-        (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
-    )
-    after = f" {resolved}" if resolved else ""
-    if isinstance(exc, ConnectionClosedError | ReadTimeoutError):
-        return (
-            f"labkit: no response from AWS to {where} (the connection dropped or timed out); "
-            f"it may or may not have been carried out.{after} Run the cell again; "
-            "clean-up covers both cases."
-        )
-    if isinstance(exc, EndpointConnectionError):
-        return f"labkit: cannot reach AWS for {where}; check the network.{after}"
-    if isinstance(exc, NoCredentialsError):
-        return "labkit: no AWS credentials: log in again (aws sso login) or set AWS_PROFILE."
-    if code in _THROTTLED:
-        return (
-            f"labkit: AWS is throttling {where}; wait a few seconds and run the cell again.{after}"
-        )
-    if isinstance(status, int) and status >= 500:
-        return (
-            f"labkit: AWS failed internally on {where} (HTTP {status}); run the cell again.{after}"
-        )
-    if code in {"AccessDenied", "AccessDeniedException"}:
-        return f"labkit: your credentials may not call {where} in this account.{after}"
-    return f"labkit: {where} failed with {code}.{after}"
-
-
-def add_hint(exc: BaseException, line: str) -> None:
-    """Add ``line`` to ``exc`` once (the learner sees it under the original traceback)."""
-    if not any(str(n).startswith("labkit:") for n in getattr(exc, "__notes__", [])):
-        exc.add_note(line)
-
-
-def empty_answer(run_id: str, **fields: Any) -> dict[str, Any]:
-    """A successful response the lab gives itself (``DeleteResourcePolicy`` has no output
-    [DOC] API model ``logs``)."""
-    meta = {"RequestId": f"labkit-{run_id}", "HTTPStatusCode": 200, "HTTPHeaders": {}}
-    return {**fields, "ResponseMetadata": {**meta, "RetryAttempts": 0}}
-
-
-def not_found(op: str, name: str) -> Exception:
-    """CloudWatch Logs' error for a policy that does not exist (message as moto 5.2.5
-    gives it; AWS's exact text is [INFER])."""
-    from botocore.exceptions import ClientError
-
-    return ClientError(
-        {
-            "Error": {
-                "Code": "ResourceNotFoundException",
-                "Message": f"Policy with name [{name}] does not exist",
-            },
-            "ResponseMetadata": {"HTTPStatusCode": 400},
-        },
-        op,
-    )
 
 
 class Guard:
@@ -356,9 +274,9 @@ class Guard:
                 return send(op, params)
             self.check(service, op, params)
             if (service, op) == ("logs", "DeleteResourcePolicy"):
-                return self._delete_policy(send, params)
+                return phases.delete_policy(self, params)
             if (service, op) == ("logs", "PutResourcePolicy"):
-                return self._put_policy(send, params)
+                return phases.put_policy(self, send, params)
             return self._write(send, service, op, params)
         except SafetyError:
             raise
@@ -413,8 +331,6 @@ class Guard:
 
     def resolve(self, kind: str, ident: str, key: str, op: str, exc: BaseException) -> str | None:
         """After a create failed: record the outcome if it is known, by lookup if needed."""
-        from labkit.world import cleanup
-
         led = self.world.ledger
         code = pe.error_code(exc)
         status = (
@@ -431,7 +347,7 @@ class Guard:
         if kind in {"role-policy", "attached-policy"}:
             return "The lab's clean-up removes it if it is there."
         try:
-            owner = cleanup.owner(self.world, kind, ident)
+            owner = ownership.owner(self.world, kind, ident)
         except Exception:  # noqa: BLE001 - the lookup failed too: clean-up looks again
             return "The lab could not look it up now; clean-up will."
         if owner == "ours":
@@ -629,224 +545,3 @@ class Guard:
         text = f"{base} is {mapped} in this account (the lab's namespace)"
         self.world.ledger.record("note", text=text)
         self.world._out(f"labkit: {text}")
-
-    # -------------------------------------------------------------- shared policies
-
-    def _delete_policy(self, send: Callable, params: dict[str, Any]) -> Any:
-        """Phase 2 on a shared account: remove only the lab's part of what a policy grants."""
-        w = self.world
-        resource_arn = params.get("resourceArn")
-        if resource_arn:
-            if not self.owns("log-group", str(resource_arn)):
-                self.refuse(
-                    "logs.DeleteResourcePolicy",
-                    f"refusing logs.DeleteResourcePolicy on {resource_arn}: not a log group of this run",
-                )
-            removed = pe.delete_group_policy(w.raw("logs"), str(resource_arn))
-            if removed is None:
-                raise not_found("DeleteResourcePolicy", str(params.get("policyName")))
-            w.ledger.record("note", text=f"phase 2: deleted the policy of {resource_arn}")
-            w.removed_group_policies.append(removed)
-            return empty_answer(w.run_id)
-        name = str(params.get("policyName", ""))
-        logs = w.raw("logs")
-        live = pe.find(pe.read_resource_policies(logs), name)
-        changes = []
-        for group in self.groups():
-            changes += remove_entries(w, group, policy_name=name, live=live)
-        self.instead.setdefault(name, []).extend(c for c in changes if c["scope"] == "RESOURCE")
-        if live is None and not changes:
-            raise not_found("DeleteResourcePolicy", name)
-        mine = ", ".join(dict.fromkeys(c["group"] for c in changes)) or "none"
-        if live is None:
-            text = (
-                f"{name} is not an account-level policy here: deleted the lab's "
-                f"log-group-level policies instead ({mine}); they are put back with {name}"
-            )
-        else:
-            foreign = foreign_coverage(live.get("policyDocument", "{}"), w.prefix)
-            n = len(foreign)
-            account = [c for c in changes if c["scope"] == "ACCOUNT"]
-            if not foreign:
-                what = "it covered only the lab's log groups, so it was deleted"
-            elif account:
-                what = f"removed only the lab's entry for {mine}"
-            else:
-                what = "it has no entry of the lab's, so it is left unchanged"
-            shown = ", ".join(foreign[:3]) + (", ..." if n > 3 else "")
-            text = (
-                f"{name} is shared with {n} other log group{'s' if n != 1 else ''} or "
-                f"entr{'ies' if n != 1 else 'y'} ({shown}): {what}; nothing else in it is changed"
-                if foreign
-                else f"{name}: {what}"
-            )
-        w.ledger.record("note", text=f"phase 2: {text}")
-        w._out(f"labkit: {text}")
-        return empty_answer(w.run_id)
-
-    def _put_policy(self, send: Callable, params: dict[str, Any]) -> Any:
-        """Phase 3 (or any put): apply only the lab's part of the document to the live policy."""
-        w = self.world
-        where = "logs.PutResourcePolicy"
-        document = str(params.get("policyDocument", ""))
-        resource_arn = params.get("resourceArn")
-        logs = w.raw("logs")
-        if resource_arn:
-            group = group_of(str(resource_arn)) or ""
-            if not self.owns("log-group", group):
-                self.refuse(
-                    where, f"refusing {where} on {resource_arn}: not a log group of this run"
-                )
-            current = pe.find(pe.read_resource_policies(logs, resource_arn=str(resource_arn)), None)
-            if current is not None and current.get("revisionId"):
-                params.setdefault("expectedRevisionId", current["revisionId"])
-            w.expect_entries(group)
-            return send("PutResourcePolicy", params)
-        name = str(params.get("policyName", ""))
-        owned = self.groups()
-        live = pe.find(pe.read_resource_policies(logs), name)
-        before = None if live is None else live.get("policyDocument")
-        wanted = pe.named_groups(document, owned)
-        stale = [g for g in pe.named_groups(before, owned) if g not in wanted]
-        others_doc = pe.strip(document, owned) if _is_json(document) else document
-        others_live = pe.strip(before, owned) if before is not None else None
-        differs = not pe.same(others_doc, others_live)
-        if not wanted and not stale and differs:
-            self.refuse(
-                where,
-                f"refusing to write resource policy {name!r}: the change is not the lab's "
-                "(the lab changes only its own entries in shared policies; use "
-                "labkit.world.real.restore_lab_statement(world, LOG_GROUP) to put back the "
-                "lab's entry)",
-            )
-        for group in wanted:
-            w.expect_entries(group)
-        result = pe.edit_account_policy(
-            logs,
-            name,
-            remove=stale,
-            put_back=wanted,
-            template=document,
-            candidates=w.texts(name),
-            attempts=w.settings.restore_attempts,
-            backoff=w.settings.restore_backoff,
-        )
-        w.record_edit(name, wanted or stale, result)
-        if differs and (wanted or stale):
-            text = (
-                f"{name}: {result['action']}; the rest of it is kept as it is now "
-                "(someone else's version differs from the document given)"
-            )
-            w.ledger.record("note", text=f"phase 3: {text}")
-            w._out(f"labkit: {text}")
-        for change in self.instead.pop(name, []):
-            put_group_policy(w, change)
-        written = result["after"]
-        return empty_answer(
-            w.run_id,
-            resourcePolicy={
-                "policyName": name,
-                "policyDocument": written if written is not None else document,
-                "lastUpdatedTime": int(datetime.now(UTC).timestamp() * 1000),
-            },
-        )
-
-
-def _is_json(text: str) -> bool:
-    try:
-        return isinstance(json.loads(text), dict)
-    except (TypeError, ValueError):
-        return False
-
-
-def remove_entries(
-    world: Any, group: str, *, policy_name: str | None = None, live: Mapping | None = None
-) -> list[dict[str, Any]]:
-    """Stop delivery to one of the lab's log groups only (the article's phase 2, safely).
-
-    Deletes the group's own log-group-level policy (2026 behaviour), and removes only the
-    ``Resource`` entries naming the group from account-level policies (classic), each by
-    read-compare-write. Refuses, changing nothing, when a wildcard entry
-    (``/aws/vendedlogs/*``) also grants the group: removing it would stop other groups.
-    """
-    if not world.guard.owns("log-group", group):
-        raise SafetyError(f"{group!r} is not a log group created by this run of the lab")
-    logs = world.raw("logs")
-    group_arn = log_group_arn(world.region, world.account_id, group, world.partition)
-    account = pe.read_resource_policies(logs)
-    if policy_name is not None:
-        account = [p for p in account if p.get("policyName") == policy_name]
-    wild = [
-        f"{p['policyName']}: {w}"
-        for p in account
-        for w in pe.wildcards_covering(p.get("policyDocument", "{}"), group_arn)
-    ]
-    if wild:
-        raise SafetyError(
-            "cannot remove only the lab's access: "
-            + "; ".join(wild)
-            + " also covers other log groups. Phase 2 is not safe on this account; use the offline world"
-        )
-    changes: list[dict[str, Any]] = []
-    removed = pe.delete_group_policy(logs, group_arn)
-    if removed is not None:
-        world.ledger.record(
-            "entries-edited",
-            key=f"logs:lab-entries:{group}",
-            policy=removed["policyName"],
-            scope="RESOURCE",
-            action="deleted the lab group's own policy",
-            before=None,
-            after=None,
-            attempts=1,
-        )
-        changes.append(
-            {
-                "scope": "RESOURCE",
-                "name": removed["policyName"],
-                "group": group,
-                "resource_arn": group_arn,
-                "before": removed["policyDocument"],
-                "after": None,
-            }
-        )
-    for p in account:
-        if group not in pe.named_groups(p.get("policyDocument"), [group]):
-            continue
-        result = pe.edit_account_policy(
-            logs,
-            p["policyName"],
-            remove=[group],
-            candidates=world.texts(p["policyName"]),
-            attempts=world.settings.restore_attempts,
-            backoff=world.settings.restore_backoff,
-        )
-        world.record_edit(p["policyName"], [group], result)
-        changes.append(
-            {
-                "scope": "ACCOUNT",
-                "name": p["policyName"],
-                "group": group,
-                "resource_arn": None,
-                "before": result["before"],
-                "after": result["after"],
-            }
-        )
-    return changes
-
-
-def put_group_policy(world: Any, change: Mapping[str, Any]) -> None:
-    """Put back a log-group-level policy of the lab's group (``expectedRevisionId`` when the
-    group has one again)."""
-    logs = world.raw("logs")
-    arn = str(change["resource_arn"])
-    current = pe.find(pe.read_resource_policies(logs, resource_arn=arn), None)
-    extra = (
-        {"expectedRevisionId": current["revisionId"]}
-        if current and current.get("revisionId")
-        else {}
-    )
-    logs.put_resource_policy(
-        policyName=change["name"], policyDocument=change["before"], resourceArn=arn, **extra
-    )
-    world.ledger.record("note", text=f"phase 3: put back the lab's policy for {change['group']}")

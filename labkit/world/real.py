@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import atexit
 import json
-import os
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 from labkit import ledger as ledger_mod
@@ -49,9 +46,12 @@ from labkit.safety import (
     redact,
 )
 from labkit.world import cleanup as cleanup_mod
-from labkit.world.delivery import DELIVERY_COLUMNS
-from labkit.world.guard import Guard, boundary_document, put_group_policy, remove_entries
+from labkit.world.aws_session import open_session as _open_session
+from labkit.world.aws_session import profile_in_use, secrets
+from labkit.world.guard import Guard, boundary_document
+from labkit.world.phases import remove_lab_statement, restore_lab_statement
 from labkit.world.policy_entries import error_code, read_resource_policies
+from labkit.world.real_observer import Observer, ObserverState
 
 __all__ = [
     "RealWorld",
@@ -61,10 +61,6 @@ __all__ = [
     "restore_lab_statement",
     "resume_cleanup",
 ]
-
-COLUMNS = list(DELIVERY_COLUMNS)
-
-NO_AUDIT = "real AWS exposes no audit of delivery decisions: inferred from the log events"
 
 
 @dataclass
@@ -76,22 +72,7 @@ class _Settings:
     progress: bool = True
 
 
-@dataclass
-class _LogEvent:
-    timestamp: int
-    ingestion_time: int | None
-    group: str
-    stream: str
-
-
-@dataclass
-class _State:
-    executions: list[str] = field(default_factory=list)
-    log_events: dict[tuple[str, int], _LogEvent] = field(default_factory=dict)
-    removed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-
-class RealWorld:
+class RealWorld(Observer):
     """A real AWS account seen through the offline world's interface (``mode == "aws"``)."""
 
     mode = "aws"
@@ -137,8 +118,8 @@ class RealWorld:
         self._closed = False
         self._boundary: str | None = None
         self.removed_group_policies: list[dict[str, Any]] = []
-        self._secrets = _secrets(session)
-        self._state = _State()
+        self._secrets = secrets(session)
+        self._state = ObserverState()
         self.guard = Guard(self)
         atexit.register(self._atexit)
         self._ipython_hook = _install_interrupt_hook(self)
@@ -300,185 +281,6 @@ class RealWorld:
                 errors=[redact(e, self._secrets) for e in result.get("errors", [])],
             )
 
-    # -------------------------------------------------------------- settle / deliveries
-
-    def settle(
-        self, timeout: float = 120.0, *, poll: float | None = None, quiet: float | None = None
-    ) -> None:
-        """Wait for this world's executions to end, then for their log events to arrive.
-
-        Polls ``DescribeExecution`` until no execution is ``RUNNING``, then
-        ``FilterLogEvents`` on each machine's log group until every event its level logs
-        has arrived, nothing new arrived for ``quiet`` seconds, or ``timeout`` passed.
-        Delivery is "best-effort": "The completeness and timeliness of log entries are
-        not guaranteed" [DOC] https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html .
-        """
-        from tqdm.auto import tqdm
-
-        poll = self.settings.poll_interval if poll is None else poll
-        quiet = self.settings.quiet_seconds if quiet is None else quiet
-        deadline = time.monotonic() + timeout
-        sfn = self.client("stepfunctions")
-        running = list(dict.fromkeys(self._state.executions))
-        with tqdm(
-            total=len(running), desc="executions", disable=not self.settings.progress, leave=False
-        ) as bar:
-            while running and time.monotonic() < deadline:
-                still = []
-                for arn in running:
-                    if sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-                        still.append(arn)
-                    else:
-                        bar.update(1)
-                running = still
-                if running:
-                    time.sleep(poll)
-        if running:
-            self._out(f"labkit: {len(running)} execution(s) still RUNNING after {timeout:g} s")
-        expected = self._expected()
-        total = sum(len(v) for v in expected.values())
-        with tqdm(
-            total=total, desc="log events", disable=not self.settings.progress, leave=False
-        ) as bar:
-            last_change = time.monotonic()
-            while True:
-                before = len(self._state.log_events)
-                self._read_logs(expected)
-                found = sum(
-                    1 for keys in expected.values() for k in keys if k in self._state.log_events
-                )
-                bar.n = found
-                bar.refresh()
-                if len(self._state.log_events) != before:
-                    last_change = time.monotonic()
-                now = time.monotonic()
-                if found >= total or now >= deadline or now - last_change >= quiet:
-                    break
-                time.sleep(poll)
-
-    def _machines(self) -> dict[str, dict[str, Any]]:
-        """execution ARN -> {level, include, group, history} for this world's executions."""
-        sfn = self.client("stepfunctions")
-        from labkit.world.logging_config import destination_arn, parse_log_group_arn
-
-        out = {}
-        for arn in dict.fromkeys(self._state.executions):
-            machine = sfn.describe_state_machine_for_execution(executionArn=arn)
-            config = machine.get("loggingConfiguration") or {}
-            dest = destination_arn(config)
-            parts = parse_log_group_arn(dest) if dest else None
-            history: list[dict[str, Any]] = []
-            for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn):
-                history.extend(page["events"])
-            out[arn] = {
-                "level": config.get("level", "OFF"),
-                "include": bool(config.get("includeExecutionData", False)),
-                "group": parts["name"] if parts else None,
-                "history": history,
-            }
-        return out
-
-    def _expected(self) -> dict[str, set[tuple[str, int]]]:
-        from labkit.world.delivery import is_logged
-
-        expected: dict[str, set[tuple[str, int]]] = {}
-        for arn, info in self._machines().items():
-            if info["group"] is None:
-                continue
-            keys = {
-                (arn, int(e["id"])) for e in info["history"] if is_logged(e["type"], info["level"])
-            }
-            expected.setdefault(info["group"], set()).update(keys)
-        return expected
-
-    def _read_logs(self, expected: Mapping[str, Any]) -> None:
-        from botocore.exceptions import ClientError
-
-        logs = self.client("logs")
-        for group in expected:
-            try:
-                pages = logs.get_paginator("filter_log_events").paginate(logGroupName=group)
-                for page in pages:
-                    for event in page.get("events", []):
-                        self._note_log_event(group, event)
-            except ClientError as exc:
-                if error_code(exc) != "ResourceNotFoundException":
-                    raise
-
-    def _note_log_event(self, group: str, event: Mapping[str, Any]) -> None:
-        try:
-            record = json.loads(event.get("message", ""))
-            key = (str(record["execution_arn"]), int(record["id"]))
-        except (ValueError, KeyError, TypeError):
-            return  # e.g. the validation stream's message
-        self._state.log_events.setdefault(
-            key,
-            _LogEvent(
-                timestamp=int(event.get("timestamp", 0)),
-                ingestion_time=event.get("ingestionTime"),
-                group=group,
-                stream=str(event.get("logStreamName", "")),
-            ),
-        )
-
-    def deliveries(self):
-        """One row per history event of this world's executions (offline columns).
-
-        ``status``: ``delivered`` (its log event was found), ``not logged`` (the level
-        excludes it) or ``dropped`` (expected, not found in the log group by now: real AWS
-        does not say whether it is late or lost). ``decision``/``explanation`` are ``None``.
-        """
-        import pandas as pd
-
-        from labkit.world.delivery import is_logged, level_reason
-
-        machines = self._machines()
-        self._read_logs({m["group"]: None for m in machines.values() if m["group"]})
-        rows = []
-        for arn, info in machines.items():
-            for e in info["history"]:
-                key = (arn, int(e["id"]))
-                seen = self._state.log_events.get(key)
-                event_time = e["timestamp"]
-                if seen is not None:
-                    at_ms = seen.ingestion_time or seen.timestamp
-                    delivered_at = datetime.fromtimestamp(at_ms / 1000, UTC)
-                    status, reason = "delivered", f"found in {seen.stream} ({NO_AUDIT})"
-                    latency = int(at_ms - int(event_time.timestamp() * 1000))
-                    group, stream = seen.group, seen.stream
-                elif not is_logged(e["type"], info["level"]):
-                    status, reason = "not logged", level_reason(e["type"], info["level"])
-                    delivered_at, latency, group, stream = pd.NaT, None, info["group"], None
-                else:
-                    status = "dropped"
-                    reason = (
-                        f"no log event for it in {info['group']} yet; {NO_AUDIT}; "
-                        "run labkit.doctor(world, state_machine_arn) for the cause"
-                    )
-                    delivered_at, latency, group, stream = pd.NaT, None, info["group"], None
-                rows.append(
-                    {
-                        "execution_arn": arn,
-                        "event_id": int(e["id"]),
-                        "event_type": e["type"],
-                        "event_time": event_time,
-                        "status": status,
-                        "delivered_at": delivered_at,
-                        "latency_ms": latency,
-                        "log_group": group,
-                        "log_stream": stream,
-                        "decision": None,
-                        "reason": reason,
-                        "explanation": None,
-                    }
-                )
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        frame["event_id"] = frame["event_id"].astype("int64")
-        frame["event_time"] = pd.to_datetime(frame["event_time"], utc=True)
-        frame["delivered_at"] = pd.to_datetime(frame["delivered_at"], utc=True)
-        frame["latency_ms"] = frame["latency_ms"].astype("Int64")
-        return frame
-
     def register_lambda(self, name: str, handler: Any) -> None:
         """Offline only: real AWS runs real Lambda functions."""
         raise LabkitError(
@@ -535,15 +337,6 @@ def _aws_endpoint(service: str, region: str) -> str:
     return f"https://{prefix}.{region}.amazonaws.com"
 
 
-def _secrets(session: Any) -> list[str]:
-    try:
-        creds = session.get_credentials() if session is not None else None
-        frozen = creds.get_frozen_credentials() if creds else None
-    except Exception:  # noqa: BLE001
-        return []
-    return [s for s in (getattr(frozen, "secret_key", None), getattr(frozen, "token", None)) if s]
-
-
 def _install_interrupt_hook(world: RealWorld) -> Any:
     """In IPython, clean up after a cell ends with KeyboardInterrupt."""
     ipython = sys.modules.get("IPython")
@@ -570,68 +363,6 @@ def _remove_interrupt_hook(handle: Any) -> None:
             shell.events.unregister("post_run_cell", hook)
 
 
-# ---------------------------------------------------------------- phase 2 and 3, safely
-
-
-def remove_lab_statement(world: RealWorld, log_group_name: str) -> list[dict[str, Any]]:
-    """Stop delivery to the lab's log group only: the article's phase 2, safe on a shared account.
-
-    Deletes the lab group's own log-group-level policy (2026 behaviour), and removes only the
-    ``Resource`` entries naming the lab group from account-level policies (classic
-    ``AWSLogDeliveryWrite20150319``), by read-compare-write. Refuses, changing nothing, when
-    a wildcard entry (``/aws/vendedlogs/*``) also grants the lab group. Returns what was
-    changed (also kept for :func:`restore_lab_statement`).
-    """
-    group = world.name(log_group_name)
-    try:
-        changes = remove_entries(world, group)
-    except BaseException as exc:
-        if not isinstance(exc, SafetyError | KeyboardInterrupt | SystemExit):
-            from labkit.world.guard import add_hint, hint
-
-            add_hint(exc, hint(exc, "remove_lab_statement"))
-        raise
-    world._state.removed.setdefault(group, []).extend(changes)
-    world.ledger.record(
-        "note",
-        text=f"phase 2: removed the lab's entries for {group}: "
-        + (", ".join(c["name"] for c in changes) or "none found"),
-    )
-    return changes
-
-
-def restore_lab_statement(world: RealWorld, log_group_name: str) -> list[dict[str, Any]]:
-    """Undo :func:`remove_lab_statement`: the article's phase 3, the lab's entries only."""
-    from labkit.world import policy_entries as pe
-
-    group = world.name(log_group_name)
-    changes = world._state.removed.pop(group, [])
-    logs = world.raw("logs")
-    try:
-        for c in changes:
-            if c["scope"] == "RESOURCE":
-                put_group_policy(world, c)
-                continue
-            result = pe.edit_account_policy(
-                logs,
-                c["name"],
-                put_back=[group],
-                template=c["before"],
-                candidates=world.texts(c["name"]),
-                attempts=world.settings.restore_attempts,
-                backoff=world.settings.restore_backoff,
-            )
-            world.record_edit(c["name"], [group], result)
-    except BaseException as exc:
-        if not isinstance(exc, SafetyError | KeyboardInterrupt | SystemExit):
-            from labkit.world.guard import add_hint, hint
-
-            add_hint(exc, hint(exc, "restore_lab_statement"))
-        raise
-    world.ledger.record("note", text=f"phase 3: put back the lab's entries for {group}")
-    return changes
-
-
 # ---------------------------------------------------------------- opening a world
 
 
@@ -651,89 +382,6 @@ def _probe_document(region: str, account: str, group: str) -> str:
             ],
         }
     )
-
-
-def _profile_in_use(profile: str | None) -> str | None:
-    """The profile boto3 will use: the argument, else ``AWS_PROFILE``/``AWS_DEFAULT_PROFILE``."""
-    return profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
-
-
-def _open_session(profile: str | None, region: str | None) -> tuple[Any, str, str]:
-    """A boto3 session with working credentials, or a :class:`SafetyError` saying which
-    profile is missing, misspelled or expired (never a credential)."""
-    import difflib
-
-    import boto3
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        NoCredentialsError,
-        ProfileNotFound,
-        SSOTokenLoadError,
-        TokenRetrievalError,
-        UnauthorizedSSOTokenError,
-    )
-
-    named = _profile_in_use(profile)
-    source = (
-        "profile=" if profile else "AWS_PROFILE=" if os.environ.get("AWS_PROFILE") else "profile "
-    )
-    which = f"AWS profile {named!r}" if named else "the default AWS credentials"
-    try:
-        session = boto3.Session(profile_name=profile, region_name=region)
-    except ProfileNotFound as exc:
-        missing = exc.kwargs.get("profile") or named
-        known = _available_profiles()
-        close = difflib.get_close_matches(str(missing), known, n=1, cutoff=0.75)
-        if close:
-            tip = f"; did you mean {close[0]!r}?"
-        elif known:
-            tip = f"; profiles found: {', '.join(sorted(known))}"
-        else:
-            tip = "; no profiles are configured (aws configure --profile NAME)"
-        raise SafetyError(
-            f"AWS profile {missing!r} ({source}{missing}) not found in your AWS config{tip}"
-        ) from None
-    if not session.region_name:
-        raise SafetyError(f"no AWS region for {which}: pass region=... or set AWS_REGION")
-    try:
-        creds = session.get_credentials()
-    except (SSOTokenLoadError, UnauthorizedSSOTokenError, TokenRetrievalError):
-        raise SafetyError(
-            f"the SSO session of {which} has expired or was never started: "
-            f"run `aws sso login{' --profile ' + named if named else ''}`"
-        ) from None
-    except BotoCoreError as exc:
-        raise SafetyError(f"cannot load the credentials of {which}: {type(exc).__name__}") from None
-    if creds is None:
-        raise SafetyError(
-            f"no AWS credentials found for {which}: configure it (aws configure / aws sso login) "
-            "or use the offline world (LABKIT_MODE=offline)"
-        )
-    try:
-        ident = session.client("sts").get_caller_identity()
-    except NoCredentialsError:
-        raise SafetyError(f"no AWS credentials found for {which}") from None
-    except (SSOTokenLoadError, UnauthorizedSSOTokenError, TokenRetrievalError):
-        raise SafetyError(
-            f"the SSO session of {which} has expired: run `aws sso login"
-            f"{' --profile ' + named if named else ''}`"
-        ) from None
-    except ClientError as exc:
-        code = error_code(exc)
-        why = "they have expired" if "Expired" in code else "they may be expired or wrong"
-        raise SafetyError(
-            f"AWS rejected the credentials of {which} ({code}): {why}; log in again"
-        ) from None
-    except BotoCoreError as exc:
-        raise SafetyError(f"cannot reach AWS STS with {which}: {type(exc).__name__}") from None
-    return session, str(ident["Account"]), session.region_name
-
-
-def _available_profiles() -> list[str]:
-    import botocore.session
-
-    return list(botocore.session.Session(profile=None).available_profiles)
 
 
 def aws(
@@ -810,7 +458,7 @@ def aws(
         account=account,
         region=region_name,
         prefix=prefix,
-        profile=_profile_in_use(profile),
+        profile=profile_in_use(profile),
         dry_run=False,
     )
     try:
