@@ -974,3 +974,50 @@ def test_a_failed_intent_write_sends_nothing(env, monkeypatch):
     assert "/aws/vendedlogs/states/labkit-x" not in groups  # never sent
     world.close()
     assert lab_leftovers(admin) == []
+
+
+@pytest.mark.parametrize("operation", ["CreateRole", "CreateLogGroup", "CreateStateMachine"])
+def test_running_the_cell_again_after_a_lost_create_response_works(env, monkeypatch, operation):
+    """The hint says "run the cell again": after a dropped response the resource exists,
+    so AWS would say it already exists; the lab answers from a lookup instead, once."""
+    others, plan, admin = env["others"], env["plan"], env["admin"]
+    others.baseline()
+    plan.reset(None, -1)
+    original = plan.next
+    dropped = []
+
+    def drop_first(op, *, client_side):
+        if not client_side and op.endswith(operation) and not dropped:
+            dropped.append(op)
+            plan.injected.append((plan.count, op, "drop"))
+            plan.count += 1
+            return "drop"
+        return original(op, client_side=client_side)
+
+    monkeypatch.setattr(plan, "next", drop_first)
+    with open_lab() as world:
+        iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+        cells = [
+            lambda: article.create_role(iam),
+            lambda: article.create_log_group(logs),
+            lambda: article.create_state_machine(sfn, values[0], values[1]),
+        ]
+        values, faulted = [], []
+        for cell in cells:
+            try:
+                values.append(cell())
+            except ConnectionClosedError as exc:
+                faulted.append(cell)
+                assert "labkit: no response from AWS" in exc.__notes__[0]
+                assert "exists, so it is recorded for clean-up" in exc.__notes__[0]
+                values.append(cell())  # the learner runs the cell again
+        assert dropped and all(values)
+        if operation == "CreateStateMachine":
+            # CreateStateMachine is idempotent on AWS for the same parameters [DOC] API
+            # reference: the second attempt simply succeeds
+            assert values[2].endswith(":stateMachine:labkit-LookingIntoLogging")
+        else:
+            assert "an earlier attempt of this run created it" in world.ledger.explain()
+            with pytest.raises(ClientError, match="AlreadyExists"):  # a real duplicate
+                faulted[0]()
+    assert lab_leftovers(admin) == [] and others_differences(others) == []

@@ -293,6 +293,12 @@ class Guard:
             self.prepare_create(service, op, params)
             ident = self.create_id(service, op, params)
             key = f"{service}:{kind}:{ident}"
+            answered = any(
+                e.get("key") == key
+                and e.get("event") == "created"
+                and e.get("via") in {"response", "answered"}
+                for e in led.entries()
+            )
             led.record("intent", key=key, service=service, kind=kind, id=ident, operation=op)
         if (service, op) in {
             ("stepfunctions", "CreateStateMachine"),
@@ -304,6 +310,15 @@ class Guard:
         except BaseException as exc:
             if kind is not None:
                 resolved = self.resolve(kind, str(ident), str(key), op, exc)
+                if (
+                    resolved
+                    and not answered
+                    and pe.error_code(exc) in _EXISTS
+                    and self.owns(kind, str(ident))
+                ):
+                    # the learner ran the cell again after a lost response: the earlier
+                    # attempt created it, so answer as that attempt would have
+                    return self.answer_from_lookup(service, op, str(ident), exc)
                 if resolved and not isinstance(exc, KeyboardInterrupt | SystemExit):
                     add_hint(exc, hint(exc, f"{service}.{op}", resolved))
             raise
@@ -328,6 +343,42 @@ class Guard:
             if gone != "execution":
                 self.owned.get(gone, set()).discard(target)
         return response
+
+    def answer_from_lookup(self, service: str, op: str, ident: str, exc: BaseException) -> Any:
+        """The response a create would have given, for what an earlier attempt of this run
+        created when its response was lost (CreateRole, CreateLogGroup, CreateStateMachine)."""
+        w = self.world
+        if (service, op) == ("iam", "CreateRole"):
+            fields = {"Role": w.raw("iam").get_role(RoleName=ident)["Role"]}
+        elif (service, op) == ("iam", "CreatePolicy"):
+            fields = {"Policy": w.raw("iam").get_policy(PolicyArn=ident)["Policy"]}
+        elif (service, op) == ("stepfunctions", "CreateStateMachine"):
+            desc = w.raw("stepfunctions").describe_state_machine(stateMachineArn=ident)
+            fields = {
+                "stateMachineArn": desc["stateMachineArn"],
+                "creationDate": desc["creationDate"],
+            }
+        elif (service, op) == ("logs", "CreateLogGroup"):
+            fields = {}
+        else:
+            raise exc
+        text = (
+            f"{op} {ident}: an earlier attempt of this run created it (its response was "
+            "lost); answered from a lookup"
+        )
+        w.ledger.record("note", text=text)
+        kind = CREATES[(service, op)]
+        w.ledger.record(
+            "created",
+            key=f"{service}:{kind}:{ident}",
+            service=service,
+            kind=kind,
+            id=ident,
+            operation=op,
+            via="answered",
+        )
+        w._out(f"labkit: {text}")
+        return phases.empty_answer(w.run_id, **fields)
 
     def resolve(self, kind: str, ident: str, key: str, op: str, exc: BaseException) -> str | None:
         """After a create failed: record the outcome if it is known, by lookup if needed."""
