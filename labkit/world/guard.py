@@ -53,7 +53,7 @@ from labkit.safety import (
 )
 from labkit.world import ownership, phases
 from labkit.world import policy_entries as pe
-from labkit.world.hints import _THROTTLED, add_hint, hint
+from labkit.world.hints import add_hint, hint
 
 READ_ONLY = ("Describe", "Get", "List", "Filter", "Test", "Validate", "Simulate", "Search")
 
@@ -389,9 +389,12 @@ class Guard:
         )
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             return None  # clean-up looks it up
-        definitive = (
-            isinstance(status, int) and 400 <= status < 500 and code not in _THROTTLED
-        ) or type(exc).__name__ in {"ParamValidationError", "SafetyError"}
+        # a 4xx answer (throttling included) means AWS did not carry the request out;
+        # a 5xx or no answer at all leaves it open
+        definitive = (isinstance(status, int) and 400 <= status < 500) or type(exc).__name__ in {
+            "ParamValidationError",
+            "SafetyError",
+        }
         if definitive and code not in _EXISTS:
             led.record("not-created", key=key, reason=f"{op} failed: {code}")
             return None
@@ -413,9 +416,14 @@ class Guard:
                 via="lookup",
             )
             return f"The lab looked it up: {ident} exists, so it is recorded for clean-up."
-        reason = "a lookup found nothing" if owner == "gone" else f"it exists but {owner}"
-        led.record("not-created", key=key, reason=reason)
-        return f"The lab looked it up: {reason}."
+        if owner == "gone":
+            # the request may still be on its way: clean-up looks again before concluding
+            led.record(
+                "note", text=f"{key}: not found right after {op} failed; clean-up looks again"
+            )
+            return "The lab looked it up: not there (yet); clean-up looks again."
+        led.record("not-created", key=key, reason=f"it exists but {owner}")
+        return f"The lab looked it up: it exists but {owner}."
 
     # -------------------------------------------------------------- checks
 
