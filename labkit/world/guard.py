@@ -282,7 +282,7 @@ class Guard:
             raise
         except BaseException as exc:
             if not isinstance(exc, KeyboardInterrupt | SystemExit):
-                add_hint(exc, hint(exc, where))
+                add_hint(exc, hint(exc, where, write=not read))
             raise
 
     def _write(self, send: Callable, service: str, op: str, params: dict) -> Any:

@@ -13,7 +13,7 @@ _THROTTLED = {
 }
 
 
-def hint(exc: BaseException, where: str, resolved: str | None = None) -> str:
+def hint(exc: BaseException, where: str, resolved: str | None = None, *, write: bool = True) -> str:
     """The one ``labkit:`` line added to an error the learner sees (rule 6)."""
     from botocore.exceptions import (
         ConnectionClosedError,
@@ -27,6 +27,11 @@ def hint(exc: BaseException, where: str, resolved: str | None = None) -> str:
         (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
     )
     after = f" {resolved}" if resolved else ""
+    if isinstance(exc, ConnectionClosedError | ReadTimeoutError) and not write:
+        return (
+            f"labkit: no response from AWS to {where} (the connection dropped or timed out); "
+            "it only reads, so nothing changed: run the cell again."
+        )
     if isinstance(exc, ConnectionClosedError | ReadTimeoutError):
         return (
             f"labkit: no response from AWS to {where} (the connection dropped or timed out); "
