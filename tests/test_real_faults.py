@@ -668,6 +668,7 @@ def open_lab(**kw):
         progress=False,
         out=lambda line: None,
         client_config=CONFIG,
+        lookup_delay=0.3,
         **kw,
     )
 
@@ -762,6 +763,23 @@ def run_once(rig, lesson: str, fault: str | None, at: int, variant: int = 0) -> 
     rig["stats"]["other-party changes"] += others.changes
     others.changes = 0
     rig["stats"]["left something behind"] += bool(left)
+    log = __import__("os").environ.get("LABKIT_FAULTS_LOG")
+    if log:  # one line per run, for long sweeps
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(
+                json.dumps(
+                    {
+                        "lesson": lesson,
+                        "fault": fault,
+                        "at": at,
+                        "variant": variant,
+                        "injected": injected,
+                        "left": left,
+                        "problems": problems,
+                    }
+                )
+                + "\n"
+            )
     return {
         "seen": seen,
         "problems": problems,

@@ -104,6 +104,12 @@ def undo(world: Any, item: Pending) -> None:
         led.record("note", text=f"{item.key}: the entry says {ident!r}; clean-up follows the key")
         ident = key_id
     state = owner(world, kind, ident)
+    if state == "gone" and not item.resolved and kind != "lab-entries":
+        for attempt in range(1, world.settings.lookup_attempts):
+            time.sleep(world.settings.lookup_delay * attempt)  # it may still be on its way
+            state = owner(world, kind, ident)
+            if state != "gone":
+                break
     if state == "gone":
         if not item.resolved and kind != "lab-entries":
             led.record("not-created", key=item.key, reason="a lookup at clean-up found nothing")

@@ -70,6 +70,12 @@ class _Settings:
     restore_attempts: int = 3
     restore_backoff: float = 1.0
     progress: bool = True
+    #: an intent whose outcome is unknown is looked up this often, this far apart (seconds
+    #: times the attempt), before clean-up concludes it was never created: a request that
+    #: timed out may still complete, and IAM is eventually consistent [DOC]
+    #: https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
+    lookup_attempts: int = 3
+    lookup_delay: float = 2.0
 
 
 class RealWorld(Observer):
@@ -399,6 +405,7 @@ def aws(
     out: Callable[[str], None] = print,
     client_config: Any = None,
     allow_service_integrations: bool = False,
+    lookup_delay: float = 2.0,
 ) -> RealWorld:
     """Open the lab on a real AWS account (or a dry run of it).
 
@@ -412,7 +419,14 @@ def aws(
     client (timeouts, retries). ``allow_service_integrations=True`` lets lab state machines
     use Task states beyond the lesson templates (rule 5 of :mod:`labkit.world.guard`).
     """
-    settings = _Settings(poll_interval, quiet_seconds, restore_attempts, restore_backoff, progress)
+    settings = _Settings(
+        poll_interval,
+        quiet_seconds,
+        restore_attempts,
+        restore_backoff,
+        progress,
+        lookup_delay=lookup_delay,
+    )
     if not prefix:
         raise SafetyError("the lab prefix must not be empty")
     common = {
