@@ -15,7 +15,9 @@ lab's own ``close()``, and asserts: nothing the run created is left; every polic
 resource of the other parties is as they last left it (byte for byte when their last text
 had no entry of the lab's); the learner saw the original error with a ``labkit:`` hint (or
 the lab recovered and its ledger names the fault); the ledger ends with a clean-up that
-left nothing. One moto server serves the whole module; a run's account is reset by the
+left nothing. By default every lesson step (cell) gets one fault, the classes in rotation,
+and clean-up gets one of each class; ``LABKIT_FAULTS=all`` runs the full matrix (every
+request of the lesson and its clean-up x every class; minutes). One moto server serves the whole module; a run's account is reset by the
 other parties' own calls, not by a server reset (reloading AWS managed policies costs
 seconds).
 """
