@@ -9,8 +9,11 @@ SAFETY RULES (the only place they are stated; every other module follows them):
    widen what is deleted (:mod:`labkit.world.cleanup`).
 2. **Shared policies are edited, not restored.** In a shared CloudWatch Logs resource
    policy the lab changes only its own entries (those naming its own log groups), by
-   read-compare-write (:mod:`labkit.world.policy_entries`). Another party's change always
-   survives; a policy whose live text has no entry of the lab's is not written at all.
+   read-compare-write (:mod:`labkit.world.policy_entries`). Another party's change
+   survives, with one limit AWS sets: account-level policies have no conditional write, so
+   a change made between the lab's last read and its write (milliseconds) is lost;
+   log-group-level policies are written with ``expectedRevisionId``. A policy whose live
+   text has no entry of the lab's is not written at all.
 3. **Write-ahead.** Before every create the ledger records the intent (kind and name);
    after it, the outcome. A lost response is resolved by looking the resource up.
 4. **Clean-up always runs** (``close()``, ``with`` exit, ``atexit``, a KeyboardInterrupt
