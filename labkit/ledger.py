@@ -1,11 +1,21 @@
-"""The lab's ledger: what a real-AWS run created and changed, on disk, so it can be undone.
+"""The lab's ledger: a write-ahead journal of what a real-AWS run creates, on disk.
 
-A real account is shared. Everything the lab creates, and the original text of every
-CloudWatch Logs resource policy before the lab (or AWS on the lab's behalf) changes it,
-is appended to a JSON-lines file *before* clean-up needs it. Clean-up reads only this
-file: it deletes only what the ledger says the lab created, in reverse order, and puts
-saved policies back byte for byte. A crashed kernel leaves the file behind, so a later
-``labkit.world.real.resume_cleanup(path)`` can finish the job.
+A real account is shared, and a network can lose any response. So the lab writes down
+what it is *about to* create before it sends the request (``intent``, with the name it
+will use), and the outcome after (``created`` from the response, or from looking the
+resource up when the response was lost; ``not-created`` when AWS refused it or a lookup
+found nothing). Clean-up reads only this file: every key whose last word is ``intent`` or
+``created`` is still to undo, latest first. An ``intent`` without an outcome (a dropped
+connection, a crash, a failed ledger write after the call) is resolved at clean-up by
+looking the resource up and checking its ``labkit:run`` tag. A crashed kernel leaves the
+file behind, so ``labkit.world.real.resume_cleanup(path)`` can finish the job.
+
+Shared CloudWatch Logs resource policies are never "restored" from a copy (that would
+undo other teams' changes). The ledger keeps the key ``logs:lab-entries:GROUP`` for every
+log group of this run that a resource policy may name (Step Functions adds the entry on the
+lab's behalf), each ``entries-edited`` step (policy, what was removed or added, the text
+read and the text written), and at clean-up ``entries-removed``. Texts are kept so that a
+policy whose other entries nobody changed gets its exact bytes back.
 
 Where: ``$LABKIT_LEDGER_DIR`` or ``~/.labkit/ledger/``, one file per run, never inside
 the repository. Each line is one JSON object with ``seq``, ``time`` (UTC ISO 8601),
@@ -13,13 +23,17 @@ the repository. Each line is one JSON object with ``seq``, ``time`` (UTC ISO 860
 
 ====================  =========================================================
 ``run-started``       account, region, prefix, profile, dry_run (never credentials)
-``created``           key, service, kind, id, operation
+``intent``            key, service, kind, id, operation (written before the request)
+``created``           key, service, kind, id, operation, via ("response" | "lookup")
+``not-created``       key, reason (AWS refused it, or a lookup found nothing)
 ``deleted``           key, already_gone (bool), operation
-``delete-failed``     key, error
-``policy-saved``      key, scope, name, resource_arn, existed, document, revision_id
-``restored``          key, action ("put" | "delete" | "unchanged"), attempts
-``restore-failed``    key, attempts, error, document (the exact text to put back),
-                      how (a command a human can run)
+``delete-failed``     key, error, attempt (clean-up keeps going and tries again)
+``not-owned``         key, reason (clean-up refused: not tagged with this run)
+``policy-seen``       scope, name, resource_arn, document (a text the lab read)
+``entries-edited``    key, policy, scope, action, before, after, attempts
+``entries-removed``   key, policies (what clean-up removed, policy by policy)
+``edit-failed``       key, policy, error, attempts, how (a command that removes
+                      only the lab's entry)
 ``refused``           operation, reason
 ``error``             where, error (an exception that interrupted the lab)
 ``note``              text
@@ -43,6 +57,10 @@ from typing import Any
 
 DEFAULT_DIR = Path("~/.labkit/ledger")
 
+#: Events that open a key (something to undo) and events that close it.
+OPENS = frozenset({"intent", "created"})
+CLOSES = frozenset({"deleted", "not-created", "not-owned", "entries-removed"})
+
 
 def ledger_dir() -> Path:
     """``$LABKIT_LEDGER_DIR`` or ``~/.labkit/ledger``."""
@@ -59,18 +77,22 @@ def resource_key(service: str, kind: str, ident: str) -> str:
     return f"{service}:{kind}:{ident}"
 
 
-def policy_key(scope: str, name: str, resource_arn: str | None) -> str:
-    """The ledger key of one CloudWatch Logs resource policy (scope + name + group ARN)."""
-    key = f"logs:resource-policy:{scope}:{name}"
-    return f"{key}:{resource_arn}" if resource_arn else key
+def entries_key(group: str) -> str:
+    """The ledger key of the lab's entries for log group ``group`` in resource policies."""
+    return f"logs:lab-entries:{group}"
 
 
 @dataclass(frozen=True)
 class Pending:
-    """One thing clean-up still has to do, derived from the ledger."""
+    """One thing clean-up still has to do, derived from the ledger.
+
+    ``event`` is the latest opening entry (``created`` if there is one, else ``intent``);
+    ``resolved`` says whether the outcome is known (``False``: look it up first).
+    """
 
     key: str
-    event: Mapping[str, Any]  # the ``created`` or ``policy-saved`` entry
+    event: Mapping[str, Any]
+    resolved: bool
 
 
 def read(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -78,35 +100,50 @@ def read(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     entries = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         try:
-            entries.append(json.loads(line))
+            entry = json.loads(line)
         except json.JSONDecodeError:
             continue
+        if isinstance(entry, dict):
+            entries.append(entry)
     return entries
 
 
 def pending(entries: Iterable[Mapping[str, Any]]) -> list[Pending]:
-    """What clean-up must still undo, latest first (reverse order of recording).
+    """What clean-up must still undo, latest first (reverse order of the first intent).
 
-    A resource is pending when its last ``created``/``deleted`` entry is ``created``.
-    A policy is pending when it was saved and not yet ``restored``; the *first* save of a
-    key is the original (later saves in the same run are the lab's own intermediate states).
+    A key is pending when its last opening or closing entry opens it. Its place in the
+    order is that of the entry that opened it (an ``intent`` and its ``created`` share one).
     """
-    first_seen: dict[str, tuple[int, Mapping[str, Any]]] = {}
-    state: dict[str, bool] = {}  # key -> still to undo
+    opened: dict[str, int] = {}
+    latest: dict[str, Mapping[str, Any]] = {}
+    resolved: dict[str, bool] = {}
     for entry in entries:
         event, key = entry.get("event"), entry.get("key")
-        if key is None:
+        if not isinstance(key, str):
             continue
-        if event == "created":
-            first_seen[key] = (int(entry["seq"]), entry)
-            state[key] = True
-        elif event == "policy-saved" and not state.get(key):
-            first_seen[key] = (int(entry["seq"]), entry)  # the original, not an intermediate
-            state[key] = True
-        elif event in {"deleted", "restored"}:
-            state[key] = False
-    todo = [(seq, key, entry) for key, (seq, entry) in first_seen.items() if state.get(key)]
-    return [Pending(key, entry) for seq, key, entry in sorted(todo, key=lambda t: -t[0])]
+        if event in OPENS:
+            if key not in opened:
+                opened[key] = int(entry.get("seq", 0))
+            if event == "created" or not resolved.get(key):
+                latest[key] = entry
+            resolved[key] = resolved.get(key, False) or event == "created"
+        elif event in CLOSES and key in opened:
+            del opened[key]
+            latest.pop(key, None)
+            resolved.pop(key, None)
+    order = sorted(opened.items(), key=lambda kv: -kv[1])
+    return [Pending(key, latest[key], resolved[key]) for key, _ in order]
+
+
+def texts(entries: Iterable[Mapping[str, Any]], name: str) -> list[str]:
+    """Every text of account-level policy ``name`` the lab read or wrote, oldest first."""
+    out: list[str] = []
+    for e in entries:
+        if e.get("event") == "policy-seen" and e.get("name") == name:
+            out.append(e.get("document"))
+        elif e.get("event") == "entries-edited" and e.get("policy") == name:
+            out += [e.get("before"), e.get("after")]
+    return [t for t in out if isinstance(t, str)]
 
 
 def describe(e: Mapping[str, Any]) -> str:
@@ -117,22 +154,34 @@ def describe(e: Mapping[str, Any]) -> str:
             f"run {e.get('run')} started on account {e.get('account')} in {e.get('region')} "
             f"(prefix {e.get('prefix')!r}, dry run {e.get('dry_run')})"
         )
+    if event == "intent":
+        return f"about to create {key} ({e.get('operation')})"
     if event == "created":
-        return f"created {key} ({e.get('operation')})"
+        how = " (the response was lost: found by lookup)" if e.get("via") == "lookup" else ""
+        return f"created {key} ({e.get('operation')}){how}"
+    if event == "not-created":
+        return f"{key} was not created: {e.get('reason')}"
     if event == "deleted":
         return f"deleted {key}" + (" (it was already gone)" if e.get("already_gone") else "")
     if event == "delete-failed":
-        return f"could NOT delete {key}: {e.get('error')}"
-    if event == "policy-saved":
-        if e.get("existed"):
-            return f"saved the original of {key} ({len(e.get('document') or '')} characters)"
-        return f"noted that {key} did not exist before"
-    if event == "restored":
-        return f"restored {key}: {e.get('action')} after {e.get('attempts')} attempt(s)"
-    if event == "restore-failed":
+        return f"could NOT delete {key} (attempt {e.get('attempt', 1)}): {e.get('error')}"
+    if event == "not-owned":
+        return f"left {key} alone: {e.get('reason')}"
+    if event == "policy-seen":
+        return f"read resource policy {e.get('name')} ({len(e.get('document') or '')} characters)"
+    if event == "entries-edited":
         return (
-            f"could NOT restore {key} after {e.get('attempts')} attempt(s): {e.get('error')}; "
-            f"restore it by hand: {e.get('how')}"
+            f"{e.get('action')} in resource policy {e.get('policy')} "
+            f"({key}, attempt {e.get('attempts', 1)})"
+        )
+    if event == "entries-removed":
+        done = "; ".join(e.get("policies") or []) or "no policy names it"
+        return f"removed the lab's entries {key}: {done}"
+    if event == "edit-failed":
+        return (
+            f"could NOT edit resource policy {e.get('policy')} for {key} after "
+            f"{e.get('attempts')} attempt(s): {e.get('error')}; remove only the lab's entry "
+            f"by hand: {e.get('how')}"
         )
     if event == "refused":
         return f"refused {e.get('operation')}: {e.get('reason')}"
@@ -172,10 +221,9 @@ class Ledger:
         return f"<Ledger run {self.run_id}: {self._seq} entries in {self.path}>"
 
     def record(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Append one entry and return it."""
-        self._seq += 1
+        """Append one entry and return it (raises ``OSError`` when it cannot be written)."""
         entry = {
-            "seq": self._seq,
+            "seq": self._seq + 1,
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "run": self.run_id,
             "event": event,
@@ -186,6 +234,7 @@ class Ledger:
             fh.write(line + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+        self._seq += 1
         return entry
 
     def entries(self) -> list[dict[str, Any]]:

@@ -199,20 +199,22 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
     assert after_delete["Route53QueryLogs"] == ROUTE53
     assert (
         f"labkit: {SHARED_NAME} is shared with 1 other log group or entry ({OTHER_GROUP}): "
-        f"removed only the lab's entry for {lab_group}; the original is restored at clean-up"
+        f"removed only the lab's entry for {lab_group}; nothing else in it is changed"
     ) in printed
     # phase 3: the learner's own document went back in
     assert after_put[SHARED_NAME] == original_policy
 
-    # clean-up: nothing of the lab's is left, the original is back byte for byte
+    # clean-up: nothing of the lab's is left; the shared policy, which nobody else changed,
+    # has its exact bytes back (the lab removed its entry and wrote the text it had read)
     after = inventory(shared)
     assert after == before
     assert after["policies"][SHARED_NAME] == SHARED
     assert entries[-1]["event"] == "cleanup-finished" and entries[-1]["leftovers"] == []
 
 
-def test_phase_three_putting_back_the_pre_lab_original_is_a_restore(shared):
-    """On an endpoint that never appends the lab's entry, the learner's put-back is the original."""
+def test_phase_three_putting_back_an_unchanged_policy_writes_nothing(shared):
+    """On an endpoint that never appends the lab's entry, the learner's put-back changes
+    nothing of the lab's: nothing is written, and the policy keeps its bytes."""
     with open_world() as world:
         logs = world.client("logs")
         article.create_log_group(logs)
@@ -222,10 +224,37 @@ def test_phase_three_putting_back_the_pre_lab_original_is_a_restore(shared):
         logs.put_resource_policy(
             policyName="AWSLogDeliveryWrite20150319", policyDocument=original_policy
         )
-        restored = [e for e in world.ledger.entries() if e["event"] == "restored"]
-        assert restored[-1]["key"] == "logs:resource-policy:ACCOUNT:AWSLogDeliveryWrite20150319"
-        assert restored[-1]["action"] == "put back by the lab (the original)"
+        edits = [e for e in world.ledger.entries() if e["event"] == "entries-edited"]
+        assert edits and edits[-1]["action"] == "none: the lab's entries are already there"
     assert inventory(shared)["policies"][SHARED_NAME] == SHARED
+
+
+def test_phase_three_keeps_another_team_s_change(shared):
+    """Another team changes the shared policy between phase 2 and phase 3: the learner's
+    put-back of the saved document adds only the lab's entry; their change survives."""
+    with open_world() as world:
+        iam, logs, sfn = world.client("iam"), world.client("logs"), world.client("stepfunctions")
+        role_arn = article.create_role(iam)
+        group_arn = article.create_log_group(logs)
+        article.create_state_machine(sfn, role_arn, group_arn)
+        lab_group = group_arn.split(":log-group:")[1].removesuffix(":*")
+        aws_appends_lab_entry(shared, world, lab_group)
+        original_policy = article.resource_policy(logs)
+        logs.delete_resource_policy(policyName=SHARED_NAME)
+        theirs = json.loads(inventory(shared)["policies"][SHARED_NAME])
+        theirs["Statement"][0]["Condition"] = {
+            "StringEquals": {"aws:SourceAccount": "123456789012"}
+        }
+        theirs_text = json.dumps(theirs, indent=3)
+        shared.client("logs").put_resource_policy(
+            policyName=SHARED_NAME, policyDocument=theirs_text
+        )
+        logs.put_resource_policy(policyName=SHARED_NAME, policyDocument=original_policy)
+        now = json.loads(inventory(shared)["policies"][SHARED_NAME])
+        assert now["Statement"][0]["Condition"] == theirs["Statement"][0]["Condition"]
+        assert _resources(json.dumps(now)) == [_entry(OTHER_GROUP), _entry(lab_group)]
+    # clean-up removed the lab's entry and gave back their exact bytes
+    assert inventory(shared)["policies"][SHARED_NAME] == theirs_text
 
 
 def test_phase_two_delete_of_a_lab_only_policy_is_sent(shared):

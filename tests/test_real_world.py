@@ -250,7 +250,7 @@ def test_clients_use_aws_endpoint_url_from_botocore(account, server):
 # ---------------------------------------------------------------- the full lab and clean-up
 
 
-def test_full_lab_leaves_nothing_and_restores_policies_byte_for_byte(account):
+def test_full_lab_leaves_nothing_and_gives_untouched_policies_their_bytes_back(account):
     before = inventory(account)
     with open_world() as world:
         names = run_lab(world, account)
@@ -269,9 +269,21 @@ def test_full_lab_leaves_nothing_and_restores_policies_byte_for_byte(account):
     entries = ledger_mod.read(world.ledger.path)
     assert entries[-1]["event"] == "cleanup-finished" and entries[-1]["leftovers"] == []
     text = world.ledger.explain()
-    assert "saved the original of logs:resource-policy:ACCOUNT:AWSLogDeliveryWrite20150319" in text
-    assert "restored logs:resource-policy:ACCOUNT:AWSLogDeliveryWrite20150319: put" in text
+    group = names["group"]
+    assert f"about to create logs:lab-entries:{group}" in text  # written before the create
+    assert (
+        f"removed the lab's entries for {group} in resource policy AWSLogDeliveryWrite20150319"
+        in text
+    )
+    assert (
+        f"put back the lab's entries for {group} in resource policy AWSLogDeliveryWrite20150319"
+        in text
+    )
+    assert (
+        "about to create iam:role:labkit-StepFunctions-LookingIntoLogging-role (CreateRole)" in text
+    )
     assert "deleted iam:role:labkit-StepFunctions-LookingIntoLogging-role" in text
+    assert "deleted iam:policy:arn:aws:iam::123456789012:policy/labkit-boundary-" in text
 
 
 def test_cleanup_is_idempotent_and_reverse_ordered(account):
@@ -342,7 +354,7 @@ def test_keyboard_interrupt_mid_phase_cleans_up(account):
 
 
 def _fail_puts(world, times: int):
-    """Make the next ``times`` PutResourcePolicy calls of clean-up fail, as a throttled API would."""
+    """Make the next ``times`` PutResourcePolicy calls of the lab fail, as a throttled API would."""
     calls = {"n": 0}
 
     def handler(model, **_):
@@ -353,42 +365,62 @@ def _fail_puts(world, times: int):
                 "PutResourcePolicy",
             )
 
-    world.cleanup_client("logs").meta.events.register("before-call", handler)
+    world.raw("logs").meta.events.register("before-call", handler)
     return calls
 
 
-def test_failed_restore_is_retried(account):
+def test_a_failed_edit_of_the_shared_policy_is_retried(account):
     world = open_world(restore_attempts=3)
     run_lab(world, account)
     calls = _fail_puts(world, times=1)
     assert world.cleanup() == []
     assert calls["n"] == 1
-    restored = [
+    edits = [
         e
         for e in world.ledger.entries()
-        if e["event"] == "restored" and "AWSLogDeliveryWrite" in e["key"]
+        if e["event"] == "entries-edited" and e["policy"] == "AWSLogDeliveryWrite20150319"
     ]
-    assert restored[-1]["attempts"] == 2 and restored[-1]["action"] == "put"
+    assert edits[-1]["attempts"] == 2 and "ThrottlingException" in edits[-1]["errors"][0]
     assert inventory(account)["policies"]["AWSLogDeliveryWrite20150319"] == SHARED
     world.close()
 
 
-def test_restore_that_keeps_failing_is_recorded_for_a_human_then_retried(account):
+def test_an_edit_that_keeps_failing_gives_a_remedy_that_removes_only_the_lab_entry(account):
     world = open_world(restore_attempts=2)
-    run_lab(world, account)
-    _fail_puts(world, times=2)
+    names = run_lab(world, account)
+    _fail_puts(world, times=4)
     leftovers = world.cleanup()
-    key = ledger_mod.policy_key("ACCOUNT", "AWSLogDeliveryWrite20150319", None)
+    key = ledger_mod.entries_key(names["group"])
     assert leftovers == [key]
-    failed = [e for e in world.ledger.entries() if e["event"] == "restore-failed"][0]
-    assert failed["document"] == SHARED and failed["attempts"] == 2
-    assert (
-        "aws logs put-resource-policy" in failed["how"] and "ThrottlingException" in failed["error"]
-    )
-    assert "could NOT restore" in world.ledger.explain()
+    failed = [e for e in world.ledger.entries() if e["event"] == "edit-failed"][0]
+    assert failed["policy"] == "AWSLogDeliveryWrite20150319"
+    assert "remove_by_hand" in failed["how"] and names["group"] in failed["how"]
+    assert SHARED not in failed["how"]  # never "put this copy back"
+    assert "remove only the lab's entry by hand" in world.ledger.explain()
     assert world.cleanup() == []  # the next clean-up (handler exhausted) finishes the job
     assert inventory(account)["policies"]["AWSLogDeliveryWrite20150319"] == SHARED
     world.close()
+
+
+def test_the_remedy_command_removes_only_the_lab_entry(account):
+    from labkit.world import policy_entries
+
+    logs = account.client("logs")
+    lab = "/aws/vendedlogs/states/labkit-x"
+    doc = json.loads(SHARED)
+    doc["Statement"][0]["Resource"].append(
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{lab}:log-stream:*"
+    )
+    logs.put_resource_policy(
+        policyName="AWSLogDeliveryWrite20150319", policyDocument=json.dumps(doc)
+    )
+    command = policy_entries.remedy(REGION, "AWSLogDeliveryWrite20150319", [lab])
+    assert command.startswith("python -c ")
+    policy_entries.remove_by_hand("AWSLogDeliveryWrite20150319", [lab], region=REGION)
+    now = json.loads(inventory(account)["policies"]["AWSLogDeliveryWrite20150319"])
+    assert now["Statement"][0]["Resource"] == [
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{OTHER_GROUP}:log-stream:*"
+    ]
 
 
 def test_resume_cleanup_from_ledger_file(account):
@@ -421,7 +453,7 @@ def test_deleting_a_policy_covering_other_log_groups_keeps_it(account):
     assert notice == [
         "labkit: AWSLogDeliveryWrite20150319 is shared with 1 other log group or entry "
         f"({OTHER_GROUP}): it has no entry of the lab's, so it is left unchanged; "
-        "the original is restored at clean-up"
+        "nothing else in it is changed"
     ]
     assert notice[0].removeprefix("labkit: ") in world.ledger.explain()
 
@@ -434,7 +466,7 @@ def test_deleting_a_policy_that_does_not_exist_is_aws_s_own_error(account):
 
 def test_refuses_to_overwrite_a_policy_dropping_other_log_groups(account):
     lab_only = json.dumps({"Version": "2012-10-17", "Statement": []})
-    with open_world() as world, pytest.raises(SafetyError, match="Other-Team-Logs"):
+    with open_world() as world, pytest.raises(SafetyError, match="the change is not the lab's"):
         world.client("logs").put_resource_policy(
             policyName="AWSLogDeliveryWrite20150319", policyDocument=lab_only
         )
@@ -469,7 +501,7 @@ def test_refuses_writes_outside_the_lab(account, service, call, kwargs):
 
 
 @pytest.mark.parametrize(
-    ("service", "call", "kwargs", "code"),
+    ("service", "call", "kwargs"),
     [
         (
             "iam",
@@ -478,20 +510,38 @@ def test_refuses_writes_outside_the_lab(account, service, call, kwargs):
                 "RoleName": "OtherTeamRole",
                 "PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/TeamAdministratorAccess",
             },
-            "NoSuchEntity",
         ),
-        ("logs", "delete_log_group", {"logGroupName": OTHER_GROUP}, "ResourceNotFoundException"),
+        ("logs", "delete_log_group", {"logGroupName": OTHER_GROUP}),
     ],
 )
-def test_writes_by_name_address_the_lab_namespace(account, service, call, kwargs, code):
-    """Another team's name, written to, is read as the lab's: their resource is untouched."""
+def test_writes_by_name_address_the_lab_namespace_and_need_ownership(
+    account, service, call, kwargs
+):
+    """Another team's name, written to, is read as the lab's; the lab did not create that
+    name in this run, so the guard refuses before anything is sent."""
     before = inventory(account)
-    with open_world() as world, pytest.raises(ClientError) as info:
+    with open_world() as world, pytest.raises(SafetyError, match="did not create it"):
         getattr(world.client(service), call)(**kwargs)
-    assert info.value.response["Error"]["Code"] == code
     name = next(iter(kwargs.values()))
     lab = name.replace("OtherTeamRole", "labkit-OtherTeamRole").replace("Other-", "labkit-Other-")
     assert f"{name} is {lab} in this account" in world.ledger.explain()
+    assert inventory(account) == before
+
+
+def test_a_lab_name_this_run_did_not_create_is_not_the_lab_s(account):
+    """Names are not ownership: another run's (or a team's) labkit-* resources are refused."""
+    admin = account.client("logs")
+    admin.create_log_group(logGroupName="/aws/vendedlogs/states/labkit-from-another-run")
+    before = inventory(account)
+    with open_world() as world:
+        with pytest.raises(SafetyError, match="did not create it"):
+            world.client("logs").delete_log_group(
+                logGroupName="/aws/vendedlogs/states/labkit-from-another-run"
+            )
+        with pytest.raises(SafetyError, match="not created by this run"):
+            world.client("stepfunctions").create_state_machine(
+                name="m", definition=PASS, roleArn=f"arn:aws:iam::{ACCOUNT}:role/OtherTeamRole"
+            )
     assert inventory(account) == before
 
 
@@ -537,6 +587,7 @@ def test_phase_two_refuses_when_a_wildcard_covers_other_groups(account):
     )
     with open_world() as world:
         group = world.name("/aws/vendedlogs/states/LookingIntoLogging-Logs")
+        world.client("logs").create_log_group(logGroupName=group)
         with pytest.raises(SafetyError, match="also covers other log groups"):
             real.remove_lab_statement(world, group)
     assert inventory(account)["policies"]["AWSLogDeliveryWrite20150319"] == wildcard
@@ -548,10 +599,13 @@ def test_phase_two_removes_only_the_lab_entry(account):
         logs = world.client("logs")
         logs.create_log_group(logGroupName=group)
         arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["arn"]
+        role = world.client("iam").create_role(
+            RoleName=world.name("r"), AssumeRolePolicyDocument=TRUST
+        )["Role"]["Arn"]
         world.client("stepfunctions").create_state_machine(
             name=world.name("m"),
             definition=PASS,
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/OtherTeamRole",
+            roleArn=role,
             loggingConfiguration={
                 "level": "ALL",
                 "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": arn}}],
@@ -611,7 +665,7 @@ def test_refuses_to_start_when_policies_cannot_be_restored(account, monkeypatch)
 
     monkeypatch.setattr(real, "_open_session", denying)
     before = inventory(account)
-    with pytest.raises(SafetyError, match="could not restore"):
+    with pytest.raises(SafetyError, match="could not undo"):
         open_world()
     assert inventory(account) == before
 

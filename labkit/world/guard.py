@@ -1,0 +1,609 @@
+"""The ownership guard of real-AWS mode: every call a lab client sends passes through here.
+
+SAFETY RULES (the only place they are stated; every other module follows them):
+
+1. **Ownership, not names.** The lab changes or deletes only what *this run* created:
+   recorded in the ledger (:mod:`labkit.ledger`) and tagged ``labkit:run=<run id>``. A
+   name with the lab's prefix is not enough. Before clean-up deletes anything it checks
+   the resource's tags and ARN (account, region) again, so a hand-edited ledger cannot
+   widen what is deleted (:mod:`labkit.world.cleanup`).
+2. **Shared policies are edited, not restored.** In a shared CloudWatch Logs resource
+   policy the lab changes only its own entries (those naming its own log groups), by
+   read-compare-write (:mod:`labkit.world.policy_entries`). Another party's change
+   survives, with one limit AWS sets: account-level policies have no conditional write, so
+   a change made between the lab's last read and its write (milliseconds) is lost;
+   log-group-level policies are written with ``expectedRevisionId``. A policy whose live
+   text has no entry of the lab's is not written at all.
+3. **Write-ahead.** Before every create the ledger records the intent (kind and name);
+   after it, the outcome. A lost response is resolved by looking the resource up.
+4. **Clean-up always runs** (``close()``, ``with`` exit, ``atexit``, a KeyboardInterrupt
+   in a notebook cell, :func:`labkit.world.real.resume_cleanup`), keeps going past every
+   AWS or network error and records each step's outcome.
+5. **The lab role cannot harm the account.** Every role the lab creates carries a
+   permissions boundary (:func:`boundary_document`) allowing only CloudWatch Logs delivery
+   and the lab's own Step Functions calls, so AdministratorAccess (the article's phase 2)
+   changes nothing else. A lab state machine may use a lesson template or a definition
+   without ``Task`` states (service integrations can call any AWS API as the role),
+   unless the learner opts in with ``labkit.aws(allow_service_integrations=True)``.
+6. **Errors reach the learner unchanged**: the original AWS or network exception, with
+   one ``labkit:`` line added as a note (PEP 678); never an internal error instead.
+7. **Every client the lab hands out is guarded**; clean-up's own calls use private
+   clients and check ownership before each delete.
+
+How: :meth:`Guard.install` replaces a boto3 client's ``_make_api_call`` on that client
+object only, so notebook code stays plain boto3 (paginators and waiters go through it).
+The lab namespace: every name a write addresses is read as ``<prefix><name>`` on its last
+``/`` segment (lesson code runs unchanged; see :func:`labkit.safety.lab_name`); a read
+uses the lab's name only when this run created it, so ``labkit.doctor`` sees the account
+as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from labkit.safety import (
+    SafetyError,
+    arn_name,
+    group_of,
+    is_lab_name,
+    lab_tags,
+    parse_arn,
+)
+from labkit.world import ownership, phases
+from labkit.world import policy_entries as pe
+from labkit.world.hints import add_hint, hint
+
+READ_ONLY = ("Describe", "Get", "List", "Filter", "Test", "Validate", "Simulate", "Search")
+
+#: (service, operation) -> (kind, id from the request before it is sent)
+CREATES: dict[tuple[str, str], str] = {
+    ("iam", "CreateRole"): "role",
+    ("iam", "PutRolePolicy"): "role-policy",
+    ("iam", "AttachRolePolicy"): "attached-policy",
+    ("iam", "CreatePolicy"): "policy",
+    ("logs", "CreateLogGroup"): "log-group",
+    ("stepfunctions", "CreateStateMachine"): "state-machine",
+    ("stepfunctions", "StartExecution"): "execution",
+}
+#: (service, operation) -> kind of the resource it deletes (recorded as ``deleted``)
+DELETES: dict[tuple[str, str], str] = {
+    ("iam", "DeleteRole"): "role",
+    ("iam", "DeleteRolePolicy"): "role-policy",
+    ("iam", "DetachRolePolicy"): "attached-policy",
+    ("iam", "DeletePolicy"): "policy",
+    ("logs", "DeleteLogGroup"): "log-group",
+    ("stepfunctions", "DeleteStateMachine"): "state-machine",
+    ("stepfunctions", "StopExecution"): "execution",
+}
+#: other writes the lessons make, on a target this run owns: (service, op) -> (param, kind)
+TARGETS: dict[tuple[str, str], tuple[str, str]] = {
+    ("iam", "CreateRole"): ("RoleName", "new"),
+    ("iam", "DeleteRole"): ("RoleName", "role"),
+    ("iam", "PutRolePolicy"): ("RoleName", "role"),
+    ("iam", "DeleteRolePolicy"): ("RoleName", "role"),
+    ("iam", "AttachRolePolicy"): ("RoleName", "role"),
+    ("iam", "DetachRolePolicy"): ("RoleName", "role"),
+    ("iam", "UpdateAssumeRolePolicy"): ("RoleName", "role"),
+    ("iam", "CreatePolicy"): ("PolicyName", "new"),
+    ("iam", "DeletePolicy"): ("PolicyArn", "policy"),
+    ("iam", "CreatePolicyVersion"): ("PolicyArn", "policy"),
+    ("iam", "DeletePolicyVersion"): ("PolicyArn", "policy"),
+    ("logs", "CreateLogGroup"): ("logGroupName", "new"),
+    ("logs", "DeleteLogGroup"): ("logGroupName", "log-group"),
+    ("logs", "CreateLogStream"): ("logGroupName", "log-group"),
+    ("logs", "DeleteLogStream"): ("logGroupName", "log-group"),
+    ("logs", "PutLogEvents"): ("logGroupName", "log-group"),
+    ("logs", "PutRetentionPolicy"): ("logGroupName", "log-group"),
+    ("logs", "DeleteRetentionPolicy"): ("logGroupName", "log-group"),
+    ("stepfunctions", "CreateStateMachine"): ("name", "new"),
+    ("stepfunctions", "UpdateStateMachine"): ("stateMachineArn", "state-machine"),
+    ("stepfunctions", "DeleteStateMachine"): ("stateMachineArn", "state-machine"),
+    ("stepfunctions", "StartExecution"): ("stateMachineArn", "state-machine"),
+    ("stepfunctions", "StartSyncExecution"): ("stateMachineArn", "state-machine"),
+    ("stepfunctions", "StopExecution"): ("executionArn", "execution"),
+    ("logs", "PutResourcePolicy"): ("", "policy-entries"),
+    ("logs", "DeleteResourcePolicy"): ("", "policy-entries"),
+}
+
+# The lab namespace: parameters holding a name the lab reads as ``<prefix><name>``.
+_NAME_PARAMS: dict[str, tuple[str, ...]] = {
+    "iam": ("RoleName",),
+    "logs": ("logGroupName", "logGroupNamePrefix", "logGroupIdentifier"),
+}
+_CREATE_NAMES = {
+    ("iam", "CreatePolicy"): "PolicyName",
+    ("stepfunctions", "CreateStateMachine"): "name",
+}
+_EXISTS = {"EntityAlreadyExists", "ResourceAlreadyExistsException", "StateMachineAlreadyExists"}
+
+
+def boundary_document(region: str, account: str, prefix: str, partition: str = "aws") -> str:
+    """The permissions boundary of every lab role (rule 5).
+
+    Allows the Step Functions logging actions of the Developer Guide plus
+    ``logs:CreateLogStream`` on any log group, so "the role may write any log group" stays
+    true for the lesson [DOC] https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html ,
+    and Step Functions calls on the lab's own state machines and executions only. A
+    boundary caps what identity policies grant: "the entity can perform only the actions
+    that are allowed by both" [DOC]
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html .
+    """
+    from labkit.iam.examples import SFN_LOGGING_ACTIONS_CURRENT
+
+    base = f"arn:{partition}:states:{region}:{account}"
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "LabkitLogDelivery",
+                    "Effect": "Allow",
+                    "Action": sorted(SFN_LOGGING_ACTIONS_CURRENT),
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "LabkitOwnStepFunctions",
+                    "Effect": "Allow",
+                    "Action": "states:*",
+                    "Resource": [
+                        f"{base}:stateMachine:{prefix}*",
+                        f"{base}:execution:{prefix}*:*",
+                    ],
+                },
+            ],
+        }
+    )
+
+
+def task_resources(definition: str) -> list[str]:
+    """The ``Resource`` of every ``Task`` state in a definition, nested states included."""
+    try:
+        doc = json.loads(definition)
+    except (TypeError, ValueError):
+        return []  # Step Functions answers an unparsable definition with its own error
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            if node.get("Type") == "Task":
+                found.append(str(node.get("Resource", "")))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc.get("States") if isinstance(doc, Mapping) else None)
+    for key in ("Iterator", "ItemProcessor", "Branches"):
+        walk(doc.get(key) if isinstance(doc, Mapping) else None)
+    return found
+
+
+def is_lesson_template(definition: str) -> bool:
+    """Whether ``definition`` means the same as one of the lessons' templates."""
+    from labkit.engine import templates
+
+    for value in vars(templates).values():
+        if isinstance(value, str) and '"States"' in value and pe.same(value, definition):
+            return True
+    return False
+
+
+class Guard:
+    """The guard of one :class:`~labkit.world.real.RealWorld` (see the rules above)."""
+
+    def __init__(self, world: Any) -> None:
+        self.world = world
+        self.owned: dict[str, set[str]] = {}
+        self.mapped: set[tuple[str, str]] = set()
+        # account policy name -> log-group-level policies a phase-2 delete removed
+        self.instead: dict[str, list[dict[str, Any]]] = {}
+        for item in world.ledger.pending():
+            if item.resolved:
+                self._own(item.event.get("kind"), item.event.get("id"))
+
+    # -------------------------------------------------------------- ownership
+
+    def _own(self, kind: Any, ident: Any) -> None:
+        if isinstance(kind, str) and isinstance(ident, str):
+            self.owned.setdefault(kind, set()).add(ident)
+            if kind == "execution" and ident not in self.world._state.executions:
+                self.world._state.executions.append(ident)
+
+    def owns(self, kind: str, ident: str) -> bool:
+        """Whether this run created ``ident`` (a role or group name, a machine ARN, ...)."""
+        have = self.owned.get(kind, set())
+        if kind == "state-machine":
+            return ident in have or self._arn_in(ident, have)
+        if kind == "execution":
+            parts = parse_arn(ident)
+            if parts is None or parts["service"] != "states":
+                return False
+            bits = parts["rest"].split(":")
+            machine = ":".join(
+                ["arn", parts["partition"], "states", parts["region"], parts["account"]]
+                + ["stateMachine", bits[1] if len(bits) > 1 else ""]
+            )
+            return self.owns("state-machine", machine)
+        if kind == "log-group" and ident.startswith("arn:"):
+            return (group_of(ident) or "") in have
+        if kind == "role" and ident.startswith("arn:"):
+            return self._arn_in(ident, have)
+        return ident in have
+
+    def _arn_in(self, arn: str, have: set[str]) -> bool:
+        """Whether ``arn`` is in this account and Region and names one of ``have``."""
+        parts = parse_arn(arn)
+        w = self.world
+        if parts is None or parts["account"] != w.account_id:
+            return False
+        if parts["region"] and parts["region"] != w.region:
+            return False
+        return any(arn_name(h) == arn_name(arn) for h in have)
+
+    def groups(self) -> list[str]:
+        """The log groups this run created."""
+        return sorted(self.owned.get("log-group", set()))
+
+    # -------------------------------------------------------------- installing
+
+    def install(self, client: Any) -> Any:
+        """Route every call of ``client`` through :meth:`call` (on this client object only)."""
+        send = client._make_api_call
+        service = client.meta.service_model.service_name
+
+        def guarded(operation_name: str, api_params: Mapping[str, Any]) -> Any:
+            return self.call(send, service, operation_name, dict(api_params))
+
+        client._make_api_call = guarded
+        client.labkit_name = self.world.name  # lets shared lesson code name lab resources
+        return client
+
+    # -------------------------------------------------------------- one call
+
+    def call(self, send: Callable[[str, Any], Any], service: str, op: str, params: dict) -> Any:
+        """Check, record and send one call; errors reach the caller unchanged, with a hint."""
+        params = copy.deepcopy(params)
+        read = op.startswith(READ_ONLY) or (service, op) == ("sts", "GetCallerIdentity")
+        self.namespace(service, op, params, write=not read)
+        where = f"{service}.{op}"
+        try:
+            if read:
+                return send(op, params)
+            self.check(service, op, params)
+            if (service, op) == ("logs", "DeleteResourcePolicy"):
+                return phases.delete_policy(self, params)
+            if (service, op) == ("logs", "PutResourcePolicy"):
+                return phases.put_policy(self, send, params)
+            return self._write(send, service, op, params)
+        except SafetyError:
+            raise
+        except BaseException as exc:
+            if not isinstance(exc, KeyboardInterrupt | SystemExit):
+                add_hint(exc, hint(exc, where, write=not read))
+            raise
+
+    def _write(self, send: Callable, service: str, op: str, params: dict) -> Any:
+        kind = CREATES.get((service, op))
+        led = self.world.ledger
+        key = ident = None
+        if kind is not None:
+            self.prepare_create(service, op, params)
+            ident = self.create_id(service, op, params)
+            key = f"{service}:{kind}:{ident}"
+            answered = any(
+                e.get("key") == key
+                and e.get("event") == "created"
+                and e.get("via") in {"response", "answered"}
+                for e in led.entries()
+            )
+            led.record("intent", key=key, service=service, kind=kind, id=ident, operation=op)
+        if (service, op) in {
+            ("stepfunctions", "CreateStateMachine"),
+            ("stepfunctions", "UpdateStateMachine"),
+        }:
+            self.before_logging(params)
+        try:
+            response = send(op, params)
+        except BaseException as exc:
+            if kind is not None:
+                resolved = self.resolve(kind, str(ident), str(key), op, exc)
+                if (
+                    resolved
+                    and not answered
+                    and pe.error_code(exc) in _EXISTS
+                    and self.owns(kind, str(ident))
+                ):
+                    # the learner ran the cell again after a lost response: the earlier
+                    # attempt created it, so answer as that attempt would have
+                    return self.answer_from_lookup(service, op, str(ident), exc)
+                if resolved and not isinstance(exc, KeyboardInterrupt | SystemExit):
+                    add_hint(exc, hint(exc, f"{service}.{op}", resolved))
+            raise
+        if kind is not None:
+            real_id = self.response_id(service, op, params, response) or ident
+            self._own(kind, real_id)
+            led.record(
+                "created",
+                key=key,
+                service=service,
+                kind=kind,
+                id=real_id,
+                operation=op,
+                via="response",
+            )
+        gone = DELETES.get((service, op))
+        if gone is not None:
+            target = self.delete_id(service, op, params)
+            led.record(
+                "deleted", key=f"{service}:{gone}:{target}", operation=op, already_gone=False
+            )
+            if gone != "execution":
+                self.owned.get(gone, set()).discard(target)
+        return response
+
+    def answer_from_lookup(self, service: str, op: str, ident: str, exc: BaseException) -> Any:
+        """The response a create would have given, for what an earlier attempt of this run
+        created when its response was lost (CreateRole, CreateLogGroup, CreateStateMachine)."""
+        w = self.world
+        if (service, op) == ("iam", "CreateRole"):
+            fields = {"Role": w.raw("iam").get_role(RoleName=ident)["Role"]}
+        elif (service, op) == ("iam", "CreatePolicy"):
+            fields = {"Policy": w.raw("iam").get_policy(PolicyArn=ident)["Policy"]}
+        elif (service, op) == ("stepfunctions", "CreateStateMachine"):
+            desc = w.raw("stepfunctions").describe_state_machine(stateMachineArn=ident)
+            fields = {
+                "stateMachineArn": desc["stateMachineArn"],
+                "creationDate": desc["creationDate"],
+            }
+        elif (service, op) == ("logs", "CreateLogGroup"):
+            fields = {}
+        else:
+            raise exc
+        text = (
+            f"{op} {ident}: an earlier attempt of this run created it (its response was "
+            "lost); answered from a lookup"
+        )
+        w.ledger.record("note", text=text)
+        kind = CREATES[(service, op)]
+        w.ledger.record(
+            "created",
+            key=f"{service}:{kind}:{ident}",
+            service=service,
+            kind=kind,
+            id=ident,
+            operation=op,
+            via="answered",
+        )
+        w._out(f"labkit: {text}")
+        return phases.empty_answer(w.run_id, **fields)
+
+    def resolve(self, kind: str, ident: str, key: str, op: str, exc: BaseException) -> str | None:
+        """After a create failed: record the outcome if it is known, by lookup if needed."""
+        led = self.world.ledger
+        code = pe.error_code(exc)
+        status = (
+            (getattr(exc, "response", None) or {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+        )
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            return None  # clean-up looks it up
+        # a 4xx answer (throttling included) means AWS did not carry the request out;
+        # a 5xx or no answer at all leaves it open
+        definitive = (isinstance(status, int) and 400 <= status < 500) or type(exc).__name__ in {
+            "ParamValidationError",
+            "SafetyError",
+        }
+        if definitive and code not in _EXISTS:
+            led.record("not-created", key=key, reason=f"{op} failed: {code}")
+            return None
+        if kind in {"role-policy", "attached-policy"}:
+            return "The lab's clean-up removes it if it is there."
+        try:
+            owner = ownership.owner(self.world, kind, ident)
+        except Exception:  # noqa: BLE001 - the lookup failed too: clean-up looks again
+            return "The lab could not look it up now; clean-up will."
+        if owner == "ours":
+            self._own(kind, ident)
+            led.record(
+                "created",
+                key=key,
+                service=key.split(":")[0],
+                kind=kind,
+                id=ident,
+                operation=op,
+                via="lookup",
+            )
+            return f"The lab looked it up: {ident} exists, so it is recorded for clean-up."
+        if owner == "gone":
+            # the request may still be on its way: clean-up looks again before concluding
+            led.record(
+                "note", text=f"{key}: not found right after {op} failed; clean-up looks again"
+            )
+            return "The lab looked it up: not there (yet); clean-up looks again."
+        led.record("not-created", key=key, reason=f"it exists but {owner}")
+        return f"The lab looked it up: it exists but {owner}."
+
+    # -------------------------------------------------------------- checks
+
+    def refuse(self, operation: str, reason: str) -> None:
+        self.world.ledger.record("refused", operation=operation, reason=reason)
+        raise SafetyError(reason)
+
+    def check(self, service: str, op: str, params: dict[str, Any]) -> None:
+        """Refuse any write the lab does not need or on anything this run did not create."""
+        where = f"{service}.{op}"
+        target = TARGETS.get((service, op))
+        if target is None:
+            self.refuse(where, f"labkit real mode does not send {where}: the lab does not need it")
+            return
+        param, kind = target
+        value = str(params.get(param, "")) if param else ""
+        if kind == "new":
+            if not is_lab_name(value, self.world.prefix):
+                self.refuse(where, f"refusing {where} on {value!r}: not in the lab's namespace")
+        elif kind != "policy-entries" and not self.owns(kind, value):
+            self.refuse(
+                where,
+                f"refusing {where} on {value!r}: this run of the lab did not create it "
+                "(the lab changes only what it created)",
+            )
+        if (service, op) == ("iam", "TagRole") or op.startswith("Untag"):
+            self.refuse(where, f"refusing {where}: the lab's tags mark what it owns")
+        if service == "stepfunctions" and op in {"CreateStateMachine", "UpdateStateMachine"}:
+            self._check_machine(where, params)
+
+    def _check_machine(self, where: str, params: dict[str, Any]) -> None:
+        role = params.get("roleArn")
+        if role is not None and not self.owns("role", str(role)):
+            self.refuse(
+                where,
+                f"refusing {where}: role {role} was not created by this run of the lab "
+                "(a lab state machine runs only as a lab role)",
+            )
+        for dest in (params.get("loggingConfiguration") or {}).get("destinations") or ():
+            arn = ((dest or {}).get("cloudWatchLogsLogGroup") or {}).get("logGroupArn", "")
+            if arn and not self.owns("log-group", str(arn)):
+                self.refuse(
+                    where,
+                    f"refusing {where}: log group {arn} was not created by this run of the lab",
+                )
+        definition = params.get("definition")
+        if (
+            isinstance(definition, str)
+            and not self.world.allow_service_integrations
+            and task_resources(definition)
+            and not is_lesson_template(definition)
+        ):
+            self.refuse(
+                where,
+                f"refusing {where}: the definition has Task states "
+                f"({', '.join(task_resources(definition)[:3])}), which call AWS APIs as the "
+                "role; use a lesson template, or opt in with "
+                "labkit.aws(allow_service_integrations=True)",
+            )
+
+    # -------------------------------------------------------------- creates
+
+    def prepare_create(self, service: str, op: str, params: dict[str, Any]) -> None:
+        """Tags on every create; the boundary on every role; a name on every execution."""
+        tags = lab_tags(self.world.run_id)
+        if (service, op) in {("iam", "CreateRole"), ("iam", "CreatePolicy")}:
+            have = {t.get("Key") for t in params.get("Tags", [])}
+            params["Tags"] = list(params.get("Tags", [])) + [
+                {"Key": k, "Value": v} for k, v in tags.items() if k not in have
+            ]
+        if (service, op) == ("iam", "CreateRole"):
+            params["PermissionsBoundary"] = self.world.boundary_arn()
+        elif (service, op) == ("logs", "CreateLogGroup"):
+            params["tags"] = {**dict(params.get("tags", {})), **tags}
+        elif (service, op) == ("stepfunctions", "CreateStateMachine"):
+            have = {t.get("key") for t in params.get("tags", [])}
+            params["tags"] = list(params.get("tags", [])) + [
+                {"key": k, "value": v} for k, v in tags.items() if k not in have
+            ]
+        elif (service, op) == ("stepfunctions", "StartExecution"):
+            params.setdefault("name", str(uuid.uuid4()))  # as AWS would; lets a lookup find it
+
+    def create_id(self, service: str, op: str, params: dict[str, Any]) -> str:
+        w = self.world
+        if (service, op) == ("iam", "PutRolePolicy"):
+            return f"{params['RoleName']}/{params['PolicyName']}"
+        if (service, op) == ("iam", "AttachRolePolicy"):
+            return f"{params['RoleName']}|{params['PolicyArn']}"
+        if (service, op) == ("iam", "CreatePolicy"):
+            path = params.get("Path") or "/"
+            return f"arn:{w.partition}:iam::{w.account_id}:policy{path}{params['PolicyName']}"
+        if (service, op) == ("stepfunctions", "CreateStateMachine"):
+            return (
+                f"arn:{w.partition}:states:{w.region}:{w.account_id}:stateMachine:{params['name']}"
+            )
+        if (service, op) == ("stepfunctions", "StartExecution"):
+            machine = str(params["stateMachineArn"])
+            return f"{machine.replace(':stateMachine:', ':execution:', 1)}:{params['name']}"
+        return str(params.get({"iam": "RoleName", "logs": "logGroupName"}[service]))
+
+    @staticmethod
+    def response_id(service: str, op: str, params: Mapping, response: Mapping) -> str | None:
+        if (service, op) == ("iam", "CreatePolicy"):
+            return (response.get("Policy") or {}).get("Arn")
+        if (service, op) == ("stepfunctions", "CreateStateMachine"):
+            return response.get("stateMachineArn")
+        if (service, op) == ("stepfunctions", "StartExecution"):
+            return response.get("executionArn")
+        return None
+
+    @staticmethod
+    def delete_id(service: str, op: str, params: Mapping) -> str:
+        if (service, op) == ("iam", "DeleteRolePolicy"):
+            return f"{params['RoleName']}/{params['PolicyName']}"
+        if (service, op) == ("iam", "DetachRolePolicy"):
+            return f"{params['RoleName']}|{params['PolicyArn']}"
+        param, _ = TARGETS[(service, op)]
+        return str(params[param])
+
+    def before_logging(self, params: dict[str, Any]) -> None:
+        """Before logging is set up: note the lab's future entries, and the texts as they are.
+
+        Step Functions then adds the lab group's entry to ``AWSLogDeliveryWrite20150319``
+        (classic) or gives the group its own policy (2026) on the lab's behalf [DOC] CWL-UG.
+        Clean-up removes those entries (``logs:lab-entries:GROUP``); the texts read here let
+        it give a policy nobody else changed its exact bytes back.
+        """
+        config = params.get("loggingConfiguration") or {}
+        if config.get("level", "OFF") == "OFF":
+            return
+        groups = [
+            group_of(str(((d or {}).get("cloudWatchLogsLogGroup") or {}).get("logGroupArn", "")))
+            for d in config.get("destinations") or ()
+        ]
+        self.world.note_policies(self.world.raw("logs"))
+        for group in filter(None, groups):
+            self.world.expect_entries(group)
+
+    # -------------------------------------------------------------- the lab namespace
+
+    def namespace(self, service: str, op: str, params: dict[str, Any], *, write: bool) -> None:
+        """Read the names of a call in the lab namespace ``<prefix><name>`` (module doc)."""
+        w = self.world
+        keys = list(_NAME_PARAMS.get(service, ()))
+        if (service, op) in _CREATE_NAMES:
+            keys.append(_CREATE_NAMES[(service, op)])
+        for key in keys:
+            value = params.get(key)
+            if not isinstance(value, str) or not value or value.startswith("arn:"):
+                continue
+            if value.endswith("/") or is_lab_name(value, w.prefix):
+                continue
+            mapped = w.name(value)
+            if write or self._created(mapped, prefix=key == "logGroupNamePrefix"):
+                params[key] = mapped
+                self.announce(value, mapped)
+        config = params.get("loggingConfiguration")
+        if write and isinstance(config, dict):
+            for dest in config.get("destinations") or ():
+                group = (dest or {}).get("cloudWatchLogsLogGroup") or {}
+                arn = group.get("logGroupArn")
+                name = group_of(arn) if isinstance(arn, str) else None
+                if name and not is_lab_name(name, w.prefix):
+                    mapped = w.name(name)
+                    group["logGroupArn"] = arn.replace(
+                        f":log-group:{name}", f":log-group:{mapped}", 1
+                    )
+                    self.announce(name, mapped)
+
+    def _created(self, name: str, *, prefix: bool = False) -> bool:
+        names = {arn_name(n) for ids in self.owned.values() for n in ids}
+        return any(n.startswith(name) for n in names) if prefix else name in names
+
+    def announce(self, base: str, mapped: str) -> None:
+        if (base, mapped) in self.mapped:
+            return
+        self.mapped.add((base, mapped))
+        text = f"{base} is {mapped} in this account (the lab's namespace)"
+        self.world.ledger.record("note", text=text)
+        self.world._out(f"labkit: {text}")
