@@ -136,3 +136,20 @@ def test_closing_the_world_releases_its_packed_events() -> None:
     world.close()
     gc.collect()
     assert all(ref() is None for ref in batches.values())
+
+
+def test_evicted_and_cleared_batches_decode_again_to_the_same_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(packed_log_events, "CACHED_BATCHES", 1)
+    one = SimpleNamespace(events=moto_events(1, [1, 2, 3, 4], 5))
+    two = SimpleNamespace(events=moto_events(9, [5, 6, 7, 8], 5))
+    packed_log_events.pack(one, 0)
+    packed_log_events.pack(two, 0)
+    for _ in range(2):  # each read of one batch evicts the other
+        assert [ev.message for ev in one.events] == MESSAGES
+        assert [ev.message for ev in two.events] == MESSAGES
+    assert one.events[0]._batch._messages is None
+    packed_log_events.clear_cache()
+    assert two.events[0]._batch._messages is None
+    assert [ev.to_response_dict()["message"] for ev in two.events] == MESSAGES

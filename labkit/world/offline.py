@@ -187,6 +187,7 @@ class OfflineWorld:
             self._rows.clear()
             self._streams.clear()
             self._shared.clear()
+            packed_log_events.clear_cache()  # decoded messages of any world, refilled on read
             self.lambdas.clear()
             self.moto.close()
 

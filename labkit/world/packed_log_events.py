@@ -17,8 +17,11 @@ everything moto reads from an event (``timestamp``, ``message``, ``ingestion_tim
 ``LogEvent`` held, so GetLogEvents, FilterLogEvents and DescribeLogStreams answer the same.
 Events a learner writes with PutLogEvents stay moto's own.
 
-Reading a message decompresses its batch once; the last batch read is kept (weakly), so a
-read that walks a stream in order decompresses each batch once.
+Reading a message decompresses its whole batch; the messages of the last
+:data:`CACHED_BATCHES` batches decoded are kept, since moto reads a stream's events once in
+stored order (to filter them) and again in timestamp order, where the batches of
+executions that ran at the same time interleave. :func:`clear_cache` empties it (a
+closing world calls it).
 """
 
 from __future__ import annotations
@@ -27,12 +30,25 @@ import threading
 import weakref
 import zlib
 from array import array
+from collections import OrderedDict
 from typing import Any
 
-__all__ = ["PackedBatch", "PackedLogEvent", "pack"]
+__all__ = ["PackedBatch", "PackedLogEvent", "clear_cache", "pack"]
 
-_SEP = "\x00"  # never inside a JSON text (control characters are escaped) [RFC 8259]
-_last_read = threading.local()
+#: How many batches' messages stay decoded (about 4 KB each for the article's machine).
+CACHED_BATCHES = 1024
+_decoded: OrderedDict[int, weakref.ref[PackedBatch]] = OrderedDict()  # least recent first
+_decoded_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every decoded message."""
+    with _decoded_lock:
+        for ref in _decoded.values():
+            batch = ref()
+            if batch is not None:
+                batch._messages = None
+        _decoded.clear()
 
 
 class PackedBatch:
@@ -41,6 +57,7 @@ class PackedBatch:
     __slots__ = (
         "_packed",
         "_lengths",
+        "_messages",
         "timestamps",
         "ingestion_time",
         "first_event_id",
@@ -54,19 +71,26 @@ class PackedBatch:
         self.timestamps = array("q", (event.timestamp for event in events))
         self.ingestion_time = events[0].ingestion_time
         self.first_event_id = events[0].event_id
+        self._messages: list[str] | None = None
 
     def messages(self) -> list[str]:
-        """Every message of the batch, in order (the last batch read is cached per thread)."""
-        cached = getattr(_last_read, "entry", None)
-        if cached is not None and cached[0]() is self:
-            return cached[1]
+        """Every message of the batch, in order (recently read batches stay decoded)."""
+        messages = self._messages
+        if messages is not None:
+            return messages
         text = zlib.decompress(self._packed).decode("utf-8", "surrogatepass")
-        out, start = [], 0
+        messages, start = [], 0
         for n in self._lengths:
-            out.append(text[start : start + n])
+            messages.append(text[start : start + n])
             start += n
-        _last_read.entry = (weakref.ref(self), out)
-        return out
+        with _decoded_lock:
+            self._messages = messages
+            _decoded[id(self)] = weakref.ref(self)
+            while len(_decoded) > CACHED_BATCHES:
+                evicted = _decoded.popitem(last=False)[1]()
+                if evicted is not None:
+                    evicted._messages = None
+        return messages
 
 
 class PackedLogEvent:
