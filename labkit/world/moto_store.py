@@ -40,6 +40,13 @@ from moto.moto_api._internal import mock_random
 SERVICES = ("iam", "sts", "logs")
 
 _LOCK = threading.RLock()
+#: moto's global ``BackendDict`` per service, looked up once: ``get_backend`` builds a new
+#: name string per call, and CPython's attribute cache keeps such strings alive long after
+#: a world has closed, pinning the allocator's memory (issue 14, benchmarks/bench_memory.py).
+_GLOBAL_BACKENDS: dict[str, BackendDict[Any]] = {
+    service: get_backend(service)  # type: ignore[call-overload]
+    for service in SERVICES
+}
 _TIME_MODULES = (_logs_models, _iam_models)
 
 
@@ -90,7 +97,7 @@ class MotoAccount:
         self._event_id = 0  # moto numbers log events with a process-global class counter
         self._private: dict[str, AccountSpecificBackend[Any]] = {}
         for service in SERVICES:
-            bd = get_backend(service)  # type: ignore[call-overload]
+            bd = _GLOBAL_BACKENDS[service]
             listed = regions(service) if regions is not None and bd._use_boto3_regions else None
             self._private[service] = AccountSpecificBackend(
                 service_name=bd.service_name,
@@ -119,7 +126,7 @@ class MotoAccount:
                 mock_random.setstate(self._random_state)
                 _logs_models.LogEvent._event_id = self._event_id
                 for service in SERVICES:
-                    bd = get_backend(service)  # type: ignore[call-overload]
+                    bd = _GLOBAL_BACKENDS[service]
                     saved.append((bd, dict(bd)))
                     dict.__setitem__(bd, self.account_id, self._private[service])
                 for module, _ in times:

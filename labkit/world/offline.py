@@ -53,7 +53,7 @@ from moto.core.models import botocore_stubber as moto_stubber
 
 from labkit.clock import VirtualClock, seeded_start, to_ms
 from labkit.errors import LabkitError
-from labkit.world import authorize, delivery, log_setup, roles, wire
+from labkit.world import authorize, delivery, log_setup, packed_log_events, roles, wire
 from labkit.world.delivery import DELIVERY_COLUMNS
 from labkit.world.moto_store import MotoAccount
 from labkit.world.resource_policies import ResourcePolicyStore
@@ -160,6 +160,8 @@ class OfflineWorld:
         self.sfn = StepFunctionsService(self)
         self._rows: dict[str, list[_Row]] = {}  # execution ARN -> rows by event id - 1
         self._streams: dict[tuple[str, str], tuple[str, datetime]] = {}
+        # One copy of each audit text and latency: thousands of rows repeat a few values.
+        self._shared: dict[Any, Any] = {}
         self._iam_ready = False
         self._closed = False
         self._settling = False
@@ -184,6 +186,8 @@ class OfflineWorld:
             self.sfn.run_machines.clear()
             self._rows.clear()
             self._streams.clear()
+            self._shared.clear()
+            packed_log_events.clear_cache()  # decoded messages of any world, refilled on read
             self.lambdas.clear()
             self.moto.close()
 
@@ -407,7 +411,7 @@ class OfflineWorld:
             row = _Row(
                 e.arn, int(event["id"]), sys.intern(event["type"]), event["timestamp"],
                 "not logged", log_group=group if level != "OFF" else None,
-                reason=delivery.level_reason(event["type"], level),
+                reason=self._share(delivery.level_reason(event["type"], level)),
             )  # fmt: skip
             rows.append(row)
             if group and delivery.is_logged(event["type"], level):
@@ -436,6 +440,10 @@ class OfflineWorld:
             )
         return flushes
 
+    def _share(self, value: Any) -> Any:
+        """``value``, or the equal one this world already keeps (strings and ints only)."""
+        return self._shared.setdefault(value, value)
+
     def _stream_for(self, flush: _Flush) -> tuple[str, bool]:
         key = (flush.group, flush.execution.machine.name)
         current = self._streams.get(key)
@@ -461,8 +469,9 @@ class OfflineWorld:
         for row in rows:
             row.log_group = flush.group
         if not self.log_group_exists(flush.region, flush.account, flush.group):
+            missing = self._share(f"log group {flush.group} does not exist")
             for row in rows:
-                row.status, row.reason = "dropped", f"log group {flush.group} does not exist"
+                row.status, row.reason = "dropped", missing
             return
         stream, new = self._stream_for(flush)
         policies = authorize.load_resource_policies(
@@ -486,9 +495,10 @@ class OfflineWorld:
                     flush.delivered_at,
                 )
         assert decision is not None
+        reason = self._share(decision.reason)
         for row in rows:
             row.decision = decision.outcome.value
-            row.reason = decision.reason
+            row.reason = reason
             row.explanation = decision
             row.log_stream = stream
         if not decision.allowed:
@@ -501,16 +511,19 @@ class OfflineWorld:
         ]
         with self.moto.installed():
             backend = self.moto.backend("logs", flush.region)
+            moto_stream = backend.groups[flush.group].streams[stream]
             for batch in delivery.batches(events):
+                start = len(moto_stream.events)
                 backend.put_log_events(
                     flush.group,
                     stream,
                     [{"timestamp": ev.timestamp, "message": ev.message} for ev in batch],
                 )
+                packed_log_events.pack(moto_stream, start)
         for row, ev in zip(rows, flush.events, strict=True):
             row.status = "delivered"
             row.delivered_at = flush.delivered_at
-            row.latency_ms = to_ms(flush.delivered_at) - to_ms(ev["timestamp"])
+            row.latency_ms = self._share(to_ms(flush.delivered_at) - to_ms(ev["timestamp"]))
 
     # -- audit -----------------------------------------------------------------------
 
