@@ -101,6 +101,18 @@ def test_figure_words_are_korean_only_when_hangul_can_be_drawn(monkeypatch):
         summary = {"events": 20, "logged": 20, "delivered": 0, "dropped": 20}
         assert short_title(summary) == "0/20 delivered, 20 dropped"
         assert verdict.CAUSES["no-policy"].startswith("로그 서비스")  # text still in Korean
+        assert short_title(summary, phase=2) == "Phase 2 — 0/20 delivered, 20 dropped"
+
+
+def test_a_phase_number_is_labkits_own_words_in_the_figures_language(monkeypatch):
+    from labkit.timeline import short_title
+
+    summary = {"events": 20, "logged": 20, "delivered": 20, "dropped": 0}
+    assert short_title(summary, phase=1) == "Phase 1 — 20/20 delivered"
+    assert short_title(summary, phase="Warm-up") == "Warm-up — 20/20 delivered"  # as given
+    monkeypatch.setattr(fonts, "figure_language", lambda: "ko")  # as when Hangul can be drawn
+    with i18n.using_language("ko"):
+        assert short_title(summary, phase=1) == "단계 1 — 20/20 전달됨"
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
