@@ -122,3 +122,23 @@ def test_widget_fallbacks_name_where_the_widget_is_live(language):
     with i18n.using_language(language):
         bundle = widget_bundle({}, "x")
     assert ("notebooks/ko/" in bundle["text/plain"]) == (language == "ko")
+
+
+def test_put_resource_policy_answers_in_korean_with_aws_words_in_english():
+    from labkit import article
+
+    with i18n.using_language("ko"), labkit.offline(seed=0) as world:
+        logs = world.client("logs")
+        stream = f"arn:aws:logs:{world.region}:{world.account_id}:log-group:g:log-stream:*"
+        ok = article.delivery_policy(stream, "*")
+        bad = article.delivery_policy(stream, {"AWS": "delivery.logs.amazonaws.com"})
+        assert article.try_put_resource_policy(logs, "everyone", ok) == "받아들여짐"
+        assert article.try_put_resource_policy(logs, "bad", bad) == (
+            "거부됨: InvalidParameterException - Could not convert to persistable policy"
+        )
+
+
+def test_the_score_summary_repr_is_korean():
+    with i18n.using_language("ko"):
+        summary = quiz.ScoreSummary(())
+        assert repr(summary) == "<ScoreSummary: 0문제 중 0문제 정답, 첫 시도에 0문제.>"
