@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from labkit.i18n import _
 from labkit.iam.examples import SFN_LOGGING_ACTIONS_2022
 
 STATE_MACHINE_NAME = "LookingIntoLogging"
@@ -210,6 +211,7 @@ def delivery_policy(resource: str, principal: Any = None) -> dict[str, Any]:
 def try_put_resource_policy(logs: Any, name: str, document: Any) -> str:
     """Put an account-level resource policy; ``"accepted"``, or AWS's refusal as
     ``"refused: Code - Message"`` (the error code and message only, never a traceback).
+    labkit's words are in the current language; AWS's code and message stay English.
 
     What AWS does with principals: CloudWatch Logs resource policies "only apply when
     operations are invoked by AWS service principals" [DOC]
@@ -225,8 +227,10 @@ def try_put_resource_policy(logs: Any, name: str, document: Any) -> str:
         logs.put_resource_policy(policyName=name, policyDocument=text)
     except ClientError as error:
         info = error.response.get("Error", {})
-        return f"refused: {info.get('Code')} - {info.get('Message')}"
-    return "accepted"
+        return _("refused: {code} - {message}").format(
+            code=info.get("Code"), message=info.get("Message")
+        )
+    return _("accepted")
 
 
 def resource_policy(logs: Any) -> str | None:

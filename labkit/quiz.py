@@ -143,7 +143,8 @@ class ScoreSummary:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<ScoreSummary {self.right}/{self.total} right, {self.first_try} at the first try>"
+        line = TEXT["summary-line"].format(right=self.right, total=self.total, first=self.first_try)
+        return f"<ScoreSummary: {line}>"
 
     def _repr_html_(self) -> str:
         colour = {"status-first": _GOOD, "status-second": _WARN, "status-revealed": _BAD}

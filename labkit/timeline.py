@@ -62,6 +62,7 @@ WORDS = Messages(
         "title-dropped": N_("{delivered}/{logged} delivered, {dropped} dropped"),
         "title-not-logged": N_("nothing logged at level {level} (0/{events})"),
         "title-phase": N_("{phase} — {title}"),
+        "phase": N_("Phase {phase}"),
     }
 )
 
@@ -263,8 +264,13 @@ def verdict(summary: Mapping[str, Any], *, level: str = "ALL", reason: str | Non
     return text
 
 
-def short_title(summary: Mapping[str, Any], *, level: str = "ALL", phase: str | None = None) -> str:
+def short_title(
+    summary: Mapping[str, Any], *, level: str = "ALL", phase: str | int | None = None
+) -> str:
     """The figure's title: the phase, then the count, e.g. ``"Phase 2 — 0/20 delivered, 20 dropped"``.
+
+    A ``phase`` number is written as labkit's own "Phase N" (translated, so a Korean figure
+    reads "단계 2"); a string is used as given.
 
     In the figure's language (:func:`labkit.fonts.figure_language`): English when no installed
     font can draw the current language's script.
@@ -273,13 +279,15 @@ def short_title(summary: Mapping[str, Any], *, level: str = "ALL", phase: str | 
         return _short_title(summary, level=level, phase=phase)
 
 
-def _short_title(summary: Mapping[str, Any], *, level: str, phase: str | None) -> str:
+def _short_title(summary: Mapping[str, Any], *, level: str, phase: str | int | None) -> str:
     if summary["logged"] == 0:
         title = WORDS["title-not-logged"].format(level=level.upper(), events=summary["events"])
     elif summary["dropped"]:
         title = WORDS["title-dropped"].format(**summary)
     else:
         title = WORDS["title"].format(**summary)
+    if isinstance(phase, int) and not isinstance(phase, bool):
+        phase = WORDS["phase"].format(phase=phase)
     return WORDS["title-phase"].format(phase=phase, title=title) if phase else title
 
 
@@ -320,7 +328,7 @@ def _prepare(
     execution_arn: str | None = None,
     include_execution_data: bool = True,
     title: str | None = None,
-    phase: str | None = None,
+    phase: str | int | None = None,
     reason: str | None = None,
     status: str | None = None,
 ) -> _Prepared:
@@ -356,7 +364,7 @@ def timeline(
     execution_arn: str | None = None,
     include_execution_data: bool = True,
     title: str | None = None,
-    phase: str | None = None,
+    phase: str | int | None = None,
     reason: str | None = None,
     status: str | None = None,
     ax=None,
@@ -376,7 +384,8 @@ def timeline(
             history's ids and times best.
         include_execution_data: the ``includeExecutionData`` flag, noted in the summary.
         title: the figure title; default :func:`short_title` (``phase``, then the count).
-        phase: a short name put before the count in the title ("Phase 2").
+        phase: a short name put before the count in the title ("Phase 2"); a number
+            ``2`` is written as labkit's own "Phase 2", in the figure's language.
         reason: appended to the verdict (``str(tl)``) when events were dropped.
         status: the execution's status (DescribeExecution); default from the last event.
         ax: draw into this Axes instead of a new figure (no legend is added).

@@ -101,6 +101,18 @@ def test_figure_words_are_korean_only_when_hangul_can_be_drawn(monkeypatch):
         summary = {"events": 20, "logged": 20, "delivered": 0, "dropped": 20}
         assert short_title(summary) == "0/20 delivered, 20 dropped"
         assert verdict.CAUSES["no-policy"].startswith("로그 서비스")  # text still in Korean
+        assert short_title(summary, phase=2) == "Phase 2 — 0/20 delivered, 20 dropped"
+
+
+def test_a_phase_number_is_labkits_own_words_in_the_figures_language(monkeypatch):
+    from labkit.timeline import short_title
+
+    summary = {"events": 20, "logged": 20, "delivered": 20, "dropped": 0}
+    assert short_title(summary, phase=1) == "Phase 1 — 20/20 delivered"
+    assert short_title(summary, phase="Warm-up") == "Warm-up — 20/20 delivered"  # as given
+    monkeypatch.setattr(fonts, "figure_language", lambda: "ko")  # as when Hangul can be drawn
+    with i18n.using_language("ko"):
+        assert short_title(summary, phase=1) == "단계 1 — 20/20 전달됨"
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
@@ -110,3 +122,23 @@ def test_widget_fallbacks_name_where_the_widget_is_live(language):
     with i18n.using_language(language):
         bundle = widget_bundle({}, "x")
     assert ("notebooks/ko/" in bundle["text/plain"]) == (language == "ko")
+
+
+def test_put_resource_policy_answers_in_korean_with_aws_words_in_english():
+    from labkit import article
+
+    with i18n.using_language("ko"), labkit.offline(seed=0) as world:
+        logs = world.client("logs")
+        stream = f"arn:aws:logs:{world.region}:{world.account_id}:log-group:g:log-stream:*"
+        ok = article.delivery_policy(stream, "*")
+        bad = article.delivery_policy(stream, {"AWS": "delivery.logs.amazonaws.com"})
+        assert article.try_put_resource_policy(logs, "everyone", ok) == "받아들여짐"
+        assert article.try_put_resource_policy(logs, "bad", bad) == (
+            "거부됨: InvalidParameterException - Could not convert to persistable policy"
+        )
+
+
+def test_the_score_summary_repr_is_korean():
+    with i18n.using_language("ko"):
+        summary = quiz.ScoreSummary(())
+        assert repr(summary) == "<ScoreSummary: 0문제 중 0문제 정답, 첫 시도에 0문제.>"

@@ -99,7 +99,9 @@ def test_running_score_and_summary():
     quizzes[2].check((quizzes[2].question.answer + 1) % 4)
     quizzes[2].check((quizzes[2].question.answer + 1) % 4)  # revealed
     assert "answer revealed" in live.value and "2 of 3 questions answered right" in live.value
-    assert repr(board.summary()) == "<ScoreSummary 2/3 right, 1 at the first try>"
+    assert repr(board.summary()) == (
+        "<ScoreSummary: 2 of 3 questions answered right, 1 at the first try.>"
+    )
 
 
 def test_button_click_checks_the_selected_option():

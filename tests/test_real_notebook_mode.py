@@ -116,7 +116,7 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
     assert sfn.describe_execution(executionArn=run1)["status"] == "SUCCEEDED"
     history(run1)
     messages(run1)
-    tl1 = draw(run1, "Phase 1")
+    tl1 = draw(run1, 1)
 
     logs.delete_resource_policy(policyName="AWSLogDeliveryWrite20150319")
     after_delete = {
@@ -136,7 +136,7 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
     messages(run2)
     dropped = world.deliveries().query("execution_arn == @run2")
     dropped[["event_id", "event_type", "status", "decision"]].head(3)
-    tl2 = draw(run2, "Phase 2")
+    tl2 = draw(run2, 2)
 
     logs.put_resource_policy(
         policyName="AWSLogDeliveryWrite20150319", policyDocument=original_policy
@@ -149,7 +149,7 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
     world.settle()
     history(run3).tail(3)
     messages(run3).head()
-    tl3 = draw(run3, "Phase 3")
+    tl3 = draw(run3, 3)
     assert [tl.title for tl in timeline([tl1, tl2, tl3]).timelines][0].startswith("Phase 1")
     during = inventory(shared)
     tags = _tags(shared, lab_group, "labkit-StepFunctions-LookingIntoLogging-role", machine_arn)
