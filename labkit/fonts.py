@@ -7,9 +7,14 @@ https://matplotlib.org/stable/users/explain/text/fonts.html (font fallback), so
 :func:`configure` appends a CJK family found on this machine: Latin text keeps its usual font
 and Hangul comes from the CJK one.
 
-Which font: Debian's ``fonts-noto-cjk`` (``Noto Sans CJK KR``) first, then other common
-Korean fonts; a candidate counts only if it really has the Hangul glyphs (its character map
-is checked). Without one, :func:`configure` warns (:class:`HangulFontWarning`, once) and
+Which font: NanumGothic as shipped inside the ``koreanize-matplotlib`` wheel (pinned in
+``binder/requirements.txt``; the font is under the SIL Open Font License), so every machine
+that installs the lab's requirements, Binder and a bare Python 3.11 included, draws the same
+Hangul and the docs edition's figures are the same everywhere. Only the font file is used:
+that package's own module, which changes matplotlib's settings on import, is never imported.
+Without it, the installed fonts are tried: Debian's ``fonts-noto-cjk`` (``Noto Sans CJK
+KR``) first, then other common Korean fonts; a candidate counts only if it really has the
+Hangul glyphs (its character map is checked). Without one, :func:`configure` warns (:class:`HangulFontWarning`, once) and
 :func:`figure_language` answers ``"en"``, so figures keep English labels instead of drawing
 boxes; the text outputs still speak Korean.
 """
@@ -84,9 +89,26 @@ def missing_glyphs(font: HangulFont, text: str = SAMPLE) -> list[str]:
     return sorted({ch for ch in text if not ch.isspace() and face.get_char_index(ord(ch)) == 0})
 
 
+def bundled_font_path() -> str | None:
+    """NanumGothic from the ``koreanize-matplotlib`` distribution, found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = os.path.join(folder, "fonts", "NanumGothic.ttf")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 def _candidates() -> list[HangulFont]:
     from matplotlib import font_manager
 
+    bundled = bundled_font_path()
+    if bundled is not None:
+        font_manager.fontManager.addfont(bundled)
+        name = font_manager.FontProperties(fname=bundled).get_name()
+        return [HangulFont(name, bundled, 0)]
     entries = {}
     for entry in font_manager.fontManager.ttflist:
         if entry.name in PREFERRED and entry.style == "normal":
