@@ -306,9 +306,15 @@ def html_text(value: str) -> str:
 
 def test_real_world_code_path_judges_the_cause_from_the_policies(tmp_path):
     # labkit.aws(dry_run=True): the real world's code answered offline; real AWS gives no
-    # reason for a dropped event, so the lab judges it from the policies it reads back
+    # reason for a dropped event, so the lab judges it from the policies it reads back.
+    # The 2026 era: the lab group has its own log-group-level policy, which the guard lets
+    # the lab rewrite whole (in a shared account-level policy it edits only its own entries).
     world = labkit.aws(
-        dry_run=True, progress=False, out=lambda _line: None, ledger_path=tmp_path / "l.jsonl"
+        dry_run=True,
+        dry_run_profile="current",
+        progress=False,
+        out=lambda _line: None,
+        ledger_path=tmp_path / "l.jsonl",
     )
     try:
         lab = PolicyLab(world)

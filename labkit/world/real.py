@@ -407,6 +407,7 @@ def aws(
     client_config: Any = None,
     allow_service_integrations: bool = False,
     lookup_delay: float = 2.0,
+    dry_run_profile: str = "classic",
 ) -> RealWorld:
     """Open the lab on a real AWS account (or a dry run of it).
 
@@ -419,6 +420,10 @@ def aws(
     offline simulation instead. ``client_config`` is a ``botocore.config.Config`` for every
     client (timeouts, retries). ``allow_service_integrations=True`` lets lab state machines
     use Task states beyond the lesson templates (rule 5 of :mod:`labkit.world.guard`).
+    ``dry_run_profile`` is the offline era that answers a dry run: ``"classic"`` (one shared
+    account-level policy, where the lab edits only its own entries, so a policy variant that
+    changes a statement's principal or conditions cannot take effect) or ``"current"``
+    (2026: the lab group's own log-group-level policy, which the lab may rewrite whole).
     """
     settings = _Settings(
         poll_interval,
@@ -441,7 +446,7 @@ def aws(
     if dry_run:
         from labkit.world.offline import offline
 
-        backing = offline(region=region or "us-east-1")
+        backing = offline(region=region or "us-east-1", profile=dry_run_profile)
         led = ledger_mod.Ledger(ledger_path)
         world = RealWorld(
             None,
