@@ -23,6 +23,10 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure
 A log group must be in the machine's Region [INFER: Step Functions takes the group's ARN,
 but CloudWatch Logs vended delivery is regional].
 
+This module holds the diagnosis, its report and the command line; the reading lives in
+``labkit.doctor_reading`` and the meaning of a failed read in ``labkit.doctor_failures``
+(their public names are importable from here too).
+
 Usage::
 
     python -m labkit doctor --state-machine ARN [--profile P] [--region R]
@@ -49,12 +53,12 @@ import argparse
 import json
 import sys
 import types
-import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from labkit.doctor_failures import aws_error_code, classify
+from labkit.doctor_reading import read_role, stream_name
 from labkit.i18n import N_, _
 from labkit.safety import arn_name, parse_arn
 
@@ -91,18 +95,6 @@ SETUP_ERROR = (
     "AccessDeniedException: The state machine IAM Role is not authorized to access the Log "
     "Destination"
 )
-_CREDENTIAL_CODES = {
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "SignatureDoesNotMatch",
-    "AuthFailure",
-    "RequestExpired",
-}
-_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403"}
-
 
 #: severity -> its label in a report, in English (shown with ``_``)
 _SEVERITY_WORDS = {
@@ -176,123 +168,13 @@ class DoctorReport:
         p.text(str(self))
 
 
-def _code(exc: BaseException) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) or ""
-
-
-def classify(exc: BaseException) -> tuple[str, str]:
-    """``(status, one line)`` for an exception raised while reading AWS."""
-    from botocore.exceptions import (
-        ClientError,
-        EndpointConnectionError,
-        NoCredentialsError,
-        NoRegionError,
-        PartialCredentialsError,
-        ProfileNotFound,
-        TokenRetrievalError,
-    )
-
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-        return "credentials", "no AWS credentials found (configure a profile or log in again)"
-    if isinstance(exc, ProfileNotFound):
-        return "credentials", f"AWS profile not found: {exc.kwargs.get('profile')!r}"
-    if isinstance(exc, TokenRetrievalError):
-        return "credentials", "the SSO session has expired: run `aws sso login` again"
-    if isinstance(exc, NoRegionError):
-        return "error", "no AWS region: pass --region"
-    if isinstance(exc, EndpointConnectionError):
-        return "error", f"cannot reach the endpoint: {exc.kwargs.get('endpoint_url')}"
-    if isinstance(exc, ClientError):
-        code = _code(exc)
-        op = getattr(exc, "operation_name", "")
-        if code in _CREDENTIAL_CODES:
-            return "credentials", f"AWS rejected the credentials ({code}): they may be expired"
-        if code in {"StateMachineDoesNotExist", "InvalidArn"}:
-            return "unknown-state-machine", f"{code}: {exc.response['Error'].get('Message', '')}"
-        if code in _DENIED_CODES:
-            return (
-                "access-denied",
-                f"the caller may not call {op} ({code}); the doctor needs read access",
-            )
-        return "error", f"{op} failed: {code}"
-    return "error", f"unexpected error: {type(exc).__name__}: {exc}"
-
-
-# ---------------------------------------------------------------- reading (read-only calls)
-
-
-def _document(doc: Any) -> Any:
-    """IAM returns policy documents URL-encoded on the wire; boto3 usually decodes them."""
-    if isinstance(doc, str):
-        text = urllib.parse.unquote(doc) if doc.lstrip().startswith("%7B") else doc
-        return json.loads(text)
-    return doc
-
-
-def _managed_document(iam: Any, arn: str) -> Any:
-    from botocore.exceptions import ClientError
-
-    try:
-        policy = iam.get_policy(PolicyArn=arn)["Policy"]
-        version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
-        return _document(version["PolicyVersion"]["Document"])
-    except ClientError as exc:
-        if _code(exc) != "NoSuchEntity" or ":aws:policy/" not in arn:
-            raise
-        from labkit.iam import managed_policy  # AWS managed, unknown to this endpoint
-
-        return managed_policy(arn).document
-
-
-def read_role(iam: Any, role_arn: str) -> tuple[list[Any], Any | None]:
-    """The role's identity policies and boundary as ``labkit.iam.Policy`` objects."""
-    from labkit.iam import Policy
-
-    name = arn_name(role_arn)
-    role = iam.get_role(RoleName=name)["Role"]
-    identity = []
-    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
-        for attached in page["AttachedPolicies"]:
-            doc = _managed_document(iam, attached["PolicyArn"])
-            identity.append(Policy.load(doc, kind="identity", name=attached["PolicyName"]))
-    for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
-        for policy_name in page["PolicyNames"]:
-            doc = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
-            identity.append(Policy.load(_document(doc), kind="identity", name=policy_name))
-    boundary = None
-    boundary_arn = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-    if boundary_arn:
-        boundary = Policy.load(
-            _managed_document(iam, boundary_arn), kind="boundary", name=arn_name(boundary_arn)
-        )
-    return identity, boundary
-
-
-def _stream_name(logs: Any, group: str, machine: str) -> str:
-    """An existing ``states/<machine>/...`` stream, else one of AWS's shape [ISSUE]."""
-    prefix = f"states/{machine}/"
-    try:
-        streams = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=prefix)
-        for s in streams.get("logStreams", []):
-            return s["logStreamName"]
-    except Exception:  # noqa: BLE001 - a name of AWS's shape is as good for evaluation
-        pass
-    return f"{prefix}{datetime.now(UTC):%Y-%m-%d-%H-%M}/00000000"
-
-
 def fix_statement(region: str, account: str, group: str) -> dict[str, Any]:
-    """The statement CloudWatch Logs itself creates for a log group [DOC] CWL-UG."""
-    return {
-        "Sid": "AWSLogDeliveryWrite20150319",
-        "Effect": "Allow",
-        "Principal": {"Service": ["delivery.logs.amazonaws.com"]},
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [f"arn:aws:logs:{region}:{account}:log-group:{group}:log-stream:*"],
-        "Condition": {
-            "StringEquals": {"aws:SourceAccount": [account]},
-            "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{region}:{account}:*"]},
-        },
-    }
+    """The statement CloudWatch Logs itself creates for a log group [DOC] CWL-UG (its
+    documented shape: ``labkit.world.log_setup.delivery_statement``)."""
+    from labkit.world import log_setup
+
+    resource = log_setup.group_resource(region, account, group)
+    return log_setup.delivery_statement(region, account, [resource])
 
 
 # ---------------------------------------------------------------- the diagnosis
@@ -314,7 +196,7 @@ def doctor(world: Any, state_machine_arn: str) -> DoctorReport:
 def _diagnose(world: Any, arn: str) -> DoctorReport:
     from labkit.world import authorize
     from labkit.world.logging_config import destination_arn, parse_log_group_arn
-    from labkit.world.real import read_resource_policies
+    from labkit.world.policy_entries import read_resource_policies
 
     parts = parse_arn(arn)
     if not parts or parts["service"] != "states" or not parts["rest"].startswith("stateMachine:"):
@@ -449,7 +331,7 @@ def _diagnose(world: Any, arn: str) -> DoctorReport:
         names = ", ".join(f"{p['policyName']} ({_(scope)})" for p, scope in raw)
         findings.append(Finding("info", _("resource policies read: {names}").format(names=names)))
 
-    stream = _stream_name(logs, group, machine)
+    stream = stream_name(logs, group, machine)
     resource = authorize.stream_arn(region, g_account, group, stream)
     context = authorize.delivery_context(region, g_account, group)
     decisions = tuple(
@@ -512,7 +394,7 @@ def _role_findings(world: Any, region: str, role_arn: str, delivers: bool) -> li
     try:
         identity, boundary = read_role(iam, role_arn)
     except (ClientError, PolicyError) as exc:
-        detail = _code(exc) or str(exc)
+        detail = aws_error_code(exc) or str(exc)
         return [
             Finding(
                 "warning",
