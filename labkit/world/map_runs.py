@@ -19,9 +19,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from labkit.errors import LabkitError
+from labkit.world.sfn_records import Execution, Machine
 
 if TYPE_CHECKING:
-    from labkit.world.stepfunctions import Execution, StepFunctionsService
+    from labkit.world.stepfunctions import StepFunctionsService
 
 MAP_RUN_ARN = re.compile(
     r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:mapRun:[^:/]{1,80}/[^:]{1,80}:[^:]{1,128}$"
@@ -30,8 +31,6 @@ MAP_RUN_ARN = re.compile(
 
 def register(service: StepFunctionsService, parent: Execution, map_runs: Any) -> None:
     """Keep the parent's Map Runs and add their children as executions."""
-    from labkit.world.stepfunctions import Execution, Machine
-
     for map_run in map_runs:
         service.map_runs[map_run.arn] = map_run
         machine = service.run_machines.get(map_run.state_machine_arn)
@@ -52,9 +51,7 @@ def register(service: StepFunctionsService, parent: Execution, map_runs: Any) ->
                 child.arn, child.name, machine, machine.definition, parent.role_arn,
                 dict(parent.logging), child.input, result.start,
             )  # fmt: skip
-            e.events = result.events
-            e.status, e.stop = result.status, result.stop
-            e.output, e.error, e.cause = result.output, result.error, result.cause
+            e.finish(result)
             e.extra["mapRunArn"] = map_run.arn
             service.executions[e.arn] = e
 

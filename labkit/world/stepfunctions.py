@@ -5,6 +5,11 @@ executions on threads in real time (``moto/stepfunctions/parser``), so the offli
 answers every Step Functions call the lessons use itself: machines and executions live
 here, definitions are parsed and run by ``labkit.engine`` in virtual time.
 
+This module holds the operations; beside it, ``labkit.world.sfn_records`` (machines,
+executions, names and ARNs), ``labkit.world.sfn_responses`` (how answers show them) and
+``labkit.world.sfn_running`` (running executions with the engine). Their public names
+stay importable from here.
+
 Facts modelled (API model: ``botocore/data/stepfunctions/2016-11-23/service-2.json`` [DOC]):
 
 * Error messages ``State Machine Does Not Exist: '<arn>'``, ``Execution Does Not Exist:
@@ -32,119 +37,39 @@ Facts modelled (API model: ``botocore/data/stepfunctions/2016-11-23/service-2.js
 
 from __future__ import annotations
 
-import pickle
 import random
-import re
 import uuid
-import zlib
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from labkit.errors import LabkitError
-from labkit.world import delivery, logging_config, map_runs
+from labkit.world import logging_config, map_runs
+from labkit.world.sfn_records import (
+    EXECUTION_ARN,
+    MACHINE_ARN,
+    ROLE_ARN,
+    Execution,
+    Machine,
+    api_error,
+    check_name,
+)
+from labkit.world.sfn_responses import (
+    list_item,
+    machine_fields,
+    outcome,
+    page_start,
+    strip_event,
+    wanted,
+)
+from labkit.world.sfn_running import (
+    EXPRESS_MAX_EVENTS,
+    EXPRESS_TIMEOUT_S,
+    STANDARD_MAX_EVENTS,
+    STANDARD_TIMEOUT_S,
+    abort,
+    run_execution,
+)
 
 if TYPE_CHECKING:
     from labkit.world.offline import OfflineWorld
-
-MACHINE_ARN = re.compile(
-    r"^arn:aws[a-z-]*:states:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):stateMachine:"
-    r"(?P<name>[^:]{1,80})$"
-)
-EXECUTION_ARN = re.compile(
-    r"^arn:aws[a-z-]*:states:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"(?P<kind>execution|express):(?P<machine>[^:]{1,80}):(?P<name>[^:]{1,80})(:(?P<uuid>[^:]+))?$"
-)
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-_BAD_NAME_CHARS = (
-    set(' <>{}[]?*"#%\\^|~`$&,;:/')
-    | {chr(i) for i in range(32)}
-    | {chr(i) for i in range(127, 160)}
-)
-#: Express executions time out after 5 minutes, Standard ones after 1 year, with
-#: ``States.Timeout`` [DOC] https://docs.aws.amazon.com/step-functions/latest/dg/limits-overview.html
-#: (a year counted as 365 days [INFER]); Standard keeps 25,000 events [DOC].
-EXPRESS_TIMEOUT_S = 300
-STANDARD_TIMEOUT_S = 365 * 24 * 3600
-STANDARD_MAX_EVENTS = 25_000
-EXPRESS_MAX_EVENTS = 10**9
-
-
-@dataclass
-class Machine:
-    """A state machine as stored by the world."""
-
-    arn: str
-    name: str
-    definition: str
-    role_arn: str
-    type: str
-    logging: dict[str, Any]
-    created: datetime
-    revision_id: str | None = None
-
-
-@dataclass
-class Execution:
-    """An execution: captured configuration, then the engine's result once settled."""
-
-    arn: str
-    name: str
-    machine: Machine
-    definition: str
-    role_arn: str
-    logging: dict[str, Any]
-    input: str
-    start: datetime
-    status: str = "RUNNING"
-    stop: datetime | None = None
-    error: str | None = None
-    cause: str | None = None
-    output: str | None = None
-    delivered: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-    packed_events: bytes = b""
-
-    @property
-    def events(self) -> tuple[dict[str, Any], ...]:
-        """The execution's history events (a fresh copy on every read)."""
-        return pickle.loads(zlib.decompress(self.packed_events)) if self.packed_events else ()
-
-    @events.setter
-    def events(self, value: tuple[dict[str, Any], ...]) -> None:
-        # Kept compressed: a history is read rarely and is ~10 KB of small Python objects per
-        # execution; packed it is ~1 KB, so thousands of executions fit (issue 14, memory).
-        self.packed_events = zlib.compress(pickle.dumps(tuple(value), protocol=5))
-
-
-def _err(code: str, message: str) -> LabkitError:
-    return LabkitError(message, code=code)
-
-
-def check_name(name: Any) -> str:
-    """A state machine or execution name: 1-80 characters, none of AWS's forbidden ones [DOC].
-
-    The API reference adds "To enable logging with CloudWatch Logs, the name should only
-    contain 0-9, A-Z, a-z, - and _." [DOC]; no rejection of other legal names with logging
-    on is recorded, so labkit accepts them [INFER].
-    """
-    if (
-        not isinstance(name, str)
-        or not (1 <= len(name) <= 80)
-        or set(name) & _BAD_NAME_CHARS
-        or not _encodable(name)  # a lone surrogate is no character [INFER]
-    ):
-        raise _err("InvalidName", f"Invalid Name: '{name}'")
-    return name
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class StepFunctionsService:
@@ -169,36 +94,36 @@ class StepFunctionsService:
 
     def _get_machine(self, arn: Any) -> Machine:
         if not isinstance(arn, str) or not MACHINE_ARN.match(arn):
-            raise _err("InvalidArn", f"Invalid arn: '{arn}'")
+            raise api_error("InvalidArn", f"Invalid arn: '{arn}'")
         machine = self.machines.get(arn)
         if machine is None:
-            raise _err("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+            raise api_error("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
         return machine
 
     def _get_execution(self, arn: Any, *, express_ok: bool = False) -> Execution:
         match = EXECUTION_ARN.match(arn) if isinstance(arn, str) else None
         if match is None:
-            raise _err("InvalidArn", f"Invalid arn: '{arn}'")
+            raise api_error("InvalidArn", f"Invalid arn: '{arn}'")
         if match["kind"] == "express" and not express_ok:
-            raise _err(
+            raise api_error(
                 "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'"
             )
         execution = self.executions.get(arn)
         if execution is None:
-            raise _err("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
+            raise api_error("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
         return execution
 
     def _check_definition(self, text: Any) -> str:
         from labkit.engine import parse_definition
 
         if not isinstance(text, str):
-            raise _err("InvalidDefinition", "Invalid State Machine Definition: 'not a string'")
+            raise api_error("InvalidDefinition", "Invalid State Machine Definition: 'not a string'")
         parse_definition(text)  # raises InvalidDefinition with AWS's message
         return text
 
     def _check_role(self, role_arn: Any) -> str:
         if not isinstance(role_arn, str) or not ROLE_ARN.match(role_arn):
-            raise _err("InvalidArn", f"Invalid Role Arn: '{role_arn}'")
+            raise api_error("InvalidArn", f"Invalid Role Arn: '{role_arn}'")
         return role_arn
 
     def _check_logging(self, config: Any) -> dict[str, Any]:
@@ -219,7 +144,7 @@ class StepFunctionsService:
         role_arn = self._check_role(p.get("roleArn"))
         kind = p.get("type", "STANDARD")
         if kind not in ("STANDARD", "EXPRESS"):
-            raise _err(
+            raise api_error(
                 "ValidationException",
                 f"1 validation error detected: Value '{kind}' at 'type' failed to satisfy "
                 "constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]",
@@ -234,7 +159,7 @@ class StepFunctionsService:
                 logging,
             ):
                 return {"stateMachineArn": arn, "creationDate": existing.created}  # idempotent
-            raise _err("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
+            raise api_error("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
         self._set_up(logging, role_arn)  # may raise; nothing stored yet
         machine = Machine(arn, name, definition, role_arn, kind, logging, self.world.clock.now())
         self.machines[arn] = machine
@@ -244,7 +169,7 @@ class StepFunctionsService:
         machine = self._get_machine(p.get("stateMachineArn"))
         keys = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
         if not any(k in p for k in keys):
-            raise _err(
+            raise api_error(
                 "MissingRequiredParameter",
                 "Either the definition, the role ARN, the LoggingConfiguration, "
                 "or the TracingConfiguration must be specified",
@@ -266,20 +191,8 @@ class StepFunctionsService:
 
     def describe_state_machine(self, p: dict[str, Any]) -> dict[str, Any]:
         m = self._get_machine(p.get("stateMachineArn"))
-        out = {
-            "stateMachineArn": m.arn,
-            "name": m.name,
-            "status": "ACTIVE",
-            "definition": m.definition,
-            "roleArn": m.role_arn,
-            "type": m.type,
-            "creationDate": m.created,
-            "loggingConfiguration": m.logging,
-            "tracingConfiguration": {"enabled": False},
-        }
-        if m.revision_id:
-            out["revisionId"] = m.revision_id
-        return out
+        out = machine_fields(m, definition=m.definition, role_arn=m.role_arn, logging=m.logging)
+        return {**out, "status": "ACTIVE", "type": m.type, "creationDate": m.created}
 
     def describe_state_machine_for_execution(self, p: dict[str, Any]) -> dict[str, Any]:
         """The definition, role and logging the execution started with, not the machine's latest.
@@ -290,19 +203,10 @@ class StepFunctionsService:
         and roleArn". https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachineForExecution.html
         """
         e = self._get_execution(p.get("executionArn"))
-        m = e.machine
-        out = {
-            "stateMachineArn": m.arn,
-            "name": m.name,
-            "definition": e.definition,
-            "roleArn": e.role_arn,
-            "updateDate": m.created,
-            "loggingConfiguration": e.logging,
-            "tracingConfiguration": {"enabled": False},
-        }
-        if m.revision_id:
-            out["revisionId"] = m.revision_id
-        return out
+        out = machine_fields(
+            e.machine, definition=e.definition, role_arn=e.role_arn, logging=e.logging
+        )
+        return {**out, "updateDate": e.machine.created}
 
     def list_state_machines(self, p: dict[str, Any]) -> dict[str, Any]:
         items = [
@@ -314,7 +218,7 @@ class StepFunctionsService:
     def delete_state_machine(self, p: dict[str, Any]) -> dict[str, Any]:
         arn = p.get("stateMachineArn")
         if not isinstance(arn, str) or not MACHINE_ARN.match(arn):
-            raise _err("InvalidArn", f"Invalid arn: '{arn}'")
+            raise api_error("InvalidArn", f"Invalid arn: '{arn}'")
         self.machines.pop(arn, None)  # deleting twice succeeds, as on AWS
         return {}
 
@@ -340,7 +244,7 @@ class StepFunctionsService:
             if old is not None:
                 if old.status == "RUNNING" and old.input == text:
                     return {"executionArn": old.arn, "startDate": old.start}
-                raise _err("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
+                raise api_error("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
         execution = Execution(
             arn,
             name,
@@ -357,7 +261,7 @@ class StepFunctionsService:
     def start_sync_execution(self, p: dict[str, Any]) -> dict[str, Any]:
         machine = self._get_machine(p.get("stateMachineArn"))
         if machine.type != "EXPRESS":
-            raise _err(
+            raise api_error(
                 "StateMachineTypeNotSupported",
                 "This operation is not supported by this type of state machine",
             )
@@ -374,7 +278,7 @@ class StepFunctionsService:
             "status": e.status,
             "input": e.input,
             "inputDetails": {"included": True},
-            **_outcome(e),
+            **outcome(e),
         }
         assert e.stop is not None
         elapsed_ms = max(1, int((e.stop - e.start).total_seconds() * 1000))
@@ -400,7 +304,7 @@ class StepFunctionsService:
         }
         if e.stop is not None:
             out["stopDate"] = e.stop
-        out.update(_outcome(e))
+        out.update(outcome(e))
         if e.status != "RUNNING":
             out["redriveStatus"] = "NOT_REDRIVABLE" if e.status == "SUCCEEDED" else "REDRIVABLE"
         if "mapRunArn" in e.extra:
@@ -417,10 +321,10 @@ class StepFunctionsService:
         if p.get("mapRunArn"):
             self.world._auto_settle()
             found = map_runs.children(self, p["mapRunArn"])
-            return {"executions": [_list_item(e) for e in found if _wanted(e, p)]}
+            return {"executions": [list_item(e) for e in found if wanted(e, p)]}
         machine = self._get_machine(p.get("stateMachineArn"))
         if machine.type == "EXPRESS":
-            raise _err(
+            raise api_error(
                 "StateMachineTypeNotSupported",
                 "This operation is not supported by this type of state machine",
             )
@@ -428,7 +332,7 @@ class StepFunctionsService:
         found = sorted(self.executions.values(), key=lambda e: e.start, reverse=True)
         return {
             "executions": [
-                _list_item(e) for e in found if e.machine.arn == machine.arn and _wanted(e, p)
+                list_item(e) for e in found if e.machine.arn == machine.arn and wanted(e, p)
             ]
         }
 
@@ -437,13 +341,13 @@ class StepFunctionsService:
         self.world._auto_settle()
         events = list(execution.events)
         if p.get("includeExecutionData") is False:
-            events = [_strip_event(e) for e in events]
+            events = [strip_event(e) for e in events]
         if p.get("reverseOrder"):
             events.reverse()
-        start = _page_start(p.get("nextToken"), len(events))
+        start = page_start(p.get("nextToken"), len(events))
         size = int(p.get("maxResults") or 100)
         if not (0 <= size <= 1000):
-            raise _err(
+            raise api_error(
                 "ValidationException",
                 f"1 validation error detected: Value '{size}' at 'maxResults' failed to "
                 "satisfy constraint: Member must have value less than or equal to 1000",
@@ -460,29 +364,7 @@ class StepFunctionsService:
         if e.status != "RUNNING":
             return {"stopDate": e.stop}
         now = self.world.clock.now()
-        details = {k: p[k] for k in ("error", "cause") if k in p}
-        e.events = (
-            {
-                "timestamp": e.start,
-                "type": "ExecutionStarted",
-                "id": 1,
-                "previousEventId": 0,
-                "executionStartedEventDetails": {
-                    "input": e.input,
-                    "inputDetails": {"truncated": False},
-                    "roleArn": e.role_arn,
-                },
-            },
-            {
-                "timestamp": now,
-                "type": "ExecutionAborted",
-                "id": 2,
-                "previousEventId": 0,
-                "executionAbortedEventDetails": details,
-            },
-        )
-        e.status, e.stop = "ABORTED", now
-        e.error, e.cause = details.get("error"), details.get("cause")
+        abort(e, now, {k: p[k] for k in ("error", "cause") if k in p})
         return {"stopDate": now}
 
     # -- running ---------------------------------------------------------------------
@@ -500,112 +382,20 @@ class StepFunctionsService:
 
     def _run(self, e: Execution) -> None:
         """Run one execution to its end with ``labkit.engine``."""
-        from labkit.engine import run
-
-        express = e.machine.type == "EXPRESS"
-        try:
-            result = run(
-                _parsed(e.definition),
-                e.input,
-                execution_arn=e.arn,
-                state_machine_arn=e.machine.arn,
-                role_arn=e.role_arn,
-                start=e.start,
-                handlers=dict(self.world.lambdas),
-                rng=random.Random(f"labkit-exec-{self.world.seed}-{e.arn}"),
-                max_events=EXPRESS_MAX_EVENTS if express else STANDARD_MAX_EVENTS,
-                timeout_seconds=EXPRESS_TIMEOUT_S if express else STANDARD_TIMEOUT_S,
-            )
-        except Exception as exc:  # a labkit defect must not brick the world: fail this one
-            result = _internal_failure(e, exc)
-        e.events = result.events
-        e.status, e.stop = result.status, result.stop
-        e.output, e.error, e.cause = result.output, result.error, result.cause
+        result = run_execution(e, handlers=dict(self.world.lambdas), seed=self.world.seed)
         map_runs.register(self, e, result.map_runs)
 
 
-def _outcome(e: Execution) -> dict[str, Any]:
-    """``output``/``outputDetails`` or ``error``/``cause``, as far as the execution has them."""
-    out: dict[str, Any] = {}
-    if e.output is not None:
-        out["output"] = e.output
-        out["outputDetails"] = {"included": True}
-    if e.error is not None:
-        out["error"] = e.error
-    if e.cause is not None:
-        out["cause"] = e.cause
-    return out
-
-
-def _wanted(e: Execution, p: dict[str, Any]) -> bool:
-    return not p.get("statusFilter") or e.status == p["statusFilter"]
-
-
-def _list_item(e: Execution) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "executionArn": e.arn,
-        "stateMachineArn": e.machine.arn,
-        "name": e.name,
-        "status": e.status,
-        "startDate": e.start,
-    }
-    if e.stop is not None:
-        item["stopDate"] = e.stop
-    if "mapRunArn" in e.extra:
-        item["mapRunArn"] = e.extra["mapRunArn"]
-    return item
-
-
-@lru_cache(maxsize=64)
-def _parsed(definition: str) -> Any:
-    """A definition parsed once for all its executions (``Definition`` is frozen)."""
-    from labkit.engine import parse_definition
-
-    return parse_definition(definition)
-
-
-def _internal_failure(e: Execution, exc: Exception) -> Any:
-    """An execution labkit could not run, failed with ``States.Runtime`` and a cause that
-    says so plainly (labkit's own, not AWS behaviour), so every later call still works."""
-    from labkit.engine import ExecutionResult
-
-    cause = f"labkit could not run this execution ({type(exc).__name__}: {exc})"[:32768]
-    started = {
-        "timestamp": e.start, "type": "ExecutionStarted", "id": 1, "previousEventId": 0,
-        "executionStartedEventDetails": {
-            "input": e.input, "inputDetails": {"truncated": False}, "roleArn": e.role_arn,
-        },
-    }  # fmt: skip
-    failed = {
-        "timestamp": e.start, "type": "ExecutionFailed", "id": 2, "previousEventId": 1,
-        "executionFailedEventDetails": {"error": "States.Runtime", "cause": cause},
-    }  # fmt: skip
-    return ExecutionResult(
-        "FAILED", None, "States.Runtime", cause, e.start, e.start, (started, failed)
-    )
-
-
-def _page_start(token: Any, total: int) -> int:
-    """The index a ``nextToken`` of this world's own making stands for.
-
-    Any other token is ``InvalidToken`` "The provided token is not valid." [DOC] (API
-    reference, GetExecutionHistory errors); AWS's tokens are opaque, labkit's are the
-    decimal index of the next event [INFER].
-    """
-    if token is None or token == "":
-        return 0
-    if isinstance(token, str) and token.isascii() and token.isdigit() and int(token) <= total:
-        return int(token)
-    raise _err("InvalidToken", "The provided token is not valid.")
-
-
-def _strip_event(event: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in event.items():
-        if key.endswith("EventDetails") and isinstance(value, dict):
-            value = {k: v for k, v in value.items() if k not in delivery.DATA_KEYS}
-        out[key] = value
-    return out
-
-
-__all__ = ["Execution", "Machine", "StepFunctionsService", "check_name"]
+__all__ = [
+    "EXECUTION_ARN",
+    "EXPRESS_MAX_EVENTS",
+    "EXPRESS_TIMEOUT_S",
+    "MACHINE_ARN",
+    "ROLE_ARN",
+    "STANDARD_MAX_EVENTS",
+    "STANDARD_TIMEOUT_S",
+    "Execution",
+    "Machine",
+    "StepFunctionsService",
+    "check_name",
+]
