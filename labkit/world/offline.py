@@ -13,15 +13,9 @@ globally, so leaving the ``with`` block leaves nothing behind:
   moto, on backends private to this world (``labkit.world.moto_store``).
 
 Who writes the logs: at :meth:`OfflineWorld.settle`, each finished execution's events
-are filtered by the level captured when it started, formatted as AWS's log messages
-(``labkit.world.delivery``) and delivered **as ``delivery.logs.amazonaws.com``**, after a
-modelled latency, only if the log group's resource policies allow ``logs:CreateLogStream``
-(for a new stream) and ``logs:PutLogEvents`` on the stream's ARN [DOC]
-https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/AWS-logs-infrastructure-CWL.html .
-Otherwise the events are dropped silently and the execution is unaffected [DOC]
-"Publishing logs doesn't block or slow down executions"
-(https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html). The execution
-role plays no part in delivery [ISSUE] qiita.com/azamarassy/items/71bbeb75df66fd24a98c.
+are delivered **as ``delivery.logs.amazonaws.com``**, only if the log group's resource
+policies allow it, after a modelled latency (``labkit.world.offline_delivery``, which
+cites the facts); the execution role plays no part in delivery.
 
 Time: a world starts at a seeded instant (``labkit.clock.seeded_start``) and moves only
 when executions run and logs are delivered. Reading calls (DescribeExecution,
@@ -29,35 +23,27 @@ GetExecutionHistory, ListExecutions, GetLogEvents, FilterLogEvents, DescribeLogS
 first let virtual time run until every started execution has finished and its logs
 have been delivered (``auto_settle=True``, the default), as if the learner had waited;
 with ``auto_settle=False`` executions stay ``RUNNING`` until :meth:`settle`.
-
-Delivery latency and flushing are not documented by AWS ("best-effort basis" [DOC]);
-they are modelled [INFER] as: events of one execution that occur within ``flush_ms`` of
-each other go in one flush, delivered ``latency_ms`` (a seeded uniform draw) after the
-flush's last event. A stream is reused for the same machine and group for
-``stream_rotation_s`` [INFER] and named after the minute it was created.
 """
 
 from __future__ import annotations
 
 import random
-import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlparse
 
 from botocore.config import Config
 from moto.core.models import botocore_stubber as moto_stubber
 
-from labkit.clock import VirtualClock, seeded_start, to_ms
+from labkit.clock import VirtualClock, seeded_start
 from labkit.errors import LabkitError
-from labkit.world import authorize, delivery, log_setup, packed_log_events, roles, wire
+from labkit.world import log_setup, packed_log_events, roles, wire
 from labkit.world.delivery import DELIVERY_COLUMNS
 from labkit.world.moto_store import MotoAccount
+from labkit.world.offline_delivery import Flush, LogDelivery
 from labkit.world.resource_policies import ResourcePolicyStore
-from labkit.world.stepfunctions import Execution, StepFunctionsService
+from labkit.world.stepfunctions import StepFunctionsService
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 #: ``classic``: one account-level policy in today's documented shape (the default);
@@ -86,33 +72,6 @@ _SFN_OPS = {
     "DescribeMapRun": "describe_map_run",
     "ListMapRuns": "list_map_runs",
 }
-
-
-@dataclass(slots=True)
-class _Row:
-    execution_arn: str
-    event_id: int
-    event_type: str
-    event_time: datetime
-    status: str
-    delivered_at: datetime | None = None
-    latency_ms: int | None = None
-    log_group: str | None = None
-    log_stream: str | None = None
-    decision: str | None = None
-    reason: str = ""
-    explanation: Any = None
-
-
-@dataclass
-class _Flush:
-    execution: Execution
-    events: list[dict[str, Any]]
-    messages: list[str]
-    delivered_at: datetime
-    group: str
-    region: str
-    account: str
 
 
 class OfflineWorld:
@@ -158,10 +117,7 @@ class OfflineWorld:
             rng=random.Random(f"labkit-rp-{seed}"),
         )
         self.sfn = StepFunctionsService(self)
-        self._rows: dict[str, list[_Row]] = {}  # execution ARN -> rows by event id - 1
-        self._streams: dict[tuple[str, str], tuple[str, datetime]] = {}
-        # One copy of each audit text and latency: thousands of rows repeat a few values.
-        self._shared: dict[Any, Any] = {}
+        self.log_delivery = LogDelivery(self)
         self._iam_ready = False
         self._closed = False
         self._settling = False
@@ -184,9 +140,7 @@ class OfflineWorld:
             self.sfn.executions.clear()
             self.sfn.map_runs.clear()
             self.sfn.run_machines.clear()
-            self._rows.clear()
-            self._streams.clear()
-            self._shared.clear()
+            self.log_delivery.clear()
             packed_log_events.clear_cache()  # decoded messages of any world, refilled on read
             self.lambdas.clear()
             self.moto.close()
@@ -379,15 +333,15 @@ class OfflineWorld:
             self._settling = True
             try:
                 self.sfn.run_pending()
-                flushes: list[_Flush] = []
+                flushes: list[Flush] = []
                 for e in sorted(self.sfn.executions.values(), key=lambda e: (e.start, e.arn)):
                     if e.status != "RUNNING" and not e.delivered:
                         e.delivered = True
-                        flushes += self._plan(e)
+                        flushes += self.log_delivery.plan(e)
                 flushes.sort(key=lambda f: (f.delivered_at, f.execution.start, f.execution.arn))
                 for flush in flushes:
                     self.clock.advance_to(flush.delivered_at)
-                    self._deliver(flush)
+                    self.log_delivery.deliver(flush)
                 for e in self.sfn.executions.values():
                     if e.stop is not None:
                         self.clock.advance_to(e.stop)
@@ -396,135 +350,6 @@ class OfflineWorld:
 
     # -- delivery --------------------------------------------------------------------
 
-    def _plan(self, e: Execution) -> list[_Flush]:
-        """Rows for every event of ``e``; the flushes its logged events travel in."""
-        from labkit.world import logging_config
-
-        level = e.logging.get("level", "OFF")
-        include = bool(e.logging.get("includeExecutionData", False))
-        arn = logging_config.destination_arn(e.logging) or ""
-        parts = logging_config.parse_log_group_arn(arn) or {}
-        group = parts.get("name")
-        logged = []
-        rows = self._rows[e.arn] = []
-        for event in e.events:
-            row = _Row(
-                e.arn, int(event["id"]), sys.intern(event["type"]), event["timestamp"],
-                "not logged", log_group=group if level != "OFF" else None,
-                reason=self._share(delivery.level_reason(event["type"], level)),
-            )  # fmt: skip
-            rows.append(row)
-            if group and delivery.is_logged(event["type"], level):
-                logged.append(event)
-        flushes = []
-        times = [to_ms(ev["timestamp"]) for ev in logged]
-        for i, idx in enumerate(delivery.group_by_flush(times, flush_ms=self.flush_ms)):
-            events = [logged[j] for j in idx]
-            rng = random.Random(f"labkit-latency-{self.seed}-{e.arn}-{i}")
-            latency = rng.randint(*self.latency_ms)
-            messages = [
-                delivery.log_message(ev, execution_arn=e.arn, include_execution_data=include)
-                for ev in events
-            ]
-            delivered_at = events[-1]["timestamp"] + timedelta(milliseconds=latency)
-            flushes.append(
-                _Flush(
-                    e,
-                    events,
-                    messages,
-                    delivered_at,
-                    group or "",
-                    parts["region"],
-                    parts["account"],
-                )
-            )
-        return flushes
-
-    def _share(self, value: Any) -> Any:
-        """``value``, or the equal one this world already keeps (strings and ints only)."""
-        return self._shared.setdefault(value, value)
-
-    def _stream_for(self, flush: _Flush) -> tuple[str, bool]:
-        key = (flush.group, flush.execution.machine.name)
-        current = self._streams.get(key)
-        with self.moto.installed():
-            log_group = self.moto.backend("logs", flush.region).groups.get(flush.group)
-            exists = (
-                log_group is not None and current is not None and current[0] in log_group.streams
-            )
-        if (
-            current is not None
-            and exists
-            and flush.delivered_at - current[1] < timedelta(seconds=self.stream_rotation_s)
-        ):
-            return current[0], False
-        rng = random.Random(
-            f"labkit-stream-{self.seed}-{flush.group}-{key[1]}-{to_ms(flush.delivered_at)}"
-        )
-        return delivery.stream_name(key[1], flush.delivered_at, rng), True
-
-    def _deliver(self, flush: _Flush) -> None:
-        by_id = self._rows[flush.execution.arn]
-        rows = [by_id[int(ev["id"]) - 1] for ev in flush.events]  # ids count from 1 [DOC]
-        for row in rows:
-            row.log_group = flush.group
-        if not self.log_group_exists(flush.region, flush.account, flush.group):
-            missing = self._share(f"log group {flush.group} does not exist")
-            for row in rows:
-                row.status, row.reason = "dropped", missing
-            return
-        stream, new = self._stream_for(flush)
-        policies = authorize.load_resource_policies(
-            (p.name, p.document) for p in self.policies.applicable(flush.group)
-        )
-        resource = authorize.stream_arn(flush.region, flush.account, flush.group, stream)
-        context = authorize.delivery_context(flush.region, flush.account, flush.group)
-        actions = (["logs:CreateLogStream"] if new else []) + ["logs:PutLogEvents"]
-        decision = None
-        for action in actions:
-            decision = authorize.delivery_decision(
-                policies, action=action, resource=resource, context=context
-            )
-            if not decision.allowed:
-                break
-            if action == "logs:CreateLogStream":
-                with self.moto.installed():
-                    self.moto.backend("logs", flush.region).create_log_stream(flush.group, stream)
-                self._streams[(flush.group, flush.execution.machine.name)] = (
-                    stream,
-                    flush.delivered_at,
-                )
-        assert decision is not None
-        reason = self._share(decision.reason)
-        for row in rows:
-            row.decision = decision.outcome.value
-            row.reason = reason
-            row.explanation = decision
-            row.log_stream = stream
-        if not decision.allowed:
-            for row in rows:
-                row.status = "dropped"
-            return
-        events = [
-            delivery.LogEvent(to_ms(ev["timestamp"]), msg)
-            for ev, msg in zip(flush.events, flush.messages, strict=True)
-        ]
-        with self.moto.installed():
-            backend = self.moto.backend("logs", flush.region)
-            moto_stream = backend.groups[flush.group].streams[stream]
-            for batch in delivery.batches(events):
-                start = len(moto_stream.events)
-                backend.put_log_events(
-                    flush.group,
-                    stream,
-                    [{"timestamp": ev.timestamp, "message": ev.message} for ev in batch],
-                )
-                packed_log_events.pack(moto_stream, start)
-        for row, ev in zip(rows, flush.events, strict=True):
-            row.status = "delivered"
-            row.delivered_at = flush.delivered_at
-            row.latency_ms = self._share(to_ms(flush.delivered_at) - to_ms(ev["timestamp"]))
-
     # -- audit -----------------------------------------------------------------------
 
     def deliveries(self) -> Any:
@@ -532,22 +357,7 @@ class OfflineWorld:
 
         Real AWS has no such audit; this is what the lessons show.
         """
-        import pandas as pd
-
-        starts = {arn: e.start for arn, e in self.sfn.executions.items()}
-        rows = sorted(
-            (row for rows in self._rows.values() for row in rows),
-            key=lambda r: (starts.get(r.execution_arn, r.event_time), r.execution_arn, r.event_id),
-        )
-        frame = pd.DataFrame(
-            [{c: getattr(r, c) for c in DELIVERY_COLUMNS} for r in rows],
-            columns=list(DELIVERY_COLUMNS),
-        )
-        frame["event_id"] = frame["event_id"].astype("int64")
-        frame["event_time"] = pd.to_datetime(frame["event_time"], utc=True)
-        frame["delivered_at"] = pd.to_datetime(frame["delivered_at"], utc=True)
-        frame["latency_ms"] = frame["latency_ms"].astype("Int64")
-        return frame
+        return self.log_delivery.table()
 
 
 _SESSION_LOCK = threading.Lock()
@@ -607,3 +417,15 @@ def offline(
     ``vended_threshold``, ``auto_settle``.
     """
     return OfflineWorld(profile=profile, seed=seed, region=region, **options)
+
+
+__all__ = [
+    "ARTICLE_REGION",
+    "CLIENTS",
+    "CONSOLE_ROLE_PREFIX",
+    "DEFAULT_ACCOUNT_ID",
+    "DELIVERY_COLUMNS",
+    "PROFILES",
+    "OfflineWorld",
+    "offline",
+]
