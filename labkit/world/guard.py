@@ -41,157 +41,27 @@ as it is.
 from __future__ import annotations
 
 import copy
-import json
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from labkit.safety import (
-    SafetyError,
-    arn_name,
-    group_of,
-    is_lab_name,
-    lab_tags,
-    parse_arn,
-)
+from labkit.safety import SafetyError, arn_name, group_of, is_lab_name, parse_arn
 from labkit.world import ownership, phases
 from labkit.world import policy_entries as pe
 from labkit.world.hints import add_hint, hint
-
-READ_ONLY = ("Describe", "Get", "List", "Filter", "Test", "Validate", "Simulate", "Search")
-
-#: (service, operation) -> (kind, id from the request before it is sent)
-CREATES: dict[tuple[str, str], str] = {
-    ("iam", "CreateRole"): "role",
-    ("iam", "PutRolePolicy"): "role-policy",
-    ("iam", "AttachRolePolicy"): "attached-policy",
-    ("iam", "CreatePolicy"): "policy",
-    ("logs", "CreateLogGroup"): "log-group",
-    ("stepfunctions", "CreateStateMachine"): "state-machine",
-    ("stepfunctions", "StartExecution"): "execution",
-}
-#: (service, operation) -> kind of the resource it deletes (recorded as ``deleted``)
-DELETES: dict[tuple[str, str], str] = {
-    ("iam", "DeleteRole"): "role",
-    ("iam", "DeleteRolePolicy"): "role-policy",
-    ("iam", "DetachRolePolicy"): "attached-policy",
-    ("iam", "DeletePolicy"): "policy",
-    ("logs", "DeleteLogGroup"): "log-group",
-    ("stepfunctions", "DeleteStateMachine"): "state-machine",
-    ("stepfunctions", "StopExecution"): "execution",
-}
-#: other writes the lessons make, on a target this run owns: (service, op) -> (param, kind)
-TARGETS: dict[tuple[str, str], tuple[str, str]] = {
-    ("iam", "CreateRole"): ("RoleName", "new"),
-    ("iam", "DeleteRole"): ("RoleName", "role"),
-    ("iam", "PutRolePolicy"): ("RoleName", "role"),
-    ("iam", "DeleteRolePolicy"): ("RoleName", "role"),
-    ("iam", "AttachRolePolicy"): ("RoleName", "role"),
-    ("iam", "DetachRolePolicy"): ("RoleName", "role"),
-    ("iam", "UpdateAssumeRolePolicy"): ("RoleName", "role"),
-    ("iam", "CreatePolicy"): ("PolicyName", "new"),
-    ("iam", "DeletePolicy"): ("PolicyArn", "policy"),
-    ("iam", "CreatePolicyVersion"): ("PolicyArn", "policy"),
-    ("iam", "DeletePolicyVersion"): ("PolicyArn", "policy"),
-    ("logs", "CreateLogGroup"): ("logGroupName", "new"),
-    ("logs", "DeleteLogGroup"): ("logGroupName", "log-group"),
-    ("logs", "CreateLogStream"): ("logGroupName", "log-group"),
-    ("logs", "DeleteLogStream"): ("logGroupName", "log-group"),
-    ("logs", "PutLogEvents"): ("logGroupName", "log-group"),
-    ("logs", "PutRetentionPolicy"): ("logGroupName", "log-group"),
-    ("logs", "DeleteRetentionPolicy"): ("logGroupName", "log-group"),
-    ("stepfunctions", "CreateStateMachine"): ("name", "new"),
-    ("stepfunctions", "UpdateStateMachine"): ("stateMachineArn", "state-machine"),
-    ("stepfunctions", "DeleteStateMachine"): ("stateMachineArn", "state-machine"),
-    ("stepfunctions", "StartExecution"): ("stateMachineArn", "state-machine"),
-    ("stepfunctions", "StartSyncExecution"): ("stateMachineArn", "state-machine"),
-    ("stepfunctions", "StopExecution"): ("executionArn", "execution"),
-    ("logs", "PutResourcePolicy"): ("", "policy-entries"),
-    ("logs", "DeleteResourcePolicy"): ("", "policy-entries"),
-}
-
-# The lab namespace: parameters holding a name the lab reads as ``<prefix><name>``.
-_NAME_PARAMS: dict[str, tuple[str, ...]] = {
-    "iam": ("RoleName",),
-    "logs": ("logGroupName", "logGroupNamePrefix", "logGroupIdentifier"),
-}
-_CREATE_NAMES = {
-    ("iam", "CreatePolicy"): "PolicyName",
-    ("stepfunctions", "CreateStateMachine"): "name",
-}
-_EXISTS = {"EntityAlreadyExists", "ResourceAlreadyExistsException", "StateMachineAlreadyExists"}
-
-
-def boundary_document(region: str, account: str, prefix: str, partition: str = "aws") -> str:
-    """The permissions boundary of every lab role (rule 5).
-
-    Allows the Step Functions logging actions of the Developer Guide plus
-    ``logs:CreateLogStream`` on any log group, so "the role may write any log group" stays
-    true for the lesson [DOC] https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html ,
-    and Step Functions calls on the lab's own state machines and executions only. A
-    boundary caps what identity policies grant: "the entity can perform only the actions
-    that are allowed by both" [DOC]
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html .
-    """
-    from labkit.iam.examples import SFN_LOGGING_ACTIONS_CURRENT
-
-    base = f"arn:{partition}:states:{region}:{account}"
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "LabkitLogDelivery",
-                    "Effect": "Allow",
-                    "Action": sorted(SFN_LOGGING_ACTIONS_CURRENT),
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "LabkitOwnStepFunctions",
-                    "Effect": "Allow",
-                    "Action": "states:*",
-                    "Resource": [
-                        f"{base}:stateMachine:{prefix}*",
-                        f"{base}:execution:{prefix}*:*",
-                    ],
-                },
-            ],
-        }
-    )
-
-
-def task_resources(definition: str) -> list[str]:
-    """The ``Resource`` of every ``Task`` state in a definition, nested states included."""
-    try:
-        doc = json.loads(definition)
-    except (TypeError, ValueError):
-        return []  # Step Functions answers an unparsable definition with its own error
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            if node.get("Type") == "Task":
-                found.append(str(node.get("Resource", "")))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(doc.get("States") if isinstance(doc, Mapping) else None)
-    for key in ("Iterator", "ItemProcessor", "Branches"):
-        walk(doc.get(key) if isinstance(doc, Mapping) else None)
-    return found
-
-
-def is_lesson_template(definition: str) -> bool:
-    """Whether ``definition`` means the same as one of the lessons' templates."""
-    from labkit.engine import templates
-
-    for value in vars(templates).values():
-        if isinstance(value, str) and '"States"' in value and pe.same(value, definition):
-            return True
-    return False
+from labkit.world.lab_operations import (
+    CREATE_NAMES,
+    CREATES,
+    DELETES,
+    EXISTS,
+    NAME_PARAMS,
+    READ_ONLY,
+    TARGETS,
+    create_id,
+    delete_id,
+    prepare_create,
+    response_id,
+)
+from labkit.world.lab_role_limits import boundary_document, is_lesson_template, task_resources
 
 
 class Guard:
@@ -293,8 +163,8 @@ class Guard:
         led = self.world.ledger
         key = ident = None
         if kind is not None:
-            self.prepare_create(service, op, params)
-            ident = self.create_id(service, op, params)
+            prepare_create(self.world, service, op, params)
+            ident = create_id(self.world, service, op, params)
             key = f"{service}:{kind}:{ident}"
             answered = any(
                 e.get("key") == key
@@ -316,7 +186,7 @@ class Guard:
                 if (
                     resolved
                     and not answered
-                    and pe.error_code(exc) in _EXISTS
+                    and pe.error_code(exc) in EXISTS
                     and self.owns(kind, str(ident))
                 ):
                     # the learner ran the cell again after a lost response: the earlier
@@ -326,7 +196,7 @@ class Guard:
                     add_hint(exc, hint(exc, f"{service}.{op}", resolved))
             raise
         if kind is not None:
-            real_id = self.response_id(service, op, params, response) or ident
+            real_id = response_id(service, op, params, response) or ident
             self._own(kind, real_id)
             led.record(
                 "created",
@@ -339,7 +209,7 @@ class Guard:
             )
         gone = DELETES.get((service, op))
         if gone is not None:
-            target = self.delete_id(service, op, params)
+            target = delete_id(service, op, params)
             led.record(
                 "deleted", key=f"{service}:{gone}:{target}", operation=op, already_gone=False
             )
@@ -398,7 +268,7 @@ class Guard:
             "ParamValidationError",
             "SafetyError",
         }
-        if definitive and code not in _EXISTS:
+        if definitive and code not in EXISTS:
             led.record("not-created", key=key, reason=f"{op} failed: {code}")
             return None
         if kind in {"role-policy", "attached-policy"}:
@@ -489,63 +359,6 @@ class Guard:
 
     # -------------------------------------------------------------- creates
 
-    def prepare_create(self, service: str, op: str, params: dict[str, Any]) -> None:
-        """Tags on every create; the boundary on every role; a name on every execution."""
-        tags = lab_tags(self.world.run_id)
-        if (service, op) in {("iam", "CreateRole"), ("iam", "CreatePolicy")}:
-            have = {t.get("Key") for t in params.get("Tags", [])}
-            params["Tags"] = list(params.get("Tags", [])) + [
-                {"Key": k, "Value": v} for k, v in tags.items() if k not in have
-            ]
-        if (service, op) == ("iam", "CreateRole"):
-            params["PermissionsBoundary"] = self.world.boundary_arn()
-        elif (service, op) == ("logs", "CreateLogGroup"):
-            params["tags"] = {**dict(params.get("tags", {})), **tags}
-        elif (service, op) == ("stepfunctions", "CreateStateMachine"):
-            have = {t.get("key") for t in params.get("tags", [])}
-            params["tags"] = list(params.get("tags", [])) + [
-                {"key": k, "value": v} for k, v in tags.items() if k not in have
-            ]
-        elif (service, op) == ("stepfunctions", "StartExecution"):
-            params.setdefault("name", str(uuid.uuid4()))  # as AWS would; lets a lookup find it
-
-    def create_id(self, service: str, op: str, params: dict[str, Any]) -> str:
-        w = self.world
-        if (service, op) == ("iam", "PutRolePolicy"):
-            return f"{params['RoleName']}/{params['PolicyName']}"
-        if (service, op) == ("iam", "AttachRolePolicy"):
-            return f"{params['RoleName']}|{params['PolicyArn']}"
-        if (service, op) == ("iam", "CreatePolicy"):
-            path = params.get("Path") or "/"
-            return f"arn:{w.partition}:iam::{w.account_id}:policy{path}{params['PolicyName']}"
-        if (service, op) == ("stepfunctions", "CreateStateMachine"):
-            return (
-                f"arn:{w.partition}:states:{w.region}:{w.account_id}:stateMachine:{params['name']}"
-            )
-        if (service, op) == ("stepfunctions", "StartExecution"):
-            machine = str(params["stateMachineArn"])
-            return f"{machine.replace(':stateMachine:', ':execution:', 1)}:{params['name']}"
-        return str(params.get({"iam": "RoleName", "logs": "logGroupName"}[service]))
-
-    @staticmethod
-    def response_id(service: str, op: str, params: Mapping, response: Mapping) -> str | None:
-        if (service, op) == ("iam", "CreatePolicy"):
-            return (response.get("Policy") or {}).get("Arn")
-        if (service, op) == ("stepfunctions", "CreateStateMachine"):
-            return response.get("stateMachineArn")
-        if (service, op) == ("stepfunctions", "StartExecution"):
-            return response.get("executionArn")
-        return None
-
-    @staticmethod
-    def delete_id(service: str, op: str, params: Mapping) -> str:
-        if (service, op) == ("iam", "DeleteRolePolicy"):
-            return f"{params['RoleName']}/{params['PolicyName']}"
-        if (service, op) == ("iam", "DetachRolePolicy"):
-            return f"{params['RoleName']}|{params['PolicyArn']}"
-        param, _ = TARGETS[(service, op)]
-        return str(params[param])
-
     def before_logging(self, params: dict[str, Any]) -> None:
         """Before logging is set up: note the lab's future entries, and the texts as they are.
 
@@ -570,9 +383,9 @@ class Guard:
     def namespace(self, service: str, op: str, params: dict[str, Any], *, write: bool) -> None:
         """Read the names of a call in the lab namespace ``<prefix><name>`` (module doc)."""
         w = self.world
-        keys = list(_NAME_PARAMS.get(service, ()))
-        if (service, op) in _CREATE_NAMES:
-            keys.append(_CREATE_NAMES[(service, op)])
+        keys = list(NAME_PARAMS.get(service, ()))
+        if (service, op) in CREATE_NAMES:
+            keys.append(CREATE_NAMES[(service, op)])
         for key in keys:
             value = params.get(key)
             if not isinstance(value, str) or not value or value.startswith("arn:"):
@@ -607,3 +420,15 @@ class Guard:
         text = f"{base} is {mapped} in this account (the lab's namespace)"
         self.world.ledger.record("note", text=text)
         self.world._out(f"labkit: {text}")
+
+
+__all__ = [
+    "CREATES",
+    "DELETES",
+    "READ_ONLY",
+    "TARGETS",
+    "Guard",
+    "boundary_document",
+    "is_lesson_template",
+    "task_resources",
+]
