@@ -54,58 +54,72 @@ with ``LABKIT_LANG=ko`` (:func:`kernel_env`), so labkit's own words are Korean a
 stay English. After the English code changes, ``--sync-ko-code`` copies each English code
 cell into the Korean source, keeping the Korean comments of lines whose code is unchanged
 (:func:`sync_korean_code`); it reports cells added or removed, whose prose needs a translator.
+
+This file holds the paths, the command line and every read or write of the repository;
+its parts live beside it in ``scripts/lesson_editions/`` (``kernel``, ``notebooks``,
+``executed``, ``korean_code``) and their names are importable from here too.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import difflib
-import hashlib
-import os
-import re
 import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-REPO = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # loaded by file path (tests, conftest.py): find its parts
+    sys.path.append(str(HERE))
+
+from lesson_editions.executed import (  # noqa: E402
+    CELL_TIMEOUT_S,
+    EXCEPTION_TAGS,
+    TEXT_MIMES,
+    WIDGET_STATE,
+    WIDGET_VIEW,
+    execute,
+    normalise,
+    sanitize,
+    sanitize_rules,
+)
+from lesson_editions.kernel import (  # noqa: E402
+    KERNEL_ENV,
+    KERNEL_ENV_UNSET,
+    KERNEL_NAME,
+    apply_kernel_env,
+    kernel_env,
+)
+from lesson_editions.korean_code import (  # noqa: E402
+    CODE_CELL,
+    code_cell_count,
+    code_without_comments,
+    sync_code_cells,
+)
+from lesson_editions.notebooks import (  # noqa: E402
+    DOCS_ONLY,
+    EXERCISE,
+    KERNELSPEC,
+    LANGUAGE_INFO,
+    REVEAL_SUMMARY,
+    SOLUTION,
+    docs_source,
+    learner_edition,
+    read_source,
+    reveal,
+    tags,
+    writes,
+)
+
+REPO = HERE.parent
 LESSONS = REPO / "lessons"
 LEARNER = REPO / "notebooks"
 DOCS = REPO / "docs" / "lessons"
 #: The editions' languages, English first; each non-English one lives in a folder of its name.
 LANGUAGES = ("en", "ko")
-REVEAL_SUMMARY = {"en": "Reveal the solution", "ko": "해답 보기"}
 SANITIZE_FILE = REPO / "tests" / "nbval_sanitize.cfg"
-CELL_TIMEOUT_S = 300
-KERNEL_NAME = "python3"
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
-EXCEPTION_TAGS = ("raises-exception", "nbval-raises-exception")
-EXERCISE, SOLUTION, DOCS_ONLY = "exercise", "solution", "docs-only"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
-
-#: The environment of every kernel that runs a lesson, here and under nbval (the root
-#: conftest.py applies it), so stored outputs are reproducible:
-#: LABKIT_MODE=offline (simulated world, virtual clock, seeds); fake AWS credentials and
-#: us-east-1, as moto recommends, so botocore never looks for real ones
-#: (https://docs.getmoto.org/en/latest/docs/getting_started.html); PYTHONHASHSEED=0 and
-#: TZ=UTC so set order and local time do not vary; no MPLBACKEND, so plots are inline.
-KERNEL_ENV = {
-    "LABKIT_MODE": "offline",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "PYTHONHASHSEED": "0",
-    "TZ": "UTC",
-}
-KERNEL_ENV_UNSET = ("MPLBACKEND", "AWS_PROFILE", "LABKIT_LANG", "JPY_SESSION_NAME")
 
 
 def folders(language: str = "en") -> tuple[Path, Path, Path]:
@@ -114,22 +128,6 @@ def folders(language: str = "en") -> tuple[Path, Path, Path]:
     if language == "en":
         return LESSONS, LEARNER, DOCS
     return LESSONS / language, LEARNER / language, DOCS / language
-
-
-def kernel_env(language: str = "en") -> dict[str, str]:
-    """The environment of a kernel running a lesson in ``language``: Korean lessons' kernels
-    get ``LABKIT_LANG=ko`` (labkit speaks Korean); English ones no ``LABKIT_LANG`` at all."""
-    env = dict(KERNEL_ENV)
-    if language != "en":
-        env["LABKIT_LANG"] = language
-    return env
-
-
-def apply_kernel_env(environ=os.environ, language: str = "en") -> None:
-    """Set the lesson kernels' environment in ``environ`` (kernels started later inherit it)."""
-    for name in KERNEL_ENV_UNSET:
-        environ.pop(name, None)
-    environ.update(kernel_env(language))
 
 
 def language_of(path: Path) -> str:
@@ -146,195 +144,6 @@ def lesson_sources(selected: list[str] | None = None, language: str = "en") -> l
     if selected:
         paths = [p for p in paths if any(p.stem.startswith(s) for s in selected)]
     return paths
-
-
-def read_source(path: Path):
-    """The lesson as a notebook (jupytext, MyST format), with the shared metadata."""
-    import jupytext  # only here: --stored runs where jupytext is not installed (Binder)
-
-    nb = jupytext.read(path, fmt="md:myst")
-    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
-    return nb
-
-
-def tags(cell) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
-
-
-def _stable_ids(nb, name: str):
-    for index, cell in enumerate(nb.cells):
-        cell.id = f"{name[:2]}-{index:03d}"
-    return nb
-
-
-def reveal(source: str, summary: str = "Reveal the solution") -> str:
-    """A collapsed markdown block showing ``source`` as Python code (JupyterLab and HTML)."""
-    return (
-        f"<details>\n<summary>{summary}</summary>\n\n```python\n{source.strip()}\n```\n\n</details>"
-    )
-
-
-def learner_edition(source_nb, name: str, language: str = "en"):
-    """Blank notebook: no outputs or counts; solutions folded into reveals after the blank."""
-    nb = copy.deepcopy(source_nb)
-    cells = []
-    for cell in nb.cells:
-        if DOCS_ONLY in tags(cell):
-            continue
-        if cell.cell_type == "code" and SOLUTION in tags(cell):
-            cells.append(
-                nbformat.v4.new_markdown_cell(reveal(cell.source, REVEAL_SUMMARY[language]))
-            )
-            continue
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-        cells.append(cell)
-    nb.cells = cells
-    return _stable_ids(nb, name)
-
-
-def docs_source(source_nb, name: str):
-    """The notebook the docs edition executes: blanks dropped, solutions kept as code.
-
-    A reader sees every output already, so the reveals are printed open (``<details open>``):
-    still collapsible, never hiding an answer the page shows anyway.
-    """
-    nb = copy.deepcopy(source_nb)
-    nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and EXERCISE in tags(c))]
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-        else:
-            cell.source = re.sub(r"^<details>$", "<details open>", cell.source, flags=re.M)
-    return _stable_ids(nb, name)
-
-
-def writes(nb) -> str:
-    nbformat.validate(nb)
-    text = nbformat.writes(nb)
-    return text if text.endswith("\n") else text + "\n"
-
-
-# ------------------------------------------------------------------ the executed docs edition
-
-
-def sanitize_rules(text: str) -> list[tuple[re.Pattern[str], str]]:
-    """Parse a sanitize file exactly as nbval 0.11 does (a ``regex:`` line, then ``replace:``)."""
-    pairs = re.findall(r"^regex: (.*)$\n^replace: (.*)$", text, flags=re.MULTILINE)
-    return [(re.compile(regex), replace) for regex, replace in pairs]
-
-
-def sanitize(text: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
-    for regex, replace in rules:
-        text = regex.sub(replace, text)
-    return text
-
-
-def _expects_error(cell) -> bool:
-    return any(t in tags(cell) for t in EXCEPTION_TAGS) or "# NBVAL_RAISES_EXCEPTION" in cell.source
-
-
-def execute(nb, *, cwd: Path = DOCS, timeout: int = CELL_TIMEOUT_S, language: str = "en"):
-    """Run a copy of ``nb`` top to bottom in a fresh kernel; return the executed copy."""
-    nb = copy.deepcopy(nb)
-    added = []
-    for cell in nb.cells:
-        if (
-            cell.cell_type == "code"
-            and _expects_error(cell)
-            and "raises-exception" not in tags(cell)
-        ):
-            cell.metadata.setdefault("tags", []).append("raises-exception")  # nbclient's tag
-            added.append(cell)
-    cwd.mkdir(parents=True, exist_ok=True)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name=KERNEL_NAME,
-        resources={"metadata": {"path": str(cwd)}},
-        record_timing=False,
-        store_widget_state=True,
-    )
-    saved_env = dict(os.environ)
-    apply_kernel_env(language=language)
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved_env)
-    for cell in added:
-        cell.metadata.tags.remove("raises-exception")
-    return nb
-
-
-def _merge_streams(outputs: list) -> list:
-    merged: list = []
-    for out in outputs:
-        prev = merged[-1] if merged else None
-        if (
-            out.get("output_type") == "stream"
-            and prev is not None
-            and prev.get("output_type") == "stream"
-            and prev.get("name") == out.get("name")
-        ):
-            prev["text"] += out["text"]
-        else:
-            merged.append(out)
-    return merged
-
-
-def _model_ids(nb) -> list[str]:
-    """ipywidgets model ids in order of first appearance (views in cells, then stored state)."""
-    seen: dict[str, None] = {}
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            view = out.get("data", {}).get(WIDGET_VIEW)
-            if view and "model_id" in view:
-                seen.setdefault(view["model_id"], None)
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    for model_id in state:
-        seen.setdefault(model_id, None)
-    return list(seen)
-
-
-def normalise(nb, *, name: str, rules) -> str:
-    """The executed notebook as stable text: same lesson and outputs give the same bytes."""
-    nb = copy.deepcopy(nb)
-    nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
-    nb.metadata.get("language_info", {}).pop("version", None)
-    count = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        cell.metadata.pop("execution", None)
-        if cell.get("execution_count") is not None:
-            count += 1
-            cell.execution_count = count
-        outputs = _merge_streams(cell.get("outputs", []))
-        for out in outputs:
-            kind = out.get("output_type")
-            if kind == "execute_result":
-                out["execution_count"] = count
-            if kind == "stream":
-                out["text"] = sanitize(out["text"], rules)
-            elif kind == "error":
-                out["evalue"] = sanitize(out["evalue"], rules)
-                out["traceback"] = [f"{out['ename']}: {out['evalue']}"]
-            data = out.get("data", {})
-            for mime in TEXT_MIMES:
-                if isinstance(data.get(mime), str):
-                    data[mime] = sanitize(data[mime], rules)
-                elif isinstance(data.get(mime), list):
-                    data[mime] = sanitize("".join(data[mime]), rules)
-        cell.outputs = outputs
-    text = writes(nb)
-    model_ids = _model_ids(nb)
-    if model_ids:
-        for n, model_id in enumerate(model_ids):
-            stable = hashlib.sha256(f"{name}:{n}".encode()).hexdigest()[:32]
-            text = text.replace(model_id, stable)
-        text = writes(nbformat.reads(text, as_version=4))  # re-sort the renamed keys
-    return text
 
 
 def machine_paths(text: str) -> list[str]:
@@ -415,104 +224,12 @@ def check_stored(
 # ------------------------------------------------------------------ one source of code per lesson
 
 
-def _comment_columns(source: str) -> dict[int, int] | None:
-    """Line index -> column where its ``#`` comment starts (None: not Python we can read)."""
-    import io
-    import tokenize
-
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return None
-    return {t.start[0] - 1: t.start[1] for t in tokens if t.type == tokenize.COMMENT}
-
-
-def _code_lines(source: str) -> list[tuple[str, str]]:
-    """(code, comment) of each line of ``source``: code right-stripped, comment with its
-    leading spaces ("" when none)."""
-    columns = _comment_columns(source) or {}
-    out = []
-    for index, line in enumerate(source.splitlines()):
-        col = columns.get(index, len(line))
-        out.append((line[:col].rstrip(), line[len(line[:col].rstrip()) :].rstrip()))
-    return out
-
-
-def code_without_comments(source: str) -> str:
-    """``source`` with its ``#`` comments removed (strings untouched), blank lines dropped and
-    trailing spaces stripped: what must be equal between a lesson and its translation."""
-    if _comment_columns(source) is None:
-        return source.strip()
-    return "\n".join(code for code, _ in _code_lines(source) if code.strip())
-
-
 def code_cells(path: Path) -> list[tuple[str, tuple[str, ...]]]:
     """(code without comments, tags) of each code cell of the lesson source ``path``."""
     nb = read_source(path)
     return [
         (code_without_comments(c.source), tuple(tags(c))) for c in nb.cells if c.cell_type == "code"
     ]
-
-
-CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(?P<body>.*?)^```$", re.M | re.S)
-_OPTIONS = re.compile(r"\A(?::[^\n]*\n)+\n?|\A---\n.*?\n---\n", re.S)
-
-
-def _split_cell(body: str) -> tuple[str, str]:
-    """A MyST code cell's body -> (its options block, its code)."""
-    match = _OPTIONS.match(body)
-    return (match.group(0), body[match.end() :]) if match else ("", body)
-
-
-def _comment_layout(source: str) -> tuple[list[tuple[str, str, list[str]]], list[str]]:
-    """Each code line of ``source`` as (code, trailing comment, comment lines just before it),
-    and the comment lines after the last code line."""
-    lines: list[tuple[str, str, list[str]]] = []
-    pending: list[str] = []
-    for (code, comment), raw in zip(_code_lines(source), source.splitlines(), strict=True):
-        if code.strip():
-            lines.append((code, comment, pending))
-            pending = []
-        elif comment:
-            pending.append(raw)
-    return lines, pending
-
-
-def _merge_comments(english: str, korean: str) -> str:
-    """``english`` code with ``korean``'s comments, line by line where the code corresponds.
-
-    Code lines are paired with :class:`difflib.SequenceMatcher` (equal lines, and changed
-    runs position by position); a paired line takes the Korean trailing
-    comment and the Korean comment lines before it. English comments stay where the Korean
-    source has none for that line (new code: to be translated).
-    """
-    en_lines, _ = _comment_layout(english)
-    ko_lines, ko_tail = _comment_layout(korean)
-    pairs: dict[int, int] = {}
-    matcher = difflib.SequenceMatcher(
-        a=[c.strip() for c, _, _ in en_lines], b=[c.strip() for c, _, _ in ko_lines], autojunk=False
-    )
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("equal", "replace"):  # changed runs: line by line, in order
-            pairs.update(zip(range(i1, i2), range(j1, j2), strict=False))
-    out: list[str] = []
-    index = 0
-    pending: list[str] = []
-    for (code, comment), raw in zip(_code_lines(english), english.splitlines(), strict=True):
-        if not code.strip():
-            if comment:
-                pending.append(raw)
-            else:
-                out += pending + [raw]
-                pending = []
-            continue
-        _, ko_comment, ko_before = ko_lines[pairs[index]] if index in pairs else ("", "", [])
-        out += ko_before or pending
-        out.append(code + (ko_comment or comment))
-        pending = []
-        index += 1
-    out += (ko_tail or pending) if pending else []
-    return "\n".join(out) + ("\n" if english.endswith("\n") else "")
 
 
 def sync_korean_code(name: str | None = None, *, write: bool = True) -> list[str]:
@@ -532,30 +249,19 @@ def sync_korean_code(name: str | None = None, *, write: bool = True) -> list[str
             continue
         en_text = english.read_text(encoding="utf-8")
         ko_text = korean.read_text(encoding="utf-8")
-        en_cells = list(CODE_CELL.finditer(en_text))
-        ko_cells = list(CODE_CELL.finditer(ko_text))
-        if len(en_cells) != len(ko_cells):
+        synced = sync_code_cells(en_text, ko_text)
+        if synced is None:
             report.append(
-                f"CELLS {korean.relative_to(REPO)}: {len(en_cells)} English code cells, "
-                f"{len(ko_cells)} Korean: add or remove cells (and their prose) by hand"
+                f"CELLS {korean.relative_to(REPO)}: {code_cell_count(en_text)} English code "
+                f"cells, {code_cell_count(ko_text)} Korean: add or remove cells (and their "
+                "prose) by hand"
             )
             continue
-        pieces, last, changed = [], 0, 0
-        for en, ko in zip(en_cells, ko_cells, strict=True):
-            en_opts, en_code = _split_cell(en.group("body"))
-            ko_opts, ko_code = _split_cell(ko.group("body"))
-            same = en_opts == ko_opts and code_without_comments(en_code) == code_without_comments(
-                ko_code
-            )
-            body = ko.group("body") if same else en_opts + _merge_comments(en_code, ko_code)
-            changed += not same
-            pieces += [ko_text[last : ko.start("body")], body]
-            last = ko.end("body")
-        pieces.append(ko_text[last:])
+        text, changed = synced
         if changed:
             report.append(f"SYNCED {korean.relative_to(REPO)}: {changed} code cell(s) updated")
             if write:
-                korean.write_text("".join(pieces), encoding="utf-8")
+                korean.write_text(text, encoding="utf-8")
     return report
 
 
@@ -653,6 +359,54 @@ def main(argv: list[str] | None = None) -> int:
             "Run: python scripts/editions.py"
         )
     return 1 if failed or differing else 0
+
+
+__all__ = [
+    "CELL_TIMEOUT_S",
+    "CODE_CELL",
+    "DOCS",
+    "DOCS_ONLY",
+    "EXCEPTION_TAGS",
+    "EXERCISE",
+    "KERNELSPEC",
+    "KERNEL_ENV",
+    "KERNEL_ENV_UNSET",
+    "KERNEL_NAME",
+    "LANGUAGES",
+    "LANGUAGE_INFO",
+    "LEARNER",
+    "LESSONS",
+    "REPO",
+    "REVEAL_SUMMARY",
+    "SANITIZE_FILE",
+    "SOLUTION",
+    "TEXT_MIMES",
+    "WIDGET_STATE",
+    "WIDGET_VIEW",
+    "apply_kernel_env",
+    "build",
+    "check_stored",
+    "code_cells",
+    "code_without_comments",
+    "docs_edition",
+    "docs_source",
+    "execute",
+    "folders",
+    "kernel_env",
+    "language_of",
+    "learner_edition",
+    "lesson_sources",
+    "machine_paths",
+    "main",
+    "normalise",
+    "read_source",
+    "reveal",
+    "sanitize",
+    "sanitize_rules",
+    "sync_korean_code",
+    "tags",
+    "writes",
+]
 
 
 if __name__ == "__main__":
