@@ -29,6 +29,8 @@ from typing import Any
 
 from labkit.i18n import N_, _
 from labkit.iam.examples import SFN_LOGGING_ACTIONS_CURRENT
+from labkit.world import log_setup
+from labkit.world.authorize import DELIVERY_PRINCIPAL, log_group_arn
 
 __all__ = [
     "Variant",
@@ -46,8 +48,7 @@ __all__ = [
 ]
 
 #: The name AWS gives the account-level policy it creates. [ISSUE] serverless-step-functions#334
-DELIVERY_POLICY_NAME = "AWSLogDeliveryWrite20150319"
-DELIVERY_PRINCIPAL = "delivery.logs.amazonaws.com"
+DELIVERY_POLICY_NAME = log_setup.POLICY_NAME
 #: An account id that is not the lab's: used by the "wrong account" condition.
 OTHER_ACCOUNT = "111122223333"
 OTHER_LOG_GROUP = "/aws/vendedlogs/states/SomeOtherMachine-Logs"
@@ -173,11 +174,6 @@ def variant(kind: str, key: str) -> Variant:
     raise ValueError(f"unknown {kind} variant {key!r}; choose one of {[v.key for v in table]}")
 
 
-def log_group_arn(region: str, account: str, log_group: str) -> str:
-    """``arn:aws:logs:REGION:ACCOUNT:log-group:NAME`` (without the ``:*`` suffix)."""
-    return f"arn:aws:logs:{region}:{account}:log-group:{log_group}"
-
-
 def _document(*statements: dict) -> dict:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
@@ -207,23 +203,16 @@ def resource_policy(
         return None
     if key == "custom":
         return _load_custom(custom)
-    streams = f"{log_group_arn(region, account, log_group)}:log-stream:*"
-    statement: dict[str, Any] = {
-        "Sid": DELIVERY_POLICY_NAME,
-        "Effect": "Allow",
-        "Principal": {"Service": [DELIVERY_PRINCIPAL]},
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [streams],
-    }
+    streams = log_setup.group_resource(region, account, log_group)
+    # the statement AWS creates at set-up; the other variants change one part of it
+    statement = log_setup.delivery_statement(region, account, [streams])
+    source_conditions = statement.pop("Condition")
     if key == "auto-created":
-        statement["Condition"] = {
-            "StringEquals": {"aws:SourceAccount": [account]},
-            "ArnLike": {"aws:SourceArn": [f"arn:aws:logs:{region}:{account}:*"]},
-        }
+        statement["Condition"] = source_conditions
     elif key == "vendedlogs-wildcard":
         statement["Resource"] = [log_group_arn(region, account, "/aws/vendedlogs/*")]
     elif key == "other-log-group":
-        statement["Resource"] = [f"{log_group_arn(region, account, OTHER_LOG_GROUP)}:log-stream:*"]
+        statement["Resource"] = [log_setup.group_resource(region, account, OTHER_LOG_GROUP)]
     elif key == "wrong-principal":
         statement["Principal"] = {"Service": ["states.amazonaws.com"]}
     elif key == "put-only":
