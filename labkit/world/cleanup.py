@@ -23,6 +23,7 @@ from typing import Any
 from labkit.ledger import Pending
 from labkit.safety import group_of, log_group_arn
 from labkit.world import policy_entries as pe
+from labkit.world.lab_operations import record_created
 from labkit.world.ownership import _gone, owner
 
 
@@ -120,15 +121,7 @@ def undo(world: Any, item: Pending) -> None:
         led.record("not-owned", key=item.key, reason=f"{ident} {state}")
         return
     if not item.resolved and kind != "lab-entries":
-        led.record(
-            "created",
-            key=item.key,
-            service=service,
-            kind=kind,
-            id=ident,
-            operation=entry.get("operation"),
-            via="lookup",
-        )
+        record_created(led, item.key, kind, ident, entry.get("operation"), via="lookup")
     if kind == "lab-entries":
         _remove_entries(world, item, ident)
         return

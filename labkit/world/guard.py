@@ -44,6 +44,7 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from labkit.ledger import resource_key
 from labkit.safety import SafetyError, arn_name, group_of, is_lab_name, parse_arn
 from labkit.world import ownership, phases
 from labkit.world import policy_entries as pe
@@ -59,6 +60,8 @@ from labkit.world.lab_operations import (
     create_id,
     delete_id,
     prepare_create,
+    record_created,
+    record_intent,
     response_id,
 )
 from labkit.world.lab_role_limits import boundary_document, is_lesson_template, task_resources
@@ -165,14 +168,14 @@ class Guard:
         if kind is not None:
             prepare_create(self.world, service, op, params)
             ident = create_id(self.world, service, op, params)
-            key = f"{service}:{kind}:{ident}"
+            key = resource_key(service, kind, ident)
             answered = any(
                 e.get("key") == key
                 and e.get("event") == "created"
                 and e.get("via") in {"response", "answered"}
                 for e in led.entries()
             )
-            led.record("intent", key=key, service=service, kind=kind, id=ident, operation=op)
+            record_intent(led, service, kind, ident, op)
         if (service, op) in {
             ("stepfunctions", "CreateStateMachine"),
             ("stepfunctions", "UpdateStateMachine"),
@@ -198,15 +201,7 @@ class Guard:
         if kind is not None:
             real_id = response_id(service, op, params, response) or ident
             self._own(kind, real_id)
-            led.record(
-                "created",
-                key=key,
-                service=service,
-                kind=kind,
-                id=real_id,
-                operation=op,
-                via="response",
-            )
+            record_created(led, str(key), kind, real_id, op, via="response")
         gone = DELETES.get((service, op))
         if gone is not None:
             target = delete_id(service, op, params)
@@ -241,14 +236,8 @@ class Guard:
         )
         w.ledger.record("note", text=text)
         kind = CREATES[(service, op)]
-        w.ledger.record(
-            "created",
-            key=f"{service}:{kind}:{ident}",
-            service=service,
-            kind=kind,
-            id=ident,
-            operation=op,
-            via="answered",
+        record_created(
+            w.ledger, resource_key(service, kind, ident), kind, ident, op, via="answered"
         )
         w._out(f"labkit: {text}")
         return phases.empty_answer(w.run_id, **fields)
@@ -279,15 +268,7 @@ class Guard:
             return "The lab could not look it up now; clean-up will."
         if owner == "ours":
             self._own(kind, ident)
-            led.record(
-                "created",
-                key=key,
-                service=key.split(":")[0],
-                kind=kind,
-                id=ident,
-                operation=op,
-                via="lookup",
-            )
+            record_created(led, key, kind, ident, op, via="lookup")
             return f"The lab looked it up: {ident} exists, so it is recorded for clean-up."
         if owner == "gone":
             # the request may still be on its way: clean-up looks again before concluding

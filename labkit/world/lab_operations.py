@@ -3,8 +3,9 @@
 Tables the guard (:mod:`labkit.world.guard`) reads: which operations only read
 (:data:`READ_ONLY`), which create (:data:`CREATES`) or delete (:data:`DELETES`) a
 resource, and on which parameter every allowed write names its target (:data:`TARGETS`);
-then the identifier a create or delete addresses, before and after AWS answers, and the
-``labkit:run`` tags every create carries (rule 1: ownership is recorded, then tagged).
+then the identifier a create or delete addresses, before and after AWS answers, the
+``labkit:run`` tags every create carries (rule 1: ownership is recorded, then tagged), and
+the write-ahead entries of a create in the ledger (rule 3; fields: :mod:`labkit.ledger`).
 Identifiers follow the ARN formats of the IAM, CloudWatch Logs and Step Functions API
 references [DOC]; an execution started without a name gets a UUID, as AWS would [DOC].
 """
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from labkit.ledger import resource_key
 from labkit.safety import lab_tags
 
 READ_ONLY = ("Describe", "Get", "List", "Filter", "Test", "Validate", "Simulate", "Search")
@@ -140,6 +142,23 @@ def delete_id(service: str, op: str, params: Mapping) -> str:
     return str(params[param])
 
 
+def record_intent(ledger: Any, service: str, kind: str, ident: str, operation: str) -> str:
+    """Write ``intent`` before a create is sent (rule 3); return the resource's ledger key."""
+    key = resource_key(service, kind, ident)
+    ledger.record("intent", key=key, service=service, kind=kind, id=ident, operation=operation)
+    return key
+
+
+def record_created(
+    ledger: Any, key: str, kind: str, ident: Any, operation: Any, *, via: str
+) -> None:
+    """Write the ``created`` outcome of ``key`` (``via``: response, lookup or answered)."""
+    service = key.split(":", 1)[0]
+    ledger.record(
+        "created", key=key, service=service, kind=kind, id=ident, operation=operation, via=via
+    )
+
+
 __all__ = [
     "CREATES",
     "CREATE_NAMES",
@@ -151,5 +170,7 @@ __all__ = [
     "create_id",
     "delete_id",
     "prepare_create",
+    "record_created",
+    "record_intent",
     "response_id",
 ]

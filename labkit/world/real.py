@@ -50,6 +50,7 @@ from labkit.world import cleanup as cleanup_mod
 from labkit.world.aws_session import open_session as _open_session
 from labkit.world.aws_session import profile_in_use, secrets
 from labkit.world.guard import Guard, boundary_document
+from labkit.world.lab_operations import record_created, record_intent
 from labkit.world.phases import remove_lab_statement, restore_lab_statement
 from labkit.world.policy_entries import error_code, read_resource_policies
 from labkit.world.real_observer import Observer, ObserverState
@@ -210,10 +211,7 @@ class RealWorld(Observer):
                 return ident
         name = f"{self.prefix}boundary-{self.run_id}"
         arn = f"arn:{self.partition}:iam::{self.account_id}:policy/{name}"
-        key = ledger_mod.resource_key("iam", "policy", arn)
-        self.ledger.record(
-            "intent", key=key, service="iam", kind="policy", id=arn, operation="CreatePolicy"
-        )
+        key = record_intent(self.ledger, "iam", "policy", arn, "CreatePolicy")
         tags = [{"Key": k, "Value": v} for k, v in lab_tags(self.run_id).items()]
         try:
             made = self.raw("iam").create_policy(
@@ -229,15 +227,7 @@ class RealWorld(Observer):
             raise
         arn = made["Policy"]["Arn"]
         self.guard._own("policy", arn)
-        self.ledger.record(
-            "created",
-            key=key,
-            service="iam",
-            kind="policy",
-            id=arn,
-            operation="CreatePolicy",
-            via="response",
-        )
+        record_created(self.ledger, key, "policy", arn, "CreatePolicy", via="response")
         self._boundary = arn
         return arn
 
@@ -245,14 +235,7 @@ class RealWorld(Observer):
         """Note that resource policies may name the lab's group (clean-up removes them)."""
         key = ledger_mod.entries_key(group)
         if not any(p.key == key for p in self.ledger.pending()):
-            self.ledger.record(
-                "intent",
-                key=key,
-                service="logs",
-                kind="lab-entries",
-                id=group,
-                operation="logging set-up",
-            )
+            record_intent(self.ledger, "logs", "lab-entries", group, "logging set-up")
 
     def note_policies(self, logs: Any) -> None:
         """Record the texts of the account-level policies as they are now."""
@@ -522,27 +505,13 @@ def _preflight(world: RealWorld) -> None:
             "break log delivery set-up for others. Use another region or the offline world"
         )
     probe = f"{world.prefix}probe-{world.run_id}"
-    key = ledger_mod.resource_key("logs", "probe-policy", probe)
-    world.ledger.record(
-        "intent",
-        key=key,
-        service="logs",
-        kind="probe-policy",
-        id=probe,
-        operation="PutResourcePolicy",
-    )
+    key = record_intent(world.ledger, "logs", "probe-policy", probe, "PutResourcePolicy")
     try:
         logs.put_resource_policy(
             policyName=probe, policyDocument=_probe_document(world.region, world.account_id, probe)
         )
-        world.ledger.record(
-            "created",
-            key=key,
-            service="logs",
-            kind="probe-policy",
-            id=probe,
-            operation="PutResourcePolicy",
-            via="response",
+        record_created(
+            world.ledger, key, "probe-policy", probe, "PutResourcePolicy", via="response"
         )
         logs.delete_resource_policy(policyName=probe)
         world.ledger.record(
