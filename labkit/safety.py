@@ -11,7 +11,7 @@ it, as the reference experiment does, silently stops other teams' logs. So:
   (:func:`is_lab_name`, :func:`lab_name`);
 * a policy may be deleted only when every log group it covers is the lab's
   (:func:`coverage`, :func:`foreign_coverage`); otherwise the lab removes just its own
-  resource entry (:func:`without_group`);
+  resource entry (:func:`without_group`, :func:`without_groups`);
 * since 2026 CloudWatch Logs creates one log-group-level policy per group instead
   (``PutResourcePolicy`` ``resourceArn``; API model ``logs/2014-03-28/service-2.json``)
   [DOC]; deleting the lab's own group-level policy is always safe.
@@ -212,20 +212,28 @@ def covers_group(document: str | Mapping[str, Any], group: str) -> bool:
 
 
 def without_group(document: str | Mapping[str, Any], group: str) -> str | None:
-    """The policy with every ``Resource`` entry naming ``group`` removed.
+    """The policy with every ``Resource`` entry naming ``group`` removed (:func:`without_groups`)."""
+    return without_groups(document, (group,))
 
-    Statements left without resources are dropped; ``None`` when no statement is left.
-    Every other byte of meaning is kept (statements, conditions, other entries).
+
+def without_groups(document: str | Mapping[str, Any], groups: Iterable[str]) -> str | None:
+    """The policy without any ``Resource`` entry naming one of ``groups``.
+
+    A statement left without resources is dropped; ``None`` when no statement is left.
+    Every other statement, condition and entry is kept as it is (even a statement that is
+    not a JSON object: it is someone else's to fix).
     """
     doc = _parse(document)
+    drop = set(groups)
     kept = []
-    for stmt in _statements(doc):
-        resources = _as_list(stmt.get("Resource"))
-        if resources and any(group_of(str(r)) == group for r in resources):
-            left = [r for r in resources if group_of(str(r)) != group]
-            if not left:
-                continue
-            stmt = {**stmt, "Resource": left if isinstance(stmt["Resource"], list) else left[0]}
+    for stmt in _as_list(doc.get("Statement")):
+        if isinstance(stmt, Mapping) and "Resource" in stmt:
+            resources = _as_list(stmt["Resource"])
+            left = [r for r in resources if group_of(str(r)) not in drop]
+            if len(left) != len(resources):
+                if not left:
+                    continue
+                stmt = {**stmt, "Resource": left if isinstance(stmt["Resource"], list) else left[0]}
         kept.append(stmt)
     if not kept:
         return None

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from labkit.safety import SafetyError, coverage, group_of
+from labkit.safety import SafetyError, coverage, group_of, without_groups
 
 # ---------------------------------------------------------------- reading
 
@@ -137,26 +137,9 @@ def named_groups(document: str | Mapping[str, Any] | None, groups: Iterable[str]
 
 
 def strip(document: str | Mapping[str, Any], groups: Iterable[str]) -> str | None:
-    """The document without any ``Resource`` entry naming one of ``groups``.
-
-    A statement left without resources is dropped; ``None`` when no statement is left.
-    Every other statement, condition and entry is kept as it is.
-    """
-    doc = _load(document)
-    drop = set(groups)
-    kept = []
-    for stmt in _list(doc.get("Statement")):
-        if isinstance(stmt, Mapping) and "Resource" in stmt:
-            resources = _list(stmt["Resource"])
-            left = [r for r in resources if group_of(str(r)) not in drop]
-            if len(left) != len(resources):
-                if not left:
-                    continue
-                stmt = {**stmt, "Resource": left if isinstance(stmt["Resource"], list) else left[0]}
-        kept.append(stmt)
-    if not kept:
-        return None
-    return json.dumps({**doc, "Statement": kept})
+    """The document without any ``Resource`` entry naming one of ``groups``
+    (:func:`labkit.safety.without_groups`: every other statement and entry is kept)."""
+    return without_groups(document, groups)
 
 
 def only(document: str | Mapping[str, Any], groups: Iterable[str]) -> str | None:
