@@ -1,8 +1,12 @@
-"""Repository hygiene: public API, no machine paths, lessons stored with outputs, ignored artifacts."""
+"""Repository hygiene: public API, no machine paths, lessons stored with outputs, ignored
+artifacts, modules short enough to read in one sitting, no import cycles in labkit."""
 
 from __future__ import annotations
 
+import os
+import random
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -66,3 +70,143 @@ def test_some_lessons_exist():
     assert "00_start_here.ipynb" in names
     # the README, the Binder badge and the hub link open the learner edition's first lesson
     assert (REPO / "notebooks" / "00_start_here.ipynb").is_file()
+
+
+# ----------------------------------------------------------------- legible modules
+
+#: "modules short enough to read in one sitting": split a module before it passes this
+MAX_MODULE_LINES = 650
+MODULE_ROOTS = ("labkit", "scripts", "deploy")
+
+
+def _modules(*roots: str) -> list[Path]:
+    tracked = {REPO / rel for rel in tracked_files()}
+    found = [p for root in roots for p in sorted((REPO / root).rglob("*.py"))]
+    return [p for p in found if p in tracked or not _git_ignored(p)]
+
+
+def _git_ignored(path: Path) -> bool:
+    done = subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=REPO)
+    return done.returncode == 0
+
+
+def test_no_module_is_longer_than_one_sitting():
+    modules = _modules(*MODULE_ROOTS)
+    assert len(modules) > 50  # the roots exist and hold the project's code
+    too_long = {
+        str(p.relative_to(REPO)): n
+        for p in modules
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not too_long, f"split these modules (more than {MAX_MODULE_LINES} lines): {too_long}"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_time_imports(path: Path, name: str, known: set[str]) -> set[str]:
+    """labkit modules that ``path`` imports when it is imported (not inside functions, not
+    under ``if TYPE_CHECKING:``)."""
+    import ast
+
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, *([base] if base else [])])
+                submodules = {f"{base}.{a.name}" for a in node.names} & known
+                found.update(submodules)
+                if len(submodules) < len(node.names):  # names defined by ``base`` itself
+                    found.add(base)
+            elif isinstance(node, ast.If):
+                test = ast.unparse(node.test)
+                if "TYPE_CHECKING" not in test:
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                for block in (node.body, node.orelse, node.finalbody):
+                    visit(block)
+                for handler in node.handlers:
+                    visit(handler.body)
+            elif isinstance(node, ast.With):
+                visit(node.body)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return {m for m in found if m in known and m != name}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    return out
+
+
+def test_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_labkit_has_no_import_cycles_at_module_import_time():
+    """What each labkit module imports as it is imported forms no cycle (imports inside
+    functions, which run later, and ``TYPE_CHECKING`` blocks do not count)."""
+    paths = {_module_name(p): p for p in _modules("labkit")}
+    graph = {name: _import_time_imports(path, name, set(paths)) for name, path in paths.items()}
+    assert graph["labkit.world.offline"] >= {"labkit.world.stepfunctions"}  # the graph is real
+    assert not _cycles(graph), f"import cycles: {_cycles(graph)}"
+
+
+def test_every_labkit_module_imports_in_a_fresh_interpreter_in_any_order():
+    """Import every labkit module, in a random order, in a new Python: a cycle or an import
+    that needs another module imported first fails here (the seed is in the message)."""
+    names = sorted(_module_name(p) for p in _modules("labkit"))
+    seed = random.randrange(10**6)
+    random.Random(seed).shuffle(names)
+    code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *names],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"seed {seed}, order {names}:\n{done.stderr[-3000:]}"
