@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from labkit.console import encodable
 from labkit.errors import LabkitError
 
 MACHINE_ARN = re.compile(
@@ -107,18 +108,10 @@ def check_name(name: Any) -> str:
         not isinstance(name, str)
         or not (1 <= len(name) <= 80)
         or set(name) & _BAD_NAME_CHARS
-        or not _encodable(name)  # a lone surrogate is no character [INFER]
+        or not encodable(name)  # a lone surrogate is no character [INFER]
     ):
         raise api_error("InvalidName", f"Invalid Name: '{name}'")
     return name
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 __all__ = [
