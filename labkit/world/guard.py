@@ -20,9 +20,9 @@ SAFETY RULES (the only place they are stated; every other module follows them):
    in a notebook cell, :func:`labkit.world.real.resume_cleanup`), keeps going past every
    AWS or network error and records each step's outcome.
 5. **The lab role cannot harm the account.** Every role the lab creates carries a
-   permissions boundary (:func:`boundary_document`) allowing only CloudWatch Logs delivery
-   and the lab's own Step Functions calls, so AdministratorAccess (the article's phase 2)
-   changes nothing else. A lab state machine may use a lesson template or a definition
+   permissions boundary (:mod:`labkit.world.lab_role_limits`) allowing only CloudWatch
+   Logs delivery and the lab's own Step Functions calls, so AdministratorAccess (the
+   article's phase 2) changes nothing else. A lab state machine may use a lesson template or a definition
    without ``Task`` states (service integrations can call any AWS API as the role),
    unless the learner opts in with ``labkit.aws(allow_service_integrations=True)``.
 6. **Errors reach the learner unchanged**: the original AWS or network exception, with
@@ -35,7 +35,8 @@ object only, so notebook code stays plain boto3 (paginators and waiters go throu
 The lab namespace: every name a write addresses is read as ``<prefix><name>`` on its last
 ``/`` segment (lesson code runs unchanged; see :func:`labkit.safety.lab_name`); a read
 uses the lab's name only when this run created it, so ``labkit.doctor`` sees the account
-as it is.
+as it is. Which writes pass, and the identifier each addresses, are tabled in
+:mod:`labkit.world.lab_operations` (its names are importable from here too).
 """
 
 from __future__ import annotations
