@@ -22,9 +22,9 @@ SAFETY RULES (the only place they are stated; every other module follows them):
 5. **The lab role cannot harm the account.** Every role the lab creates carries a
    permissions boundary (:mod:`labkit.world.lab_role_limits`) allowing only CloudWatch
    Logs delivery and the lab's own Step Functions calls, so AdministratorAccess (the
-   article's phase 2) changes nothing else. A lab state machine may use a lesson template or a definition
-   without ``Task`` states (service integrations can call any AWS API as the role),
-   unless the learner opts in with ``labkit.aws(allow_service_integrations=True)``.
+   article's phase 2) changes nothing else. A lab state machine may use a lesson template
+   or a definition without ``Task`` states (service integrations can call any AWS API as
+   the role), unless the learner opts in with ``labkit.aws(allow_service_integrations=True)``.
 6. **Errors reach the learner unchanged**: the original AWS or network exception, with
    one ``labkit:`` line added as a note (PEP 678); never an internal error instead.
 7. **Every client the lab hands out is guarded**; clean-up's own calls use private
