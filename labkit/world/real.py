@@ -10,7 +10,8 @@ The safety rules are stated once, at the top of :mod:`labkit.world.guard`, which
 every call of every client this world hands out. The pieces:
 
 * :mod:`labkit.world.guard`: ownership, the lab namespace, tags, the role's permissions
-  boundary, the write-ahead records of each create, phase 2 and 3 on shared policies;
+  boundary, the write-ahead records of each create, phase 2 and 3 on shared policies
+  (with :mod:`labkit.world.lab_operations`, :mod:`labkit.world.lab_role_limits`);
 * :mod:`labkit.ledger`: the write-ahead journal on disk;
 * :mod:`labkit.world.policy_entries`: read-compare-write of the lab's own entries;
 * :mod:`labkit.world.cleanup`: undoing a run from its ledger, ownership-checked.
