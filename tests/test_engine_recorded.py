@@ -517,26 +517,28 @@ def _slow_and_failing(slow_first, slow_branch=None):
 
 
 def _per_branch(result):
-    """Each branch's (type, previous type) pairs, keyed by its first event's type."""
+    """Each branch's (type, previous type) pairs, keyed by its first event's type: an event
+    belongs to the branch of the event it points at (branches interleave in time)."""
     by_id = {e["id"]: e for e in result.events}
-    branches, started = {}, None
+    started = next(e["id"] for e in result.events if e["type"] == "ParallelStateStarted")
+    branches, branch_of = {}, {}
     for e in result.events:
-        if e["type"] == "ParallelStateStarted" and started is None:
-            started = e["id"]
-        elif started and e["previousEventId"] == started:
-            branches[e["type"]] = branch = []
-            branch.append((e["type"], "started"))
-        elif started and e["type"] not in ("ParallelStateFailed", "ExecutionFailed"):
+        if e["id"] <= started or e["type"] in ("ParallelStateFailed", "ExecutionFailed"):
+            continue
+        if e["previousEventId"] == started:
+            branches[e["type"]] = branch_of[e["id"]] = [(e["type"], "started")]
+        else:
+            branch_of[e["id"]] = branch = branch_of[e["previousEventId"]]
             branch.append((e["type"], by_id[e["previousEventId"]]["type"]))
     return branches
 
 
 def test_failing_parallel_branch_aborts_a_slower_sibling_defined_before_it():
     """[ISSUE 13 #12]: branches run at once in AWS, so a sibling still running when another
-    branch fails is aborted whatever its place in ``Branches``. labkit used to let a sibling
-    defined before the failing branch run to its end (its Wait exited, its Task ran and
-    succeeded, ParallelStateFailed came after 11 s); now its Wait records WaitStateAborted
-    and no event of it lies past the failure time (1 s into the branch)."""
+    branch fails is aborted whatever its place in ``Branches``: its Wait records
+    WaitStateAborted at the failure time (1 s into the Parallel), and no event of it lies
+    past it. The branches' events interleave by time, as the two branches ran at once
+    (labkit used to record them one branch after the other)."""
     from labkit.engine import Slow
 
     handlers = {FN: lambda p: "late", FN + "-f": lambda p: Slow(60, "never")}
@@ -546,22 +548,23 @@ def test_failing_parallel_branch_aborts_a_slower_sibling_defined_before_it():
         (2, 0, "ParallelStateEntered"),
         (3, 2, "ParallelStateStarted"),
         (4, 3, "WaitStateEntered"),
-        (5, 4, "WaitStateAborted"),
-        (6, 3, "TaskStateEntered"),
-        (7, 6, "LambdaFunctionScheduled"),
-        (8, 7, "LambdaFunctionStarted"),
-        (9, 8, "LambdaFunctionTimedOut"),
-        (10, 9, "ParallelStateFailed"),
+        (5, 3, "TaskStateEntered"),
+        (6, 5, "LambdaFunctionScheduled"),
+        (7, 6, "LambdaFunctionStarted"),
+        (8, 7, "LambdaFunctionTimedOut"),
+        (9, 4, "WaitStateAborted"),
+        (10, 8, "ParallelStateFailed"),
         (11, 10, "ExecutionFailed"),
     ]
-    assert "waitStateAbortedEventDetails" not in result.events[4]
-    started, failed = result.events[2]["timestamp"], result.events[8]["timestamp"]
-    failure_time = failed - result.events[5]["timestamp"]  # 1 s into the failing branch
-    for event in result.events[3:5]:  # the slow branch
-        assert event["timestamp"] - started <= failure_time + timedelta(milliseconds=20)
-    assert result.events[4]["timestamp"] - started >= timedelta(seconds=1)  # not before it
+    assert "waitStateAbortedEventDetails" not in result.events[8]
+    started, failed = result.events[2]["timestamp"], result.events[7]["timestamp"]
+    began = result.events[6]["timestamp"]  # LambdaFunctionStarted: the 1 s timeout runs
+    assert failed - began >= timedelta(seconds=1)
+    aborted = result.events[8]["timestamp"]
+    assert timedelta(0) < aborted - failed <= timedelta(milliseconds=20)
+    assert aborted - started < timedelta(seconds=2)  # the 10 s Wait was cut short
     assert (result.error, result.status) == ("States.Timeout", "FAILED")
-    assert (result.stop - START).total_seconds() < 3  # the 10 s Wait was cut short
+    assert (result.stop - START).total_seconds() < 3
     stamps = [e["timestamp"] for e in result.events]
     assert stamps == sorted(stamps)
 

@@ -1,0 +1,143 @@
+"""Parallel branches and Map iterations run at once in virtual time, one at a time in Python.
+
+What AWS does: a Parallel state "causes the interpreter to execute each branch starting
+with the state named in its StartAt field, as concurrently as possible, and wait until
+each branch terminates" (https://states-language.net/#parallel-state) [DOC]; the state
+ends after its slowest branch. An inline Map runs its iterations concurrently, "up to 40
+concurrent iterations", fewer when ``MaxConcurrency`` says so
+(https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html) [DOC].
+
+How labkit models it: each branch or iteration is a *strand* (a greenlet) with the one
+``History`` and its one virtual clock. Only one strand runs at a time. A strand runs until
+it waits (a Wait state, a task that takes time, a retry interval): then it hands back to
+its *hub* (the Parallel or Map state that started it), which resumes the strand whose
+wait ends first, the lowest branch or item index first when two end at the same instant,
+so the same machine and seed always give the same history. The instant events of one
+strand (Pass, Choice, task scheduling) stay together, so the clock never goes backwards
+and event ids follow timestamps; a strand woken while another's instant events ran
+resumes a few milliseconds late [INFER: the interleaving of same-instant events is not
+documented]. A hub whose strands all wait waits itself, in its own hub, so nested
+Parallel and Map states share the one timeline.
+
+Why hand-written around greenlet: the engine's states are plain functions that call
+``History.sleep`` deep inside tasks and retries; asyncio would turn every state body into
+a coroutine, threads would need locks around every event and a switch costs far more.
+greenlet (the coroutine library behind SQLAlchemy and gevent) suspends a plain call stack
+where it stands, and its switches cost about a microsecond, so a Map of thousands of
+iterations stays in milliseconds; what none provides is the scheduling by virtual time
+that this module adds.
+
+Aborts: when a strand fails, its hub notes the failure time T and resumes every sibling
+that waits past T by raising ``Aborted`` in it, so the states it is in record their
+``…Aborted`` events [AWS-REC issue 13 #12]; a sibling whose wait ends by T goes on until
+it next waits past T (a branch entering a Task while another fails records
+TaskStateEntered, LambdaFunctionScheduled, LambdaFunctionStarted, then TaskStateAborted,
+as AWS recorded it). Strands not yet started (Map items waiting for a free slot) never
+start.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from labkit.engine.errors import Aborted
+
+
+class Strand(greenlet):
+    """One branch or iteration; ``kind`` is "branch" or "iteration", ``history`` its History."""
+
+    def __init__(self, run: Callable[[], tuple], history: Any, kind: str) -> None:
+        super().__init__(run)
+        self.history = history
+        self.kind = kind
+
+
+def current_kind(history: Any) -> str | None:
+    """ "branch" or "iteration" when the running code is a strand of ``history``, else None."""
+    strand = getcurrent()
+    if isinstance(strand, Strand) and strand.history is history:
+        return strand.kind
+    return None
+
+
+def pause(history: Any, until: datetime) -> bool:
+    """Suspend the running strand of ``history`` until ``until``; False outside a strand.
+
+    Returns when the hub resumes the strand (the clock is then at ``until`` or a little
+    later), or raises ``Aborted`` there when a sibling failed in the meantime.
+    """
+    strand = getcurrent()
+    if not (isinstance(strand, Strand) and strand.history is history):
+        return False
+    strand.parent.switch(("wait", until))
+    return True
+
+
+class Hub:
+    """Runs strands by virtual time; ``spawn`` adds one, ``run`` runs them all to their end.
+
+    Each strand's function returns ``(outcome, value)``; ``ended(order, outcome, value)``
+    hears every ending and may ``spawn`` more (a Map's next item) or ``fail`` the hub.
+    """
+
+    def __init__(self, history: Any, ended: Callable[[int, str, Any], None]) -> None:
+        self.h = history
+        self.ended = ended
+        self.queue: list[tuple[datetime, int, Strand]] = []
+        #: the failure time: strands waiting past it are aborted, none start after it
+        self.abort_at: datetime | None = None
+
+    def spawn(self, order: int, kind: str, body: Callable[[], tuple]) -> None:
+        strand = Strand(body, self.h, kind)
+        heapq.heappush(self.queue, (self.h.clock.now(), order, strand))
+
+    def fail(self) -> None:
+        """A strand failed now: abort the siblings that wait past this instant."""
+        if self.abort_at is None:
+            self.abort_at = self.h.clock.now()
+
+    def stop(self) -> None:
+        """End every other strand at once, recording nothing (the execution is ending)."""
+        queue, self.queue = self.queue, []
+        for _until, _order, strand in queue:
+            if strand:
+                strand.throw(GreenletExit)
+
+    def run(self) -> None:
+        try:
+            while self.queue:
+                until, order, strand = heapq.heappop(self.queue)
+                if self.abort_at is not None and until > self.abort_at:
+                    if strand:  # started and waiting: record its aborted events now
+                        self._handle(order, strand, strand.throw(Aborted()))
+                    continue  # never started: it never will
+                try:
+                    self.h.sleep_until(until)  # in an enclosing hub, that hub runs meanwhile
+                except Aborted:  # the enclosing hub aborts this state: abort every strand
+                    self._abort_all(until, order, strand)
+                    raise
+                self._handle(order, strand, strand.switch())
+        finally:
+            self.stop()  # after an error that ends the execution
+
+    def _handle(self, order: int, strand: Strand, message: tuple) -> None:
+        if strand.dead:
+            self.ended(order, *message)
+        else:  # ("wait", until)
+            heapq.heappush(self.queue, (message[1], order, strand))
+
+    def _abort_all(self, until: datetime, order: int, strand: Strand) -> None:
+        waiting = sorted([(order, until, strand)] + [(o, u, s) for u, o, s in self.queue])
+        self.queue.clear()
+        self.abort_at = self.h.clock.now()
+        for order, _until, strand in waiting:
+            if strand:
+                self._handle(order, strand, strand.throw(Aborted()))
+
+
+__all__ = ["Hub", "Strand", "current_kind", "pause"]
