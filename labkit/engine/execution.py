@@ -223,7 +223,11 @@ class _Run:
                 )
         except StatesError as exc:
             self.note_failure(st, exc, cur)
-            if exc.task_failed and strands.current_kind(self.h) == "branch":
+            if (
+                exc.task_failed
+                and exc.error not in TERMINAL_ERRORS
+                and strands.current_kind(self.h) == "branch"
+            ):
                 # the Parallel aborts the branch its task failed in [AWS-REC floci]
                 self.h.add("TaskStateAborted", cur[0])
             raise StateFailure(exc.error, exc.cause, cur[0]) from None
