@@ -255,3 +255,17 @@ def test_a_caught_map_failure_moves_on_after_the_aborts():
     ]  # fmt: skip
     assert result.status == "SUCCEEDED"
     assert json.loads(result.output) == {"Error": "ItemError", "Cause": "item 1"}
+
+
+def test_a_distributed_map_in_a_branch_runs_beside_its_sibling():
+    """[DOC] a Distributed Map waits for its child executions like any state: in a branch,
+    its 3 s children and a 5 s sibling end the Parallel after 5 s, not 8 s."""
+    children = {"StartAt": "D1", "States": {"D1": wait(3)}, "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}}  # fmt: skip
+    dmap = only(
+        "D", {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": children, "End": True}
+    )
+    result = go(parallel(dmap, only("S", wait(5))), '{"items": [1, 2]}')
+    assert result.status == "SUCCEEDED" and json.loads(result.output) == [[1, 2], {"items": [1, 2]}]
+    assert 5 < (result.stop - START).total_seconds() < 5.2
+    succeeded = next(e for e in result.events if e["type"] == "MapRunSucceeded")
+    assert 3 < (succeeded["timestamp"] - START).total_seconds() < 3.2
