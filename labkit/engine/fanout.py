@@ -110,9 +110,10 @@ def _strand_body(fn: Any) -> Any:
     return body
 
 
-def _collect(hub_ref: list, outcomes: _Outcomes, more: Any = None) -> Any:
+def _collect(hub: Hub, outcomes: _Outcomes, more: Any = None) -> Any:
+    """What the hub does when a strand ends: keep its result, start the next, or fail."""
+
     def ended(order: int, outcome: str, value: Any) -> None:
-        hub = hub_ref[0]
         if outcome == "ok":
             outcomes.results[order] = value[0]
             outcomes.lasts.append(value[1])
@@ -141,9 +142,8 @@ def branches(run: Any, st: Parallel, text: str, started: int, cur: list, scope: 
     """Run every branch at once; on an uncaught failure, abort the siblings still running."""
     h = run.h
     outcomes = _Outcomes(len(st.branches))
-    hub_ref: list = []
-    hub = Hub(h, _collect(hub_ref, outcomes))
-    hub_ref.append(hub)
+    hub = Hub(h)
+    hub.ended = _collect(hub, outcomes)
     for index, branch in enumerate(st.branches):
 
         def work(branch: Any = branch) -> tuple:
@@ -183,7 +183,7 @@ def iterations(
     cursors, finals = [started] * workers, [started] * workers
     slot_of: dict[int, int] = {}
     waiting = iter(range(len(items)))
-    hub_ref: list = []
+    hub = Hub(h)
 
     def start(slot: int) -> None:
         index = next(waiting, None)
@@ -209,10 +209,9 @@ def iterations(
             cursors[slot] = last
             return "ok", (out, finals[slot])
 
-        hub_ref[0].spawn(index, "iteration", _strand_body(work))
+        hub.spawn(index, "iteration", _strand_body(work))
 
-    hub = Hub(h, _collect(hub_ref, outcomes, lambda index: start(slot_of[index])))
-    hub_ref.append(hub)
+    hub.ended = _collect(hub, outcomes, lambda index: start(slot_of[index]))
     for slot in range(workers):
         start(slot)
     _run_hub(hub, outcomes)

@@ -96,7 +96,7 @@ def _release(strand: Strand) -> tuple:
 
 
 def current_kind(history: Any) -> str | None:
-    """ "branch" or "iteration" when the running code is a strand of ``history``, else None."""
+    """The kind of strand running now for ``history``: "branch", "iteration" or None."""
     strand = getcurrent()
     if isinstance(strand, Strand) and strand.history is history:
         return strand.kind
@@ -123,9 +123,10 @@ class Hub:
     hears every ending and may ``spawn`` more (a Map's next item) or ``fail`` the hub.
     """
 
-    def __init__(self, history: Any, ended: Callable[[int, str, Any], None]) -> None:
+    def __init__(self, history: Any) -> None:
         self.h = history
-        self.ended = ended
+        #: told of every ending: ``ended(order, outcome, value)``
+        self.ended: Callable[[int, str, Any], None] = lambda order, outcome, value: None
         #: (instant, order, strand, started): the strands waiting, the earliest first
         self.queue: list[tuple[datetime, int, Strand, bool]] = []
         #: the failure time: strands waiting past it are aborted, none start after it
