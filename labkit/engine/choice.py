@@ -90,9 +90,10 @@ def run_choice(run: Any, st: Any, data: Any, cur: list, ctx: dict, scope: dict) 
     ``choiceWithNoMatchingRuleAndNoDefaultFailsAsAwsDoes``, read off real Step Functions;
     the Choice page says only that the state machine "throws an error due to a failure to
     transition out of the state", DOC https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html ];
-    the error-handling page still lists ``States.NoChoiceMatched`` for this case [DOC,
+    the predefined error names still include ``States.NoChoiceMatched`` for this case [DOC,
+    the ASL specification's appendix A https://states-language.net/spec.html#appendix-a and
     https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html ], a
-    name AWS did not record, so labkit follows the recording. Being ``States.Runtime``, no
+    name the service did not record, so labkit follows the recording. Being ``States.Runtime``, no
     Retry or Catch can handle it [DOC: States.ALL does not match States.Runtime]. A rule whose
     ``Variable`` selects nothing fails with ``States.Runtime`` and "Invalid path '$.x': The
     choice state's condition path references an invalid value." [AWS-REC] (see
