@@ -18,7 +18,8 @@ Where moto differs from AWS, AWS wins, and only that field is compared loosely:
   (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html) [DOC], so
   only ``Payload`` and ``StatusCode`` are compared (the handler echoes its input).
 * Parallel branches run on moto's threads, so its interleaving varies; labkit runs them
-  in order, one interleaving AWS allows. moto is re-run until it records that order.
+  at once in virtual time, in a fixed order (``labkit.engine.strands``), which for these
+  machines is the order of the branches. moto is re-run until it records that order.
 """
 
 from __future__ import annotations

@@ -517,26 +517,28 @@ def _slow_and_failing(slow_first, slow_branch=None):
 
 
 def _per_branch(result):
-    """Each branch's (type, previous type) pairs, keyed by its first event's type."""
+    """Each branch's (type, previous type) pairs, keyed by its first event's type: an event
+    belongs to the branch of the event it points at (branches interleave in time)."""
     by_id = {e["id"]: e for e in result.events}
-    branches, started = {}, None
+    started = next(e["id"] for e in result.events if e["type"] == "ParallelStateStarted")
+    branches, branch_of = {}, {}
     for e in result.events:
-        if e["type"] == "ParallelStateStarted" and started is None:
-            started = e["id"]
-        elif started and e["previousEventId"] == started:
-            branches[e["type"]] = branch = []
-            branch.append((e["type"], "started"))
-        elif started and e["type"] not in ("ParallelStateFailed", "ExecutionFailed"):
+        if e["id"] <= started or e["type"] in ("ParallelStateFailed", "ExecutionFailed"):
+            continue
+        if e["previousEventId"] == started:
+            branches[e["type"]] = branch_of[e["id"]] = [(e["type"], "started")]
+        else:
+            branch_of[e["id"]] = branch = branch_of[e["previousEventId"]]
             branch.append((e["type"], by_id[e["previousEventId"]]["type"]))
     return branches
 
 
 def test_failing_parallel_branch_aborts_a_slower_sibling_defined_before_it():
     """[ISSUE 13 #12]: branches run at once in AWS, so a sibling still running when another
-    branch fails is aborted whatever its place in ``Branches``. labkit used to let a sibling
-    defined before the failing branch run to its end (its Wait exited, its Task ran and
-    succeeded, ParallelStateFailed came after 11 s); now its Wait records WaitStateAborted
-    and no event of it lies past the failure time (1 s into the branch)."""
+    branch fails is aborted whatever its place in ``Branches``: its Wait records
+    WaitStateAborted at the failure time (1 s into the Parallel), and no event of it lies
+    past it. The branches' events interleave by time, as the two branches ran at once
+    (labkit used to record them one branch after the other)."""
     from labkit.engine import Slow
 
     handlers = {FN: lambda p: "late", FN + "-f": lambda p: Slow(60, "never")}
@@ -546,22 +548,23 @@ def test_failing_parallel_branch_aborts_a_slower_sibling_defined_before_it():
         (2, 0, "ParallelStateEntered"),
         (3, 2, "ParallelStateStarted"),
         (4, 3, "WaitStateEntered"),
-        (5, 4, "WaitStateAborted"),
-        (6, 3, "TaskStateEntered"),
-        (7, 6, "LambdaFunctionScheduled"),
-        (8, 7, "LambdaFunctionStarted"),
-        (9, 8, "LambdaFunctionTimedOut"),
-        (10, 9, "ParallelStateFailed"),
+        (5, 3, "TaskStateEntered"),
+        (6, 5, "LambdaFunctionScheduled"),
+        (7, 6, "LambdaFunctionStarted"),
+        (8, 7, "LambdaFunctionTimedOut"),
+        (9, 4, "WaitStateAborted"),
+        (10, 8, "ParallelStateFailed"),
         (11, 10, "ExecutionFailed"),
     ]
-    assert "waitStateAbortedEventDetails" not in result.events[4]
-    started, failed = result.events[2]["timestamp"], result.events[8]["timestamp"]
-    failure_time = failed - result.events[5]["timestamp"]  # 1 s into the failing branch
-    for event in result.events[3:5]:  # the slow branch
-        assert event["timestamp"] - started <= failure_time + timedelta(milliseconds=20)
-    assert result.events[4]["timestamp"] - started >= timedelta(seconds=1)  # not before it
+    assert "waitStateAbortedEventDetails" not in result.events[8]
+    started, failed = result.events[2]["timestamp"], result.events[7]["timestamp"]
+    began = result.events[6]["timestamp"]  # LambdaFunctionStarted: the 1 s timeout runs
+    assert failed - began >= timedelta(seconds=1)
+    aborted = result.events[8]["timestamp"]
+    assert timedelta(0) < aborted - failed <= timedelta(milliseconds=20)
+    assert aborted - started < timedelta(seconds=2)  # the 10 s Wait was cut short
     assert (result.error, result.status) == ("States.Timeout", "FAILED")
-    assert (result.stop - START).total_seconds() < 3  # the 10 s Wait was cut short
+    assert (result.stop - START).total_seconds() < 3
     stamps = [e["timestamp"] for e in result.events]
     assert stamps == sorted(stamps)
 
@@ -724,3 +727,112 @@ def test_variables_in_path_fields_and_jsonata_max_concurrency_are_accepted_and_r
     }  # fmt: skip
     ran = go(concurrency)
     assert ran.status == "SUCCEEDED" and json.loads(ran.output) == [1, 2, 3]
+
+
+# --- floci-io/floci AslExecutorBranchHistoryEventsTest (read off real Step Functions) -----
+
+
+def test_choice_without_match_or_default_fails_with_states_runtime():
+    """[floci] ``choiceWithNoMatchingRuleAndNoDefaultFailsAsAwsDoes``: AWS records
+    ``States.Runtime`` with "Failed to transition out of the state…", not the
+    ``States.NoChoiceMatched`` the error-handling page lists [DOC]; being States.Runtime, a
+    Catch on States.ALL does not catch it inside a Parallel either."""
+    machine = {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "StringEquals": "never", "Next": "Done"}]},
+        "Done": {"Type": "Pass", "End": True},
+    }}  # fmt: skip
+    result = go(machine, '{"x":"a"}')
+    assert chain(result) == [
+        (1, 0, "ExecutionStarted"), (2, 0, "ChoiceStateEntered"), (3, 2, "ExecutionFailed"),
+    ]  # fmt: skip
+    assert result.events[2]["executionFailedEventDetails"] == {
+        "error": "States.Runtime",
+        "cause": PREFIX.format("C", 2)
+        + "Failed to transition out of the state. The state does not point to a next state.",
+    }
+    caught = go(
+        {"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Branches": [machine], "End": True,
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handled"}]},
+            "Handled": {"Type": "Pass", "End": True}}},
+        '{"x":"a"}',
+    )  # fmt: skip
+    assert types_of(caught)[-1] == "ExecutionFailed" and caught.error == "States.Runtime"
+    assert "ParallelStateFailed" not in types_of(caught)
+
+
+def test_uncaught_task_failure_in_a_branch_records_task_state_aborted():
+    """[floci] ``taskFailureEndingABranchIsRecordedAsAbortedAndPassesItsCauseThrough``:
+    TaskFailed (7), then TaskStateAborted (8, pointing at 7); ParallelStateFailed points at
+    TaskFailed too (7), and the Parallel's Catch gets the task's error and cause. A Catch
+    on the Task itself (``catchInsideABranchTakesItsNextEvenOnAnEndState``) leaves no
+    TaskStateAborted, and neither does a task failing outside a Parallel."""
+    send = "arn:aws:states:::sqs:sendMessage"
+
+    def missing_queue(params):
+        raise type("SQS.QueueDoesNotExistException", (Exception,), {})("The specified queue does not exist.")  # fmt: skip
+
+    task = {"Type": "Task", "Resource": send, "Parameters": {"MessageBody": "hi"}, "End": True}
+    machine = {"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "Send", "States": {"Send": task}}],
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handled"}], "End": True},
+        "Handled": {"Type": "Pass", "End": True},
+    }}  # fmt: skip
+    result = go(machine, '{"x":"a"}', handlers={send: missing_queue})
+    assert chain(result) == [
+        (1, 0, "ExecutionStarted"), (2, 0, "ParallelStateEntered"), (3, 2, "ParallelStateStarted"),
+        (4, 3, "TaskStateEntered"), (5, 4, "TaskScheduled"), (6, 5, "TaskStarted"),
+        (7, 6, "TaskFailed"), (8, 7, "TaskStateAborted"), (9, 7, "ParallelStateFailed"),
+        (10, 9, "ParallelStateExited"), (11, 10, "PassStateEntered"), (12, 11, "PassStateExited"),
+        (13, 12, "ExecutionSucceeded"),
+    ]  # fmt: skip
+    assert "taskStateAbortedEventDetails" not in result.events[7]
+    stamps = [e["timestamp"] for e in result.events]
+    assert stamps == sorted(stamps) and stamps[7] > stamps[6]
+    error = result.events[6]["taskFailedEventDetails"]["error"]
+    assert json.loads(result.output) == {"Error": error, "Cause": result.events[6]["taskFailedEventDetails"]["cause"]}  # fmt: skip
+    own_catch = {**task, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Recover"}]}
+    recovered = go(
+        {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Send", "States": {"Send": own_catch, "Recover": {"Type": "Pass", "Result": {"recovered": True}, "End": True}}},
+        ]}}},
+        handlers={send: missing_queue},
+    )  # fmt: skip
+    assert "TaskStateAborted" not in types_of(recovered)
+    assert json.loads(recovered.output) == [{"recovered": True}]
+    alone = go({"StartAt": "Send", "States": {"Send": task}}, handlers={send: missing_queue})
+    assert types_of(alone)[-2:] == ["TaskFailed", "ExecutionFailed"]
+
+
+def test_catch_output_failure_records_evaluation_failed_and_a_second_state_failed():
+    """[floci] ``catchClauseOutputFailureIsRecordedFromBeforeTheStateFailedEvent``: the
+    catcher's EvaluationFailed points at the event before the first ParallelStateFailed
+    (4), a second ParallelStateFailed follows it, and the execution fails with the
+    catcher's error (labkit failed once, with EvaluationFailed after the first)."""
+    machine = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "MyError", "Cause": "my cause"}}}],
+            "Catch": [{"ErrorEquals": ["Other"], "Next": "Done"},
+                      {"ErrorEquals": ["States.ALL"], "Output": {"v": "{% $states.input.missing %}"}, "Next": "Done"}],
+            "End": True},
+        "Done": {"Type": "Pass", "End": True},
+    }}  # fmt: skip
+    result = go(machine, '{"x":"a"}')
+    assert chain(result) == [
+        (1, 0, "ExecutionStarted"), (2, 0, "ParallelStateEntered"), (3, 2, "ParallelStateStarted"),
+        (4, 3, "FailStateEntered"), (5, 4, "ParallelStateFailed"), (6, 4, "EvaluationFailed"),
+        (7, 6, "ParallelStateFailed"), (8, 7, "ExecutionFailed"),
+    ]  # fmt: skip
+    cause = PREFIX.format("P", 2) + (
+        "The JSONata expression '$states.input.missing' specified for the field "
+        "'Catch[1]/Output/v' returned nothing (undefined)."
+    )
+    assert result.events[5]["evaluationFailedEventDetails"] == {
+        "error": "States.QueryEvaluationError", "cause": cause,
+        "location": "Catch[1]/Output/v", "state": "P",
+    }  # fmt: skip
+    assert result.events[7]["executionFailedEventDetails"] == {
+        "error": "States.QueryEvaluationError", "cause": cause,
+    }  # fmt: skip
+    stamps = [e["timestamp"] for e in result.events]
+    assert stamps == sorted(stamps)

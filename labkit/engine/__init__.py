@@ -33,8 +33,10 @@ the opposite: milliseconds per run, the 3-second Wait visible in timestamps,
 identical histories for stored notebook outputs, the console's v3 template, and
 AWS's error codes. So labkit parses ASL into frozen dataclasses (``states.py``),
 evaluates JSONPath with jsonpath-ng and JSONata with jsonata-python, and runs one
-single-threaded loop over a virtual clock (``execution.py``) with one ``History``
-assigning ids, previousEventIds and timestamps (``history.py``). moto's interpreter
+loop over a virtual clock (``execution.py``) with one ``History`` assigning ids,
+previousEventIds and timestamps (``history.py``); Parallel branches and Map iterations
+run at once in virtual time as greenlets resumed in the order their waits end
+(``strands.py``), never on threads, so their interleaving is the same on every run. moto's interpreter
 remains the reference in the tests: for every JSONPath lesson machine both produce
 the same history, event for event.
 """

@@ -77,11 +77,24 @@ def compare(op: str, value: Any, expected: Any) -> bool:
 
 # --- the Choice state ---------------------------------------------------------------------
 
+#: AWS's cause when no rule matches and there is no Default (after the state's prefix)
+NO_NEXT_STATE = "Failed to transition out of the state. The state does not point to a next state."
+
 
 def run_choice(run: Any, st: Any, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
     """A Choice state's body: the first matching rule's ``Next``, else ``Default``.
 
-    No match and no ``Default`` fails with ``States.NoChoiceMatched`` [DOC]; a rule whose
+    No match and no ``Default`` fails the execution with ``States.Runtime`` and the cause
+    "Failed to transition out of the state. The state does not point to a next state."
+    after the state's prefix [AWS-REC floci-io/floci ``AslExecutorBranchHistoryEventsTest``
+    ``choiceWithNoMatchingRuleAndNoDefaultFailsAsAwsDoes``, read off real Step Functions;
+    the Choice page says only that the state machine "throws an error due to a failure to
+    transition out of the state", DOC https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html ];
+    the predefined error names still include ``States.NoChoiceMatched`` for this case [DOC,
+    the ASL specification's appendix A https://states-language.net/spec.html#appendix-a and
+    https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html ], a
+    name the service did not record, so labkit follows the recording. Being ``States.Runtime``, no
+    Retry or Catch can handle it [DOC: States.ALL does not match States.Runtime]. A rule whose
     ``Variable`` selects nothing fails with ``States.Runtime`` and "Invalid path '$.x': The
     choice state's condition path references an invalid value." [AWS-REC] (see
     ``runtime_errors``); ``Variable`` may name a workflow variable (``$name``) [AWS-REC
@@ -115,7 +128,7 @@ def run_choice(run: Any, st: Any, data: Any, cur: list, ctx: dict, scope: dict) 
                 out = select(st.output_path, effective, field="OutputPath", env=env)
             return out, rule["Next"], assigned
     if st.default is None:
-        raise StatesError("States.NoChoiceMatched", "No Matches!")
+        raise StatesError("States.Runtime", NO_NEXT_STATE)
     if ata:
         out, _, assigned = run.ata_out(st, data, ctx, scope)
         return out, st.default, assigned

@@ -182,7 +182,8 @@ def distributed(run: Any, st: Map, data: Any, cur: list, ctx: dict, scope: dict)
             else:
                 failed += 1
                 results.append({"Error": result.error, "Cause": result.cause})
-        run.h.clock.advance_to(max([run.h.clock.now(), *free]))
+        # the Map waits for its children; in a Parallel branch the siblings run meanwhile
+        run.h.sleep_until(max([run.h.clock.now(), *free]))
         status = "FAILED" if exceeded(failed, len(items), count, pct) else "SUCCEEDED"
         run.map_runs.append(
             MapRun(

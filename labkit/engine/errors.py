@@ -42,6 +42,7 @@ class StatesError(Exception):
         event: str | None = None,
         location: str | None = None,
         stateful: bool = True,
+        task_failed: bool = False,
     ):
         super().__init__(f"{error}: {cause}")
         self.error = error
@@ -50,6 +51,8 @@ class StatesError(Exception):
         self.event = event
         self.location = location
         self.stateful = stateful
+        #: the task itself failed (TaskFailed or LambdaFunctionFailed is in the history)
+        self.task_failed = task_failed
         #: set once the state's prefix is on the cause / the EvaluationFailed event is written
         self.prefixed = False
         self.recorded = False
@@ -64,7 +67,12 @@ class StateFailure(Exception):
 
 
 class Aborted(Exception):
-    """A running branch was stopped because a sibling failed (its state records ``…Aborted``)."""
+    """A running branch was stopped because a sibling failed (its state records ``…Aborted``).
+
+    ``cursor`` is the last event the aborted branch or iteration recorded.
+    """
+
+    cursor: int | None = None
 
 
 class PathMissing(Exception):

@@ -2,10 +2,11 @@
 
 One loop runs the next state by name (``_Run.machine``); one method wraps every
 state in its Entered/Exited events (``_Run.state``); one ``History`` numbers the
-events. Parallel branches and Map iterations run one after another, which is one
-of the interleavings AWS may record (branch events always chain back to their
-``ParallelStateStarted``/``MapIterationStarted``). Nothing sleeps and no thread
-starts: Wait states, retry intervals and slow handlers move the virtual clock.
+events. Parallel branches and Map iterations run at once in virtual time, each a
+greenlet that the Parallel or Map state resumes in the order their waits end
+(``strands``); branch events always chain back to their
+``ParallelStateStarted``/``MapIterationStarted``. Nothing sleeps and no thread starts:
+Wait states, retry intervals and slow handlers move the virtual clock.
 
 Event order and previousEventId rules follow moto 5.2.5's interpreter (ported from
 LocalStack, whose tests are recorded against AWS) [secondary], checked against a
@@ -25,7 +26,8 @@ in its events, and records how a state failed:
   ``location``, ``state``) before the state fails [AWS-REC issue 13 #2];
 * a state aborted because a sibling branch failed records ``TaskStateAborted``,
   ``WaitStateAborted``, ``MapStateAborted`` or ``ParallelStateAborted`` [AWS-REC issue 13
-  #12; the event list is the Developer Guide's log-level table, DOC];
+  #12; the event list is the Developer Guide's log-level table, DOC]; so does a Task whose
+  ``TaskFailed`` ends a Parallel branch [AWS-REC floci-io/floci, see ``fanout``];
 * the first state's ``input`` is the execution input exactly as submitted
   (``'["Hello", "World"]'`` keeps its spaces) [AWS-REC issue 13 #10];
 * ``$$.State.RetryCount`` exists only in Task states; in Express executions
@@ -68,7 +70,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from labkit.clock import VirtualClock
-from labkit.engine import choice, distributed_map, fanout, query, tasks
+from labkit.engine import choice, distributed_map, fanout, query, strands, tasks
 from labkit.engine.errors import Aborted, PathMissing, StateFailure, StatesError
 from labkit.engine.history import History, HistoryFull, TimedOut
 from labkit.engine.parse import Definition
@@ -209,9 +211,6 @@ class _Run:
         # [the event to point at next, the Entered event, a …StateSucceeded event if any]
         cur = [entered, entered, None]
         ctx = self.ctx(st)
-        aborted_event = _ABORTED.get(st.type)
-        if aborted_event:
-            self.h.open.append((aborted_event, cur))
         try:
             output, nxt, assigned = _BODIES[type(st)](self, st, data, cur, ctx, scope)
             text = dumps(output)
@@ -224,10 +223,17 @@ class _Run:
                 )
         except StatesError as exc:
             self.note_failure(st, exc, cur)
+            if (
+                exc.task_failed
+                and exc.error not in TERMINAL_ERRORS
+                and strands.current_kind(self.h) == "branch"
+            ):
+                # the Parallel aborts the branch its task failed in [AWS-REC floci]
+                self.h.add("TaskStateAborted", cur[0])
             raise StateFailure(exc.error, exc.cause, cur[0]) from None
-        except Aborted:
-            if aborted_event:
-                self.h.add(aborted_event, cur[0])
+        except Aborted as exc:
+            aborted_event = _ABORTED.get(st.type)
+            exc.cursor = self.h.add(aborted_event, cur[0]) if aborted_event else cur[0]
             raise
         except (StateFailure, HistoryFull, TimedOut):
             raise
@@ -235,9 +241,6 @@ class _Run:
             failure = StatesError("States.Runtime", f"{type(exc).__name__}: {exc}")
             self.note_failure(st, failure, cur)
             raise StateFailure(failure.error, failure.cause, cur[0]) from None
-        finally:
-            if aborted_event:
-                self.h.open.pop()
         scope.update(assigned)
         details: dict[str, Any] = {
             "name": st.name,

@@ -1,11 +1,16 @@
 """Parallel and inline Map states: branches and iterations, their events and failures.
 
-labkit runs branches and iterations one after another in virtual time, one of the
-interleavings AWS may record (so a Parallel state lasts as long as its branches together,
-not as its slowest one [INFER: a simplification]); branch events chain back to
-``ParallelStateStarted`` and iteration events to ``MapIterationStarted`` [secondary]
-moto/LocalStack, checked against a real Hello World history (turbot/steampipe-plugin-aws
-PR #873) [ISSUE].
+Branches and iterations run at once in virtual time (``strands``): a Parallel state
+lasts as long as its slowest branch, and an inline Map runs up to ``MaxConcurrency``
+iterations at once, and never more than 40 [DOC state-map-inline: "up to 40 concurrent
+iterations"; a larger MaxConcurrency, or 0, gives 40: INFER]. Branch events chain back to
+``ParallelStateStarted`` and iteration events to ``MapIterationStarted``; an iteration
+that takes a slot another iteration freed starts from that iteration's last event, so
+each slot's iterations form one chain [secondary: moto/LocalStack, checked against a real
+Hello World history (turbot/steampipe-plugin-aws PR #873) ISSUE; floci-io/floci
+``AslExecutorBranchHistoryEventsTest``, read off AWS: both iterations of a Map without a
+limit start from MapStateStarted]. ``ParallelStateSucceeded``/``MapStateSucceeded``
+point at the last event any branch or iteration recorded [floci, read off AWS].
 
 Failures, as AWS records them:
 
@@ -13,30 +18,28 @@ Failures, as AWS records them:
   ``ParallelStateFailed``/``MapStateFailed`` when no retry remains (``recovery.guarded``);
   a failed iteration also records ``MapIterationFailed``; both point at the failure
   inside [AWS-REC issue 13 #6; floci-io/floci, read off AWS];
+* a Task that fails with ``TaskFailed`` and no Catch of its own, directly in a Parallel
+  branch, then records ``TaskStateAborted`` (pointing at the TaskFailed event), and
+  ``ParallelStateFailed`` still points at the TaskFailed event [AWS-REC floci-io/floci
+  ``taskFailureEndingABranchIsRecordedAsAbortedAndPassesItsCauseThrough``]; labkit does the
+  same after ``LambdaFunctionFailed`` [INFER: the same failure for a Lambda function ARN],
+  but not after a timeout, nor in a Map iteration [not recorded either way];
 * ``States.Runtime`` inside a branch or iteration ends the execution at once: no
-  ``…Failed`` event of the Parallel or Map [AWS-REC floci-io/floci];
-* a failing branch aborts its running siblings, and the Parallel state fails: when any
-  branch fails (an unhandled error or a Fail state), the whole Parallel state fails and
-  its branches are stopped [DOC states-parallel, paraphrased];
-  a sibling still in a Task when the failure happens records ``TaskStateAborted``
-  (``WaitStateAborted`` in a Wait, then ``ParallelStateAborted``/``MapStateAborted`` for a
-  Parallel or Map it runs in) and runs no further [AWS-REC issue 13 #12].
-
-  AWS runs the branches at once; labkit runs them one after another, each from where the
-  last ended, and makes the outcome independent of their order [INFER, the modelling]:
-  the failure time T is how long the earliest failing branch ran (the first defined wins
-  a tie); every other branch is aborted at its first sleep (Wait, task, retry interval)
-  that would end more than T after it began. A branch run after a failure is cut off
-  live (``History.abort_after``); one run before it, or under a later failure's longer T,
-  is cut afterwards (``abort_late``): its events from that sleep on are dropped, its
-  running states record their ``…Aborted`` events (``previousEventId`` as a live abort
-  points them), and the events after it are renumbered and moved back in time by as much
-  as the dropped events lasted. A branch that never waits past T is not aborted (Pass,
-  Choice and instant tasks take no time). In such a branch, labkit has already called the
-  Lambda handlers of the dropped events: an offline handler is pure Python and was
-  called past T, which AWS would not do [INFER]; only the history is as AWS records it;
-* a Parallel inside an aborted branch records ``ParallelStateAborted`` rather than
-  succeeding with its own surviving branches [INFER, the same rule one level down];
+  ``…Failed`` event of the Parallel or Map [AWS-REC floci-io/floci], and the siblings
+  record nothing more [INFER];
+* a failing branch aborts its running siblings, and the Parallel state fails: "If any
+  branch fails, ... the entire Parallel state fails and all its branches are stopped"
+  [DOC states-parallel, paraphrased]; a sibling still in a Task when the failure happens
+  records ``TaskStateAborted`` (``WaitStateAborted`` in a Wait, then
+  ``ParallelStateAborted``/``MapStateAborted`` for a Parallel or Map it runs in) and runs no
+  further [AWS-REC issue 13 #12]. When the aborted event of each state lands, and which
+  sibling records its events first, is labkit's model (``strands``) [INFER];
+* an inline Map whose iteration fails uncaught stops its other iterations: "If any
+  iteration fails, the Map state fails and all iterations are stopped" [DOC
+  state-map-inline, paraphrased]: the iterations still running record their states'
+  ``…Aborted`` events and ``MapIterationAborted`` (pointing at the iteration's last event
+  [INFER]), the ones not started never start, then ``MapStateFailed`` [the event list:
+  DOC, the log-level table; the order: INFER, as for Parallel];
 * a Fail state without ``Error`` passes no error up: ``ExecutionFailed`` details stay
   ``{}`` [AWS-REC issue 13 #7].
 
@@ -48,7 +51,6 @@ executions (``distributed_map``).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from labkit.engine.errors import Aborted, StateFailure, StatesError
@@ -56,6 +58,10 @@ from labkit.engine.paths import dumps, select
 from labkit.engine.query import require_list
 from labkit.engine.recovery import TERMINAL_ERRORS, guarded
 from labkit.engine.states import Map, Parallel
+from labkit.engine.strands import Hub
+
+#: "In this mode, the Map state supports up to 40 concurrent iterations." [DOC]
+INLINE_MAP_CONCURRENCY = 40
 
 
 def parallel(run: Any, st: Parallel, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
@@ -69,109 +75,89 @@ def parallel(run: Any, st: Parallel, data: Any, cur: list, ctx: dict, scope: dic
             raise
         started = run.h.add("ParallelStateStarted", cur[0])
         cur[0] = started
-        outermost = run.h.sleeps is None
-        if outermost:
-            run.h.sleeps = []
-        try:
-            return branches(run, st, dumps(branch_input), started, cur, scope)
-        finally:
-            if outermost:
-                run.h.sleeps = None
+        return branches(run, st, dumps(branch_input), started, cur, scope)
 
     return guarded(run, st, data, cur, ctx, scope, attempt)
 
 
-class _Span:
-    """Where one branch's events and sleeps lie, and how it ended."""
+class _Outcomes:
+    """How the branches or iterations of one state ended (the first failure wins)."""
 
-    __slots__ = (
-        "began", "budget", "ended", "ended_at", "first", "first_sleep", "stop", "stop_sleep"
-    )  # fmt: skip
+    def __init__(self, count: int) -> None:
+        self.results: list[Any] = [None] * count
+        self.lasts: list[int] = []
+        self.failure: StateFailure | StatesError | None = None
+        self.fatal: BaseException | None = None
 
-    def __init__(self, h: Any, budget: timedelta | None) -> None:
-        self.began, self.budget = h.clock.now(), budget
-        self.first, self.first_sleep = len(h.events), len(h.sleeps)
-        self.ended = "succeeded"
 
-    def close(self, h: Any, ended: str | None = None) -> _Span:
-        self.stop, self.stop_sleep = len(h.events), len(h.sleeps)
-        self.ended_at = h.clock.now()
-        self.ended = ended or self.ended
-        return self
+def _strand_body(fn: Any) -> Any:
+    """Wrap a branch's work so that its strand returns (outcome, value), never raises."""
+
+    def body() -> tuple:
+        try:
+            return fn()
+        except StateFailure as failure:
+            if failure.error in TERMINAL_ERRORS:
+                return "fatal", failure
+            return "failed", failure
+        except StatesError as exc:  # an iteration's input could not be made
+            return "error", exc
+        except Aborted:
+            return "aborted", None
+        except Exception as exc:  # HistoryFull, TimedOut: they end the execution
+            return "fatal", exc
+
+    return body
+
+
+def _collect(hub: Hub, outcomes: _Outcomes, more: Any = None) -> Any:
+    """What the hub does when a strand ends: keep its result, start the next, or fail."""
+
+    def ended(order: int, outcome: str, value: Any) -> None:
+        if outcome == "ok":
+            outcomes.results[order] = value[0]
+            outcomes.lasts.append(value[1])
+            if more is not None and hub.abort_at is None:
+                more(order)
+        elif outcome == "fatal":
+            outcomes.fatal = outcomes.fatal or value
+            hub.stop()
+        elif outcome in ("failed", "error"):
+            if outcomes.failure is None:
+                outcomes.failure = value
+            hub.fail()
+
+    return ended
+
+
+def _run_hub(hub: Hub, outcomes: _Outcomes) -> None:
+    try:
+        hub.run()
+    finally:
+        if outcomes.fatal is not None:
+            raise outcomes.fatal
 
 
 def branches(run: Any, st: Parallel, text: str, started: int, cur: list, scope: dict) -> list:
-    """Run every branch; on an uncaught failure, abort the siblings still running then."""
+    """Run every branch at once; on an uncaught failure, abort the siblings still running."""
     h = run.h
-    depth = len(h.open)  # the abortable states around the branches (this Parallel included)
-    results, lasts, spans = [], [], []
-    failure: StateFailure | None = None
-    budget: timedelta | None = None  # how long the earliest failing branch ran
-    for branch in st.branches:
-        span = _Span(h, budget)
-        try:
-            with h.abort_after(budget):
-                out, last = run.machine(branch, json.loads(text), started, dict(scope))
-        except StateFailure as f:
-            if f.error in TERMINAL_ERRORS:
-                raise
-            took = h.clock.now() - span.began
-            if budget is None or took < budget:  # the earliest failure wins
-                failure, budget = f, took
-                span.ended = "first failure"
-                for other in spans:
-                    other.ended = "failed" if other.ended == "first failure" else other.ended
-            else:
-                span.ended = "failed"
-            spans.append(span.close(h))
-            continue
-        except Aborted:
-            spans.append(span.close(h, "aborted"))
-            continue
-        spans.append(span.close(h))
-        results.append(out)
-        lasts.append(last)
+    outcomes = _Outcomes(len(st.branches))
+    hub = Hub(h)
+    hub.ended = _collect(hub, outcomes)
+    for index, branch in enumerate(st.branches):
+
+        def work(branch: Any = branch) -> tuple:
+            return "ok", run.machine(branch, json.loads(text), started, dict(scope))
+
+        hub.spawn(index, "branch", _strand_body(work))
+    _run_hub(hub, outcomes)
+    failure = outcomes.failure
     if failure is None:
-        if any(span.ended == "aborted" for span in spans):
-            raise Aborted()  # a sibling of an enclosing Parallel failed: this one is aborted
-        cur[0] = max(lasts, default=started)
+        cur[0] = max(outcomes.lasts, default=started)
         cur[2] = h.add("ParallelStateSucceeded", cur[0])
-        return results
-    cursor = failure.cursor
-    for span in reversed(spans):  # later spans first: earlier ones keep their positions
-        if span.ended != "first failure" and not (
-            span.ended == "aborted" and span.budget == budget
-        ):
-            cursor = abort_late(h, span, budget, depth, cursor)
-    cur[0] = cursor
+        return outcomes.results
+    cur[0] = failure.cursor
     raise StatesError(failure.error, failure.cause, event="ParallelStateFailed", stateful=False)
-
-
-def abort_late(h: Any, span: _Span, budget: timedelta, depth: int, cursor: int) -> int:
-    """Cut a branch that ran past the failure time as if it had been aborted then.
-
-    The branch is aborted at its first sleep (Wait, task, retry interval) that would end
-    more than ``budget`` after it began, the same rule ``History.sleep`` applies live
-    [INFER]: its events from there on are dropped and its running states record their
-    ``…Aborted`` events. Returns ``cursor`` renumbered.
-    """
-    cutoff = (span.began + budget).timestamp()
-    for index in range(span.first_sleep, span.stop_sleep):
-        before, instant, seconds, running = h.sleeps[index]
-        if instant.timestamp() + seconds > cutoff:
-            break
-    else:
-        return cursor  # nothing of it was running at the failure time
-    closing = list(reversed(running[depth:]))  # innermost first, as they unwind live
-    at = max(span.began + budget, h.events[before - 1]["timestamp"])
-    shift, back = h.cut(before, span.stop, closing, at, span.ended_at)
-    # the sleep log follows: this branch's later sleeps went with its events
-    del h.sleeps[index : span.stop_sleep]
-    h.sleeps[index:] = [
-        (n + shift if n > span.stop else n, instant - back, *rest)
-        for n, instant, *rest in h.sleeps[index:]
-    ]
-    return cursor + shift if cursor > span.stop else cursor
 
 
 def map_state(run: Any, st: Map, data: Any, cur: list, ctx: dict, scope: dict) -> tuple:
@@ -179,34 +165,65 @@ def map_state(run: Any, st: Map, data: Any, cur: list, ctx: dict, scope: dict) -
 
     def attempt() -> list:
         effective, items, workers = map_inputs(run, st, data, ctx, scope)
+        workers = min(workers, INLINE_MAP_CONCURRENCY)
         started = run.h.add("MapStateStarted", cur[0], {"length": len(items)})
         cur[0] = started
-        cursors, finals = [started] * workers, [started] * workers
-        results = []
-        for index, item in enumerate(items):
-            w = index % workers
-            item_ctx = {**ctx, "Map": {"Item": {"Index": index, "Value": item}}}
-            value = item_input(run, st, effective, item, item_ctx, scope)
+        return iterations(run, st, effective, items, workers, started, cur, ctx, scope)
+
+    return guarded(run, st, data, cur, ctx, scope, attempt)
+
+
+def iterations(
+    run: Any, st: Map, effective: Any, items: list, workers: int, started: int, cur: list,
+    ctx: dict, scope: dict,
+) -> list:  # fmt: skip
+    """Run the items, ``workers`` at a time; on an uncaught failure, abort the running ones."""
+    h = run.h
+    outcomes = _Outcomes(len(items))
+    cursors, finals = [started] * workers, [started] * workers
+    slot_of: dict[int, int] = {}
+    waiting = iter(range(len(items)))
+    hub = Hub(h)
+
+    def start(slot: int) -> None:
+        index = next(waiting, None)
+        if index is None:
+            return
+        slot_of[index] = slot
+
+        def work() -> tuple:
+            item_ctx = {**ctx, "Map": {"Item": {"Index": index, "Value": items[index]}}}
+            value = item_input(run, st, effective, items[index], item_ctx, scope)
             detail = {"name": st.name, "index": index}
-            began = run.h.add("MapIterationStarted", cursors[w], detail)
+            began = h.add("MapIterationStarted", cursors[slot], detail)
             try:
                 out, last = run.machine(st.processor, value, began, dict(scope))
             except StateFailure as failure:
-                if failure.error in TERMINAL_ERRORS:
-                    raise
-                run.h.add("MapIterationFailed", failure.cursor, detail)
-                cur[0] = failure.cursor
-                raise StatesError(
-                    failure.error, failure.cause, event="MapStateFailed", stateful=False
-                ) from None
-            finals[w] = run.h.add("MapIterationSucceeded", last, detail)
-            cursors[w] = last
-            results.append(out)
-        cur[0] = max(finals)
-        cur[2] = run.h.add("MapStateSucceeded", cur[0])
-        return results
+                if failure.error not in TERMINAL_ERRORS:
+                    h.add("MapIterationFailed", failure.cursor, detail)
+                raise
+            except Aborted as aborted:
+                h.add("MapIterationAborted", aborted.cursor or began, detail)
+                raise
+            finals[slot] = h.add("MapIterationSucceeded", last, detail)
+            cursors[slot] = last
+            return "ok", (out, finals[slot])
 
-    return guarded(run, st, data, cur, ctx, scope, attempt)
+        hub.spawn(index, "iteration", _strand_body(work))
+
+    hub.ended = _collect(hub, outcomes, lambda index: start(slot_of[index]))
+    for slot in range(workers):
+        start(slot)
+    _run_hub(hub, outcomes)
+    failure = outcomes.failure
+    if failure is None:
+        cur[0] = max(finals)
+        cur[2] = h.add("MapStateSucceeded", cur[0])
+        return outcomes.results
+    if isinstance(failure, StatesError):
+        raise failure
+    cur[0] = failure.cursor
+    raise StatesError(failure.error, failure.cause, event="MapStateFailed", stateful=False)
 
 
 def map_inputs(run: Any, st: Map, data: Any, ctx: dict, scope: dict) -> tuple[Any, list, int]:

@@ -14,14 +14,12 @@ floci-io/floci#2734, measured on AWS) [ISSUE].
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from labkit.clock import VirtualClock
-from labkit.engine.errors import Aborted
+from labkit.engine import strands
 
 TERMINAL = frozenset(
     {"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"}
@@ -49,13 +47,6 @@ class History:
         self.rng = rng
         self.max_events = max_events
         self.deadline = deadline
-        #: while a sibling branch has failed: the instant this branch is aborted at
-        self.abort_at: Any = None
-        #: the abortable states running now, outermost first: (aborted event type, cursor)
-        self.open: list[tuple[str, list]] = []
-        #: while a Parallel state runs, each sleep: (events so far, instant, seconds, the
-        #: aborted events its running states would record, outermost first)
-        self.sleeps: list[tuple[int, Any, float, tuple]] | None = None
         self.events: list[dict[str, Any]] = []
 
     @property
@@ -87,61 +78,19 @@ class History:
         return event_id
 
     def sleep(self, seconds: float) -> None:
-        """Wait (a Wait state, a task, a retry interval): stop at an abort or the deadline."""
-        if self.sleeps is not None:
-            running = tuple((kind, cur[0]) for kind, cur in self.open)
-            self.sleeps.append((len(self.events), self.clock.now(), seconds, running))
-        if self.abort_at is not None:
-            now = self.clock.now()
-            if now.timestamp() + seconds > self.abort_at.timestamp() and (
-                self.deadline is None or self.abort_at <= self.deadline
-            ):
-                self.clock.advance_to(max(now, self.abort_at))
-                raise Aborted()
-        self._advance(seconds)
+        """Wait (a Wait state, a task, a retry interval) ``seconds`` of virtual time."""
+        self.sleep_until(self.clock.now() + timedelta(seconds=seconds))
 
-    @contextmanager
-    def abort_after(self, budget: timedelta | None) -> Iterator[None]:
-        """Abort whatever waits more than ``budget`` from now (a failed sibling's time)."""
-        previous = self.abort_at
-        if budget is not None:
-            until = self.clock.now() + budget
-            self.abort_at = until if previous is None else min(previous, until)
-        try:
-            yield
-        finally:
-            self.abort_at = previous
-
-    def cut(
-        self, start: int, stop: int, closing: list[tuple[str, int]], at: Any, ended: Any
-    ) -> tuple[int, timedelta]:
-        """Replace the events ``start:stop`` (list indices) with ``closing`` events from ``at``.
-
-        ``closing`` holds (type, previousEventId) pairs that point at kept events. The
-        events after ``stop`` are renumbered (their ``previousEventId`` follows) and move
-        back in time by as much as the dropped events lasted (they began at ``ended``);
-        so does the clock. Returns (id shift, time shift): an old id past ``stop`` is now
-        ``id + shift``, an old instant after ``ended`` is now ``instant - back``.
-        """
-        tail = self.events[stop:]
-        del self.events[start:]
-        shift = len(closing) - (stop - start)
-        for event_type, previous in closing:
-            at = at + _STEPS[int(self.rng.random() * 9)]
-            self.events.append(
-                {"timestamp": at, "type": event_type, "id": len(self.events) + 1,
-                 "previousEventId": previous}
-            )  # fmt: skip
-        back = max(ended - at, timedelta(0))
-        for event in tail:
-            event["id"] += shift
-            if event["previousEventId"] > stop:
-                event["previousEventId"] += shift
-            event["timestamp"] -= back
-            self.events.append(event)
-        if back:
-            self.clock = VirtualClock(self.clock.now() - back)
-        return shift, back
+    def sleep_until(self, until: Any) -> None:
+        """Wait until ``until``: inside a branch or iteration its hub runs the others
+        meanwhile (``strands``); else the clock moves on, stopping at the deadline."""
+        if until <= self.clock.now() and not strands.current_kind(self):
+            return
+        if not strands.pause(self, until):
+            if self.deadline is not None and until > self.deadline:
+                self.clock.advance_to(self.deadline)
+                raise TimedOut()
+            self.clock.advance_to(until)
 
     def _advance(self, seconds: float) -> None:
         """Advance virtual time; stop at the deadline if it comes first."""

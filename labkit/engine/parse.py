@@ -1,5 +1,9 @@
 """Parse and validate an ASL definition the way CreateStateMachine does.
 
+This module checks each state's own fields and builds the states; ``checks`` holds the
+choice-rule and transition-graph checks and the diagnostics collector; ``validate`` the
+checks of size, depth, types and ranges made before anything is built.
+
 AWS answers an invalid definition with ``InvalidDefinition`` and one message that
 lists every diagnostic as ``CODE: message at /location``, joined by ", "::
 
@@ -32,11 +36,11 @@ Evidence for each wording:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from labkit.engine import jsonata, validate
+from labkit.engine.checks import Problems, check_graph, check_rule
 from labkit.engine.errors import InvalidDefinition
 from labkit.engine.map_config import MAP_RUN_OPTIONS, map_mode, max_concurrency
 from labkit.engine.paths import (
@@ -167,17 +171,6 @@ class Definition:
         return f"<Definition {self.query_language} {len(self.states)} states, StartAt {self.start_at!r}>"
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str, str | None]] = []
-
-    def add(self, code: str, message: str, where: str | None) -> None:
-        self.items.append((code, message, where))
-
-    def schema(self, message: str, where: str) -> None:
-        self.add("SCHEMA_VALIDATION_FAILED", message, where)
-
-
 def parse_definition(text: str) -> Definition:
     """Parse ASL JSON into a ``Definition``; raise ``InvalidDefinition`` as AWS would."""
     if not isinstance(text, str) or not text.strip():
@@ -189,7 +182,7 @@ def parse_definition(text: str) -> Definition:
     except json.JSONDecodeError as exc:
         message = f"{exc.msg} at (line {exc.lineno}, column {exc.colno})"
         _raise([("INVALID_JSON_DESCRIPTION", message, None)])
-    problems = _Problems()
+    problems = Problems()
     if not isinstance(doc, dict):
         problems.schema("Expected a JSON object", "/")
         _raise(problems.items)
@@ -219,7 +212,7 @@ def parse_definition(text: str) -> Definition:
         problems.schema("Minimum value is 1", "/TimeoutSeconds")
     machine = _machine(doc, "", language, problems, names={})
     if not problems.items and machine is not None:
-        _graph(machine, doc, "", problems)
+        check_graph(machine, doc, "", problems)
     if problems.items or machine is None:
         _raise(problems.items)
     return Definition(text, machine, language, timeout, doc.get("Comment"))
@@ -233,7 +226,7 @@ def _raise(items: list[tuple[str, str, str | None]]) -> None:
 
 
 def _machine(
-    doc: Any, where: str, language: str, problems: _Problems, names: dict
+    doc: Any, where: str, language: str, problems: Problems, names: dict
 ) -> Machine | None:
     missing = [key for key in ("StartAt", "States") if key not in doc]
     if missing:
@@ -255,7 +248,7 @@ def _machine(
 
 
 def _state(
-    name: str, body: Any, loc: str, language: str, problems: _Problems, names: dict
+    name: str, body: Any, loc: str, language: str, problems: Problems, names: dict
 ) -> State | None:
     if not isinstance(body, dict):
         problems.schema("Expected a JSON object", loc)
@@ -338,7 +331,7 @@ def _state(
         return None
 
 
-def _check_paths(body: dict, loc: str, problems: _Problems) -> None:
+def _check_paths(body: dict, loc: str, problems: Problems) -> None:
     for key in _PATH_FIELDS:
         value = body.get(key)
         if value is None:
@@ -358,7 +351,7 @@ def _check_paths(body: dict, loc: str, problems: _Problems) -> None:
         )
 
 
-def _template_or_raw(value: Any, language: str, loc: str, problems: _Problems) -> Any:
+def _template_or_raw(value: Any, language: str, loc: str, problems: Problems) -> Any:
     if value is None or language != "JSONPath":
         return value
     try:
@@ -373,7 +366,7 @@ def _template_or_raw(value: Any, language: str, loc: str, problems: _Problems) -
 
 
 def _build(
-    kind: str, body: dict, common: dict, loc: str, lang: str, problems: _Problems, names: dict
+    kind: str, body: dict, common: dict, loc: str, lang: str, problems: Problems, names: dict
 ) -> State:
     def tmpl(key: str) -> Any:
         return _template_or_raw(body.get(key), lang, f"{loc}/{key}", problems)
@@ -405,7 +398,7 @@ def _build(
             where = f"{loc}/Choices[{i}]"
             if "Next" not in rule:
                 problems.schema("These fields are required: [Next]", where)
-            _rule(rule, where, lang, problems, top=True)
+            check_rule(rule, where, lang, problems, top=True)
             rules.append(
                 {
                     **rule,
@@ -480,7 +473,7 @@ def _build(
     )
 
 
-def _retry(body: dict, loc: str, problems: _Problems) -> tuple[Retrier, ...]:
+def _retry(body: dict, loc: str, problems: Problems) -> tuple[Retrier, ...]:
     out = []
     for i, r in enumerate(body.get("Retry") or ()):
         if "ErrorEquals" not in r:
@@ -499,7 +492,7 @@ def _retry(body: dict, loc: str, problems: _Problems) -> tuple[Retrier, ...]:
     return tuple(out)
 
 
-def _catch(body: dict, loc: str, lang: str, problems: _Problems) -> tuple[Catcher, ...]:
+def _catch(body: dict, loc: str, lang: str, problems: Problems) -> tuple[Catcher, ...]:
     out = []
     for i, c in enumerate(body.get("Catch") or ()):
         where = f"{loc}/Catch[{i}]"
@@ -526,113 +519,3 @@ def _catch(body: dict, loc: str, lang: str, problems: _Problems) -> tuple[Catche
             )
         )
     return tuple(out)
-
-
-# --- choice rules ------------------------------------------------------------------------
-
-COMPARISONS = (
-    "StringEquals",
-    "StringLessThan",
-    "StringGreaterThan",
-    "StringLessThanEquals",
-    "StringGreaterThanEquals",
-    "StringMatches",
-    "NumericEquals",
-    "NumericLessThan",
-    "NumericGreaterThan",
-    "NumericLessThanEquals",
-    "NumericGreaterThanEquals",
-    "BooleanEquals",
-    "TimestampEquals",
-    "TimestampLessThan",
-    "TimestampGreaterThan",
-    "TimestampLessThanEquals",
-    "TimestampGreaterThanEquals",
-)
-TYPE_TESTS = ("IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp")
-
-
-def _rule(rule: dict, where: str, lang: str, problems: _Problems, *, top: bool) -> Callable | None:
-    """Check a choice rule's shape; the run loop evaluates it (see execution._test)."""
-    if lang == "JSONata":
-        if "Condition" not in rule:
-            problems.schema("These fields are required: [Condition]", where)
-        else:
-            for sub, message in jsonata.check_template(rule["Condition"]):
-                problems.add("INVALID_JSONATA_EXPRESSION", message, f"{where}/Condition{sub}")
-        return None
-    for key in ("And", "Or"):
-        if key in rule:
-            for i, sub in enumerate(rule[key]):
-                _rule(sub, f"{where}/{key}[{i}]", lang, problems, top=False)
-            return None
-    if "Not" in rule:
-        _rule(rule["Not"], f"{where}/Not", lang, problems, top=False)
-        return None
-    ops = [k for k in rule if k.removesuffix("Path") in COMPARISONS or k in TYPE_TESTS]
-    if "Variable" not in rule or len(ops) != 1:
-        problems.schema("A choice rule needs a Variable and exactly one comparison operator", where)
-        return None
-    for key in ("Variable", *[k for k in ops if k.endswith("Path")]):
-        if not is_path_or_variable(rule[key]):  # $var too [AWS-REC issue 13 #3]
-            problems.schema(
-                f"The value for the field '{key}' must be a valid JSONPath", f"{where}/{key}"
-            )
-    return None
-
-
-# --- graph checks ------------------------------------------------------------------------
-
-
-def _targets(state: State, loc: str) -> list[tuple[str, str]]:
-    out = []
-    if state.next is not None:
-        out.append((state.next, f"{loc}/Next"))
-    if isinstance(state, Choice):
-        out += [(rule["Next"], f"{loc}/Choices[{i}]/Next") for i, rule in enumerate(state.choices)]
-        if state.default is not None:
-            out.append((state.default, f"{loc}/Default"))
-    for i, catcher in enumerate(getattr(state, "catch", ())):
-        out.append((catcher.next, f"{loc}/Catch[{i}]/Next"))
-    return out
-
-
-def _graph(machine: Machine, doc: dict, where: str, problems: _Problems) -> None:
-    """MISSING_TRANSITION_TARGET, unreachable states and MISSING_END_STATE, in AWS's order."""
-    states = machine.states
-    if machine.start_at not in states:
-        problems.add(
-            "MISSING_TRANSITION_TARGET",
-            f"Missing 'Next' target: {machine.start_at}",
-            f"{where}/StartAt",
-        )
-    for name, state in states.items():
-        for target, loc in _targets(state, f"{where}/States/{name}"):
-            if target not in states:
-                problems.add("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {target}", loc)
-    seen, todo = set(), [machine.start_at]
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in states:
-            continue
-        seen.add(name)
-        todo += [t for t, _ in _targets(states[name], "")]
-    terminal = any(s.end or isinstance(s, Succeed | Fail) for s in states.values())
-    if not terminal:
-        problems.add("MISSING_END_STATE", "Workflow has no terminal state", None)
-    else:
-        for name in states:
-            if name not in seen:
-                problems.add(
-                    "MISSING_TRANSITION_TARGET",
-                    f'State "{name}" is not reachable.',
-                    f"{where}/States/{name}",
-                )
-    for name, state in states.items():
-        loc = f"{where}/States/{name}"
-        if isinstance(state, Parallel):
-            for i, branch in enumerate(state.branches):
-                _graph(branch, {}, f"{loc}/Branches[{i}]", problems)
-        if isinstance(state, Map) and state.processor is not None:
-            key = "ItemProcessor"
-            _graph(state.processor, {}, f"{loc}/{key}", problems)

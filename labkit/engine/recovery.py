@@ -10,6 +10,13 @@ Facts modelled (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-er
   ``MaxDelaySeconds``, drawn uniformly below it with ``JitterStrategy: FULL``;
 * when the retries run out, the first matching catcher's ``Next`` runs, even from a state
   with ``End: true`` [AWS-REC issue 13 #5];
+* a catcher whose JSONata ``Output`` (or ``Assign``) fails records its ``EvaluationFailed``
+  pointing at the event before the state's first ``…StateFailed``, then a second
+  ``ParallelStateFailed``/``MapStateFailed``, and the execution fails with the catcher's
+  error (``States.QueryEvaluationError``, the state's prefix, location ``Catch[i]/Output/…``)
+  [AWS-REC floci-io/floci ``catchClauseOutputFailureIsRecordedFromBeforeTheStateFailedEvent``,
+  read off AWS]; no other catcher or retrier handles it [AWS-REC, same]; a Task has no
+  ``…StateFailed`` event, so its EvaluationFailed follows TaskFailed [INFER];
 * a Map or Parallel state writes its ``MapStateFailed``/``ParallelStateFailed`` once,
   when the failure is final, not before every retry; it points at the failure inside the
   iteration or branch [AWS-REC issue 13 #6; floci-io/floci, read off AWS];
@@ -69,12 +76,20 @@ def guarded(
                     ctx["State"]["RetryCount"] += 1
                 run.h.sleep(delay)
                 continue
+            stood, failed_event = cur[0], exc.event
             if exc.event:
                 cur[0] = run.h.add(exc.event, cur[0])
                 exc.event = None
             for i, catcher in enumerate(st.catch):
                 if matches(catcher.error_equals, exc.error):
-                    return caught(run, st, i, catcher, data, exc, ctx, scope)
+                    try:
+                        return caught(run, st, i, catcher, data, exc, ctx, scope)
+                    except StatesError as again:
+                        cur[0] = stood  # its EvaluationFailed points before the first …Failed
+                        run.note_failure(st, again, cur)
+                        if failed_event:  # and the state fails a second time
+                            cur[0] = run.h.add(failed_event, cur[0])
+                        raise again from None
             raise
 
 

@@ -196,7 +196,7 @@ def _service(
     if handler is None:
         error, cause = _not_found(run, rtype, name)
         cur[0] = h.add("TaskFailed", cur[0], {**base, "error": error, "cause": cause})
-        raise StatesError(error, cause, stateful=False)
+        raise StatesError(error, cause, stateful=False, task_failed=True)
     outcome, value = _call(run, timeout, handler, payload)
     if outcome == "timeout":
         cur[0] = h.add("TaskTimedOut", cur[0], {**base, "error": "States.Timeout"})
@@ -204,7 +204,7 @@ def _service(
     if outcome == "error":
         error, cause = value
         cur[0] = h.add("TaskFailed", cur[0], {**base, "error": error, "cause": cause})
-        raise StatesError(error, cause, stateful=False)
+        raise StatesError(error, cause, stateful=False, task_failed=True)
     result = _invoke_response(run, value) if rtype == "lambda" else value
     _check_size(st, result)
     cur[0] = h.add(
@@ -228,7 +228,7 @@ def _lambda_function(run: _Run, st: Task, params: Any, cur: list, timeout: int |
     if handler is None:
         error, cause = _not_found(run, "lambda", st.resource)
         cur[0] = h.add("LambdaFunctionFailed", cur[0], {"error": error, "cause": cause})
-        raise StatesError(error, cause, stateful=False)
+        raise StatesError(error, cause, stateful=False, task_failed=True)
     outcome, value = _call(run, timeout, handler, params)
     if outcome == "timeout":
         cur[0] = h.add("LambdaFunctionTimedOut", cur[0], {"error": "States.Timeout"})
@@ -236,7 +236,7 @@ def _lambda_function(run: _Run, st: Task, params: Any, cur: list, timeout: int |
     if outcome == "error":
         error, cause = value
         cur[0] = h.add("LambdaFunctionFailed", cur[0], {"error": error, "cause": cause})
-        raise StatesError(error, cause, stateful=False)
+        raise StatesError(error, cause, stateful=False, task_failed=True)
     _check_size(st, value)
     cur[0] = h.add(
         "LambdaFunctionSucceeded", cur[0], {"output": json.dumps(value), "outputDetails": _FALSE}
