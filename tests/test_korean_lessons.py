@@ -175,7 +175,8 @@ def _output_text(path: Path) -> str:
 
 def _english_pieces_with_a_korean_translation() -> list[str]:
     """The literal pieces (between ``{placeholders}``) of every catalog message that Korean
-    words differently: pieces of two words or more, long enough not to be a name."""
+    words differently: pieces of two words or more, long enough not to be a name, and not
+    kept as they are inside the Korean (an AWS message quoted in a Korean sentence)."""
     from babel.messages.pofile import read_po
 
     path = REPO / "labkit" / "locale" / "ko" / "LC_MESSAGES" / "labkit.po"
@@ -192,7 +193,8 @@ def _english_pieces_with_a_korean_translation() -> list[str]:
         for text in ids:
             for piece in re.split(r"\{[^}]*\}", text):
                 piece = piece.strip(" :;,.()")
-                if len(piece) >= 12 and " " in piece and re.search(r"[a-z]{3}", piece):
+                kept = any(piece in s for s in strings)  # quoted as is in the Korean (AWS's words)
+                if len(piece) >= 12 and " " in piece and re.search(r"[a-z]{3}", piece) and not kept:
                     pieces.add(piece)
     return sorted(pieces)
 
