@@ -552,3 +552,34 @@ def test_the_korean_instructor_notes_are_korean_and_match_the_english_sections(s
         assert name in text, name
     hrefs = {a.get("href", "").split("#")[0] for a in korean.select("table a")}
     assert {f"../lessons/ko/{stem}.html" for stem in lesson_stems()} <= hrefs
+
+
+def _chrome_words(page) -> set[str]:
+    """Every tooltip, label and short text of a page outside its article: the theme's words."""
+    article = page.select_one("article.bd-article")
+    if article is not None:
+        article.decompose()
+    words = {
+        element.get(name)
+        for element in page.find_all(True)
+        for name in ("title", "aria-label", "placeholder")
+        if element.get(name)
+    }
+    words |= {text.strip() for text in page.find_all(string=True) if text.strip()}
+    return words
+
+
+@pytest.mark.parametrize(
+    ("page", "korean"),
+    [("lessons/ko/02_policy_lab.html", True), ("ko/index.html", True), ("index.html", False)],
+)
+def test_the_theme_speaks_the_language_of_the_page(site, page, korean):
+    """Search, colour mode, previous/next and the page contents are in Korean on Korean
+    pages: the site is built once, in English, and language_switch gives each Korean page
+    Korean template words; English pages keep the theme's English."""
+    words = _chrome_words(soup(site / page))
+    pairs = {"검색...": "Search...", "색상 모드": "Color mode", "이 페이지의 내용": "On this page"}
+    if page != "index.html" and page != "ko/index.html":
+        pairs["이전 페이지"] = "previous page"
+    for ko, en in pairs.items():
+        assert (ko in words, en in words) == (korean, not korean), (page, ko, en)
