@@ -17,10 +17,14 @@ The machine is the console's Hello World (v2, JSONPath) [secondary] public copie
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from labkit.i18n import _
+from labkit.i18n import N_, Messages, _, ngettext
 from labkit.iam.examples import SFN_LOGGING_ACTIONS_2022
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STATE_MACHINE_NAME = "LookingIntoLogging"
 LOG_GROUP_NAME = "/aws/vendedlogs/states/LookingIntoLogging-Logs"
@@ -47,6 +51,70 @@ ROLE_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": list(LOG_DELIVERY_ACTIONS), "Resource": "*"}],
 }
+
+
+#: The words of the tables lessons build from the experiment's runs: keys stay in the code,
+#: ``LABELS[key]`` is the heading in the current language (``"log messages"`` -> "로그 메시지").
+LABELS = Messages(
+    {
+        "seconds": N_("seconds"),
+        "status": N_("status"),
+        "history events": N_("history events"),
+        "log messages": N_("log messages"),
+    }
+)
+
+#: The three phases' short names, in the order of the experiment.
+PHASES = Messages(
+    {
+        "1": N_("1: policy"),
+        "2": N_("2: no policy, admin role"),
+        "3": N_("3: policy again"),
+    }
+)
+
+
+def phases(*executions: str) -> dict[str, str]:
+    """The runs of the three phases keyed by each phase's short name in the current language.
+
+    >>> phases("run1", "run2", "run3")  # doctest: +NORMALIZE_WHITESPACE
+    {'1: policy': 'run1', '2: no policy, admin role': 'run2', '3: policy again': 'run3'}
+    """
+    if len(executions) > len(PHASES):
+        raise TypeError(f"phases() takes at most {len(PHASES)} executions")
+    return {PHASES[str(n)]: arn for n, arn in enumerate(executions, start=1)}
+
+
+def phase_table(rows: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per phase, one column per measure: ``{phase: {"status": ..., "history events":
+    ..., "log messages": ...}}`` as a table whose headings (:data:`LABELS`) are in the current
+    language; keys that are not in :data:`LABELS` are shown as they are."""
+    import pandas as pd
+
+    table = pd.DataFrame.from_dict(dict(rows), orient="index")
+    return table.rename(columns={k: LABELS[k] for k in table.columns if k in LABELS})
+
+
+def policy_size(document: str, *, last: bool = False) -> str:
+    """How big a resource policy is: its characters and its first statement's ``Resource``
+    entries, e.g. ``"5018 characters, 44 Resource entries"``; with ``last``, also the last
+    entry. The classic account-level policy is limited to 5,120 characters [DOC]
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html ."""
+    resources = json.loads(document)["Statement"][0]["Resource"]
+    if isinstance(resources, str):
+        resources = [resources]
+    chars, entries = len(document), len(resources)
+    if last and resources:
+        return ngettext(
+            "{chars} characters, {entries} Resource entry; the last: {last}",
+            "{chars} characters, {entries} Resource entries; the last: {last}",
+            entries,
+        ).format(chars=chars, entries=entries, last=resources[-1])
+    return ngettext(
+        "{chars} characters, {entries} Resource entry",
+        "{chars} characters, {entries} Resource entries",
+        entries,
+    ).format(chars=chars, entries=entries)
 
 
 def definition() -> str:

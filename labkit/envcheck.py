@@ -51,6 +51,13 @@ class Finding:
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def line(self) -> str:
+        """One line for a notebook, in labkit's language: ``"pandas >=2.2: ok"``, or the
+        requirement and what is wrong with what to do about it."""
+        status = _("ok") if self.ok else self.message
+        return f"{self.name} {self.required}: {status}"
+
 
 def _version_tuple(text: str) -> tuple[int, ...]:
     """Leading release numbers of a version ("3.11.2rc1" -> (3, 11, 2))."""

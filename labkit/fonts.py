@@ -10,8 +10,9 @@ and Hangul comes from the CJK one.
 Which font: NanumGothic as shipped inside the ``koreanize-matplotlib`` wheel (pinned in
 ``binder/requirements.txt``; the font is under the SIL Open Font License), so every machine
 that installs the lab's requirements, Binder and a bare Python 3.11 included, draws the same
-Hangul and the docs edition's figures are the same everywhere. Only the font file is used:
-that package's own module, which changes matplotlib's settings on import, is never imported.
+Hangul and the docs edition's figures are the same everywhere. Only the font files are used
+(every weight shipped, so bold titles find a bold face): that package's own module, which
+changes matplotlib's settings on import, is never imported.
 Without it, the installed fonts are tried: Debian's ``fonts-noto-cjk`` (``Noto Sans CJK
 KR``) first, then other common Korean fonts; a candidate counts only if it really has the
 Hangul glyphs (its character map is checked). Without one, :func:`configure` warns (:class:`HangulFontWarning`, once) and
@@ -106,7 +107,12 @@ def _candidates() -> list[HangulFont]:
 
     bundled = bundled_font_path()
     if bundled is not None:
-        font_manager.fontManager.addfont(bundled)
+        # the family's other weights too: a bold title (700) would otherwise fall back to the
+        # regular face with a "findfont: Failed to find font weight bold" line in the output
+        folder = os.path.dirname(bundled)
+        for name in sorted(os.listdir(folder)):
+            if name.startswith("NanumGothic") and name.endswith(".ttf"):
+                font_manager.fontManager.addfont(os.path.join(folder, name))
         name = font_manager.FontProperties(fname=bundled).get_name()
         return [HangulFont(name, bundled, 0)]
     entries = {}

@@ -447,12 +447,13 @@ def test_every_korean_lesson_has_a_page_that_launches_its_korean_learner_noteboo
         assert page.select_one(".labkit-launch").get("lang") == "ko"
 
 
-def test_korean_index_lists_the_korean_lessons_cheat_sheet_and_glossary(site):
+def test_korean_index_lists_the_korean_lessons_cheat_sheet_notes_and_glossary(site):
     page = soup(site / "ko" / "index.html")
     linked = {a.get("href", "").split("#")[0] for a in page.select("a")}
     for stem in lesson_stems():
         assert f"../lessons/ko/{stem}.html" in linked, stem
     assert "cheatsheet.html" in linked and "../glossary.html" in linked
+    assert "instructors.html" in linked
     assert "ko/index.html" in {a.get("href", "") for a in soup(site / "index.html").select("a")}
 
 
@@ -465,7 +466,9 @@ def test_korean_index_lists_the_korean_lessons_cheat_sheet_and_glossary(site):
         ("lessons/ko/02_policy_lab.html", "../02_policy_lab.html", "English"),
         ("cheatsheet.html", "ko/cheatsheet.html", "한국어"),
         ("ko/cheatsheet.html", "../cheatsheet.html", "English"),
-        ("instructors.html", "ko/index.html", "한국어"),  # no Korean twin: the Korean home
+        ("instructors.html", "ko/instructors.html", "한국어"),
+        ("ko/instructors.html", "../instructors.html", "English"),
+        ("workshop-hub.html", "ko/index.html", "한국어"),  # no Korean twin: the Korean home
     ],
 )
 def test_every_page_links_to_the_other_language(site, page, other, label):
@@ -485,3 +488,98 @@ def test_every_html_page_has_a_language_switch(site):
         and soup(p).select_one(".labkit-language-switch a") is None
     ]
     assert not missing, missing
+
+
+def _header_tooltips(page) -> list[str]:
+    """The tooltips and labels of the article's header buttons (launch and download menus)."""
+    found = []
+    for element in page.select(
+        ".article-header-buttons [title], .article-header-buttons [aria-label]"
+    ):
+        found += [element.get("title"), element.get("aria-label")]
+    return [text for text in found if text]
+
+
+@pytest.mark.parametrize(
+    ("page", "wanted", "unwanted"),
+    [
+        (
+            "lessons/ko/02_policy_lab.html",
+            {
+                "이 레슨 직접 실행하기(학습자용 노트북)",
+                "Binder에서 학습자용 노트북 열기",
+                "JupyterHub에서 학습자용 노트북 열기",
+                "이 페이지 다운로드",
+                "소스 파일 다운로드",
+                "전체 화면 모드",
+            },
+            {"Run this lesson (learner notebook)", "Download this page", "Fullscreen mode"},
+        ),
+        (
+            "ko/instructors.html",
+            {"이 페이지 다운로드", "소스 저장소"},
+            {"Download this page", "Source repository"},
+        ),
+        (
+            "lessons/02_policy_lab.html",
+            {
+                "Run this lesson (learner notebook)",
+                "Open the learner notebook on Binder",
+                "Download this page",
+            },
+            {"이 레슨 직접 실행하기(학습자용 노트북)", "이 페이지 다운로드"},
+        ),
+    ],
+)
+def test_header_menus_speak_the_language_of_the_page(site, page, wanted, unwanted):
+    """The launch menu is labkit's own; the theme's download, full-screen and repository
+    buttons are translated on Korean pages (docs/_ext/language_switch.py)."""
+    tooltips = set(_header_tooltips(soup(site / page)))
+    assert wanted <= tooltips, wanted - tooltips
+    assert not unwanted & tooltips, unwanted & tooltips
+
+
+def test_the_korean_instructor_notes_are_korean_and_match_the_english_sections(site):
+    korean = soup(site / "ko" / "instructors.html").select_one("article")
+    english = soup(site / "instructors.html").select_one("article")
+    text = korean.get_text(" ", strip=True)
+    assert len(re.findall(r"[\uac00-\ud7a3]", text)) > 2000
+    # the same sections, and the same lesson table, as the English notes
+    assert len(korean.select("h2")) == len(english.select("h2"))
+    assert len(korean.select("table tr")) == len(english.select("table tr"))
+    # API names stay English; lesson rows open the Korean lessons
+    for name in ("UpdateStateMachine", "AdministratorAccess", "delivery.logs.amazonaws.com"):
+        assert name in text, name
+    hrefs = {a.get("href", "").split("#")[0] for a in korean.select("table a")}
+    assert {f"../lessons/ko/{stem}.html" for stem in lesson_stems()} <= hrefs
+
+
+def _chrome_words(page) -> set[str]:
+    """Every tooltip, label and short text of a page outside its article: the theme's words."""
+    article = page.select_one("article.bd-article")
+    if article is not None:
+        article.decompose()
+    words = {
+        element.get(name)
+        for element in page.find_all(True)
+        for name in ("title", "aria-label", "placeholder")
+        if element.get(name)
+    }
+    words |= {text.strip() for text in page.find_all(string=True) if text.strip()}
+    return words
+
+
+@pytest.mark.parametrize(
+    ("page", "korean"),
+    [("lessons/ko/02_policy_lab.html", True), ("ko/index.html", True), ("index.html", False)],
+)
+def test_the_theme_speaks_the_language_of_the_page(site, page, korean):
+    """Search, colour mode, previous/next and the page contents are in Korean on Korean
+    pages: the site is built once, in English, and language_switch gives each Korean page
+    Korean template words; English pages keep the theme's English."""
+    words = _chrome_words(soup(site / page))
+    pairs = {"검색...": "Search...", "색상 모드": "Color mode", "이 페이지의 내용": "On this page"}
+    if page != "index.html" and page != "ko/index.html":
+        pairs["이전 페이지"] = "previous page"
+    for ko, en in pairs.items():
+        assert (ko in words, en in words) == (korean, not korean), (page, ko, en)

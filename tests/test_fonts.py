@@ -134,3 +134,23 @@ def test_without_a_hangul_font_figures_stay_english_with_a_warning(monkeypatch, 
         warnings.simplefilter("error")  # warned once per process, not on every figure
         assert fonts.configure("ko") == "en"
     assert fonts.configure("en") == "en"
+
+
+def test_a_bold_korean_title_finds_a_bold_hangul_face(font, rc, caplog):
+    """The timeline's title is bold: with only the regular face registered matplotlib logs
+    "findfont: Failed to find font weight bold" into the notebook's output."""
+    import logging
+
+    import matplotlib.pyplot as plt
+    from matplotlib.font_manager import FontProperties, fontManager
+
+    assert fonts.configure("ko") == "ko"
+    bold = FontProperties(family=font.name, weight="bold")
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
+        path = fontManager.findfont(bold, fallback_to_default=False, rebuild_if_missing=False)
+        figure, axes = plt.subplots()
+        axes.set_title("단계 2 — 0/20 전달됨, 20개 누락", fontweight="bold")
+        figure.canvas.draw()
+        plt.close(figure)
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()], caplog.text
+    assert fonts.missing_glyphs(fonts.HangulFont(font.name, path), "단계 전달됨 누락") == []

@@ -302,6 +302,12 @@ def test_envcheck_in_korean():
         "moto 패키지가 없습니다: 실습 환경에서 "
         "`python -m pip install -r requirements.txt`를 실행하십시오."
     )
+    # the lines lesson 00 prints: "ok" is labkit's word too
+    found = envcheck.check_package("pandas", "2.2", None, "2.2.3")
+    with i18n.using_language("ko"):
+        assert found.line == "pandas >=2.2: 정상"
+        assert missing.line == f"moto >=5.2.3,<5.3: {missing.message}"
+    assert found.line == "pandas >=2.2: ok"
 
 
 def test_tour_table_in_korean_lines_up_wide_characters():

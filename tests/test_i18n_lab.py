@@ -142,3 +142,61 @@ def test_the_score_summary_repr_is_korean():
     with i18n.using_language("ko"):
         summary = quiz.ScoreSummary(())
         assert repr(summary) == "<ScoreSummary: 0문제 중 0문제 정답, 첫 시도에 0문제.>"
+
+
+def test_lesson_tables_and_sizes_are_labkits_words_in_korean():
+    import json
+
+    from labkit import article
+
+    rows = {"status": "SUCCEEDED", "history events": 20, "log messages": 0}
+    document = json.dumps({"Statement": [{"Resource": ["arn:a", "arn:b"]}]})
+    with i18n.using_language("ko"):
+        runs = article.phases("r1", "r2", "r3")
+        table = article.phase_table({phase: rows for phase in runs})
+        assert list(runs) == ["1: 정책 있음", "2: 정책 없음, 관리자 역할", "3: 정책 복원"]
+        assert list(runs.values()) == ["r1", "r2", "r3"]
+        assert list(table.columns) == ["상태", "실행 기록 이벤트", "로그 메시지"]
+        assert article.LABELS["seconds"] == "경과(초)"
+        size = article.policy_size(document)
+        assert size == f"{len(document)}자, Resource 항목 2개"
+        assert article.policy_size(document, last=True).endswith(", 마지막 항목: arn:b")
+    runs = article.phases("r1", "r2", "r3")  # and English again after the block
+    assert list(runs) == ["1: policy", "2: no policy, admin role", "3: policy again"]
+    table = article.phase_table({phase: {**rows, "other": 1} for phase in runs})
+    assert list(table.columns) == ["status", "history events", "log messages", "other"]
+    assert table["log messages"].tolist() == [0, 0, 0]
+    assert article.policy_size(document) == f"{len(document)} characters, 2 Resource entries"
+    one = json.dumps({"Statement": [{"Resource": "arn:only"}]})
+    assert article.policy_size(one, last=True).endswith("1 Resource entry; the last: arn:only")
+    with pytest.raises(TypeError):
+        article.phases("a", "b", "c", "d")
+
+
+def test_lint_report_words_follow_the_language():
+    from labkit.iam import lint
+
+    wrong = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "states.amazonaws.com"},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "arn:aws:logs:us-east-1:111122223333:log-group:g:log-stream:*",
+            }
+        ],
+    }
+    with i18n.using_language("ko"):
+        warnings = lint(wrong, kind="resource")
+        assert repr(warnings).startswith(f"린트 경고 {len(warnings)}개:\n  - delivery-principal")
+        page = warnings._repr_html_()
+        assert all(f">{word}</th>" in page for word in ("경고", "위치", "고칠 점"))
+        right = {
+            **wrong,
+            "Statement": [
+                {**wrong["Statement"][0], "Principal": {"Service": "delivery.logs.amazonaws.com"}}
+            ],
+        }
+        assert repr(lint(right, kind="resource")) == "린트 경고가 없습니다."
+    assert repr(lint(wrong, kind="resource")).startswith("1 lint warning:\n")

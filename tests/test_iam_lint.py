@@ -118,7 +118,7 @@ def test_warnings_show_as_bullets_and_a_table_not_a_raw_repr():
     assert isinstance(warnings, LintWarnings) and warnings == list(warnings)
     text = repr(warnings)
     assert "LintWarning(" not in text and text.startswith(
-        "1 lint warning(s):\n  - delivery-principal ("
+        "1 lint warning:\n  - delivery-principal ("
     )
     assert str(warnings) == text
     page = warnings._repr_html_()

@@ -159,3 +159,69 @@ def test_korean_docs_edition_speaks_korean_and_keeps_aws_english():
     joined = "\n".join(texts)
     assert "실행 SUCCEEDED · 이벤트 20개 중 0개 전달됨" in joined
     assert "AccessDeniedException: The state machine IAM Role is not authorized" in joined
+
+
+def _output_text(path: Path) -> str:
+    """Every text a stored notebook shows: streams, plain text and HTML (tags dropped)."""
+    nb = nbformat.read(path, as_version=4)
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            texts += [out.get("text", ""), data.get("text/plain", "")]
+            texts.append(re.sub(r"<[^>]+>", " ", data.get("text/html", "")))
+    return "\n".join(texts)
+
+
+def _english_pieces_with_a_korean_translation() -> list[str]:
+    """The literal pieces (between ``{placeholders}``) of every catalog message that Korean
+    words differently: pieces of two words or more, long enough not to be a name, and not
+    kept as they are inside the Korean (an AWS message quoted in a Korean sentence)."""
+    from babel.messages.pofile import read_po
+
+    path = REPO / "labkit" / "locale" / "ko" / "LC_MESSAGES" / "labkit.po"
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    pieces = set()
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        if not any(HANGUL.search(s) for s in strings):
+            continue
+        for text in ids:
+            for piece in re.split(r"\{[^}]*\}", text):
+                piece = piece.strip(" :;,.()")
+                kept = any(piece in s for s in strings)  # quoted as is in the Korean (AWS's words)
+                if len(piece) >= 12 and " " in piece and re.search(r"[a-z]{3}", piece) and not kept:
+                    pieces.add(piece)
+    return sorted(pieces)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((REPO / "docs" / "lessons" / "ko").glob("*.ipynb")),
+    ids=lambda p: p.stem,
+)
+def test_the_korean_docs_edition_shows_no_english_that_labkit_says_in_korean(path):
+    """What labkit prints in a Korean notebook is Korean wherever its catalog has the Korean:
+    no English message of labkit's in the stored outputs (AWS's words are not in the catalog).
+    Text the lesson code prints itself must come from labkit for this to hold (lesson 05's
+    policy sizes, lesson 01's phase table)."""
+    shown = _output_text(path)
+    pieces = _english_pieces_with_a_korean_translation()
+    assert len(pieces) > 100
+    leaked = [piece for piece in pieces if piece in shown]
+    assert not leaked, f"{path.name} shows labkit's English: {leaked[:5]}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((REPO / "docs" / "lessons").rglob("*.ipynb")), ids=lambda p: p.as_posix()
+)
+def test_the_docs_edition_shows_no_font_warnings(path):
+    """A Korean figure's bold title finds a bold Hangul face: no "findfont: Failed to find
+    font weight" or "Glyph ... missing" line on the page (labkit.fonts registers every weight
+    of the bundled NanumGothic)."""
+    shown = _output_text(path)
+    assert "findfont" not in shown and "Glyph" not in shown

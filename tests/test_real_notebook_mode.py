@@ -84,8 +84,9 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
 
     def history(arn):
         events = pd.DataFrame(article.history(sfn, arn))
-        events["seconds"] = (events["timestamp"] - events["timestamp"].iloc[0]).dt.total_seconds()
-        return events[["id", "previousEventId", "type", "seconds"]]
+        seconds = article.LABELS["seconds"]
+        events[seconds] = (events["timestamp"] - events["timestamp"].iloc[0]).dt.total_seconds()
+        return events[["id", "previousEventId", "type", seconds]]
 
     def messages(arn):
         rows = [e["record"] for e in article.log_events(logs, arn)]
@@ -151,6 +152,19 @@ def test_lesson_01_cells_run_unchanged_on_a_shared_account(shared, monkeypatch):
     messages(run3).head()
     tl3 = draw(run3, 3)
     assert [tl.title for tl in timeline([tl1, tl2, tl3]).timelines][0].startswith("Phase 1")
+    runs = article.phases(run1, run2, run3)
+    compared = article.phase_table(
+        {
+            phase: {
+                "status": sfn.describe_execution(executionArn=arn)["status"],
+                "history events": len(history(arn)),
+                "log messages": len(messages(arn)),
+            }
+            for phase, arn in runs.items()
+        }
+    )
+    assert list(compared.index) == ["1: policy", "2: no policy, admin role", "3: policy again"]
+    assert compared["status"].tolist() == ["SUCCEEDED"] * 3
     during = inventory(shared)
     tags = _tags(shared, lab_group, "labkit-StepFunctions-LookingIntoLogging-role", machine_arn)
     world.close()

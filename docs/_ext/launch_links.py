@@ -34,6 +34,19 @@ BINDER_URL = "https://mybinder.org"
 PLACEHOLDER_HUB = "HUB.example.org"
 
 
+#: The launch menu's tooltips, in the language of the page (a Korean lesson: ``lessons/ko/``).
+MENU_WORDS = {
+    "en": {
+        "menu": "Run this lesson (learner notebook)",
+        "open": "Open the learner notebook on {where}",
+    },
+    "ko": {
+        "menu": "이 레슨 직접 실행하기(학습자용 노트북)",
+        "open": "{where}에서 학습자용 노트북 열기",
+    },
+}
+
+
 def is_lesson(docname: str) -> bool:
     return docname.startswith(LESSONS_PREFIX)
 
@@ -142,11 +155,12 @@ def add_header_buttons(app: Sphinx, pagename: str, templatename, context: dict, 
     if not is_lesson(pagename) or "header_buttons" not in context:
         return
     urls = launch_urls(app, learner_path(app, pagename))
+    words = MENU_WORDS[_language(pagename)]
     buttons = [
         {
             "type": "link",
             "text": text,
-            "tooltip": f"Open the learner notebook on {text}",
+            "tooltip": words["open"].format(where=text),
             "icon": f"_static/images/logo_{key}.svg",  # the theme's own logos
             "url": urls[key],
             "label": f"labkit-launch-{key}",
@@ -156,7 +170,7 @@ def add_header_buttons(app: Sphinx, pagename: str, templatename, context: dict, 
     context["header_buttons"].append(
         {
             "type": "group",
-            "tooltip": "Run this lesson (learner notebook)",
+            "tooltip": words["menu"],
             "icon": "fas fa-rocket",
             "buttons": buttons,
             "label": "launch-buttons",

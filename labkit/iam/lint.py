@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.errors import LabkitError
-from labkit.i18n import _
+from labkit.i18n import N_, Messages, _, ngettext
 from labkit.iam.document import Policy, Statement
 from labkit.iam.examples import SFN_LOGGING_ACTIONS
 from labkit.iam.match import arn_segments
@@ -49,14 +49,15 @@ class LintWarning:
         return LintWarnings([self])._repr_html_()
 
 
-#: Words of the warnings' table and list (translate here).
-WORDS = {
-    "none": "No lint warnings.",
-    "count": "{count} lint warning(s):",
-    "code": "Warning",
-    "where": "Where",
-    "message": "What to change",
-}
+#: Words of the warnings' table and list, read in the current language.
+WORDS = Messages(
+    {
+        "none": N_("No lint warnings."),
+        "code": N_("Warning"),
+        "where": N_("Where"),
+        "message": N_("What to change"),
+    }
+)
 
 
 class LintWarnings(list):
@@ -69,7 +70,10 @@ class LintWarnings(list):
     def __repr__(self) -> str:
         if not self:
             return WORDS["none"]
-        lines = [WORDS["count"].format(count=len(self))]
+        count = len(self)
+        lines = [
+            ngettext("{count} lint warning:", "{count} lint warnings:", count).format(count=count)
+        ]
         lines += [f"  - {w.code} ({w.where}): {w.message}" for w in self]
         return "\n".join(lines)
 
