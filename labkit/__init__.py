@@ -10,7 +10,8 @@ resource policy. labkit gives notebooks a world to talk plain boto3 to:
 
 Heavy modules (boto3, moto, pandas, matplotlib) load lazily, on first use. Inside
 IPython, importing labkit shows AWS errors as ``Code: message``
-(``labkit.notebook_errors``).
+(``labkit.notebook_errors``) and makes the kernel give freed memory back to the
+operating system promptly (``labkit.allocator``).
 """
 
 from __future__ import annotations
@@ -46,13 +47,15 @@ def __dir__() -> list[str]:
     return __all__
 
 
-def _install_notebook_display() -> None:
+def _prepare_notebook_kernel() -> None:
     import sys
 
     if "IPython" in sys.modules:  # only where IPython already runs: never import it here
+        from labkit.allocator import return_freed_memory_promptly
         from labkit.notebook_errors import show_aws_errors_briefly
 
         show_aws_errors_briefly()
+        return_freed_memory_promptly()
 
 
-_install_notebook_display()
+_prepare_notebook_kernel()

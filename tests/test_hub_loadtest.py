@@ -68,27 +68,40 @@ def test_percentile_interpolates_like_numpy_and_ignores_missing_values():
 
 
 def test_capacity_is_the_smaller_of_memory_and_cpu():
+    # a learner who used 12 CPU-seconds in 300 s of lessons demands 0.04 of a core
     cap = loadtest.implied_capacity(
-        learners=30,
-        p95_cell_s=1.5,
+        learner_cpu_s=12.0,
+        learner_wall_s=300.0,
         peak_rss_mb=300,
-        cores_here=2,
         node_cores=4,
         node_mem_gb=16,
         reserved_mb=1536,
     )
-    assert cap == {"memory": (16 * 1024 - 1536) // 300, "cpu": 60, "learners": 49}
-    # a run that missed the latency target scales the CPU bound down, not up
-    slow = loadtest.implied_capacity(
-        learners=30,
-        p95_cell_s=4.0,
+    cpu = int(4 * loadtest.CPU_UTILISATION / 0.04)
+    memory = (16 * 1024 - 1536) // 300
+    assert cap == {"memory": memory, "cpu": cpu, "learners": min(memory, cpu)} and memory < cpu
+    # the same learners on a bigger node, memory still the limit
+    big = loadtest.implied_capacity(
+        learner_cpu_s=12.0,
+        learner_wall_s=300.0,
         peak_rss_mb=300,
-        cores_here=2,
         node_cores=16,
         node_mem_gb=64,
         reserved_mb=1536,
     )
-    assert slow["cpu"] == 120 and slow["learners"] == 120
+    assert big["memory"] == (64 * 1024 - 1536) // 300 == big["learners"]
+    assert big["cpu"] == int(16 * loadtest.CPU_UTILISATION / 0.04) > big["memory"]
+    # twice the CPU per learner halves the CPU bound
+    busy = loadtest.implied_capacity(
+        learner_cpu_s=24.0, learner_wall_s=300.0, peak_rss_mb=300, node_cores=4, node_mem_gb=16
+    )
+    assert busy["cpu"] == cpu // 2
+    # nothing measured: no capacity claimed
+    none = loadtest.implied_capacity(
+        learner_cpu_s=float("nan"), learner_wall_s=float("nan"), peak_rss_mb=0,
+        node_cores=4, node_mem_gb=16,
+    )  # fmt: skip
+    assert none["learners"] == 0
 
 
 def test_code_cells_run_from_the_notebook_json_blank_or_executed():

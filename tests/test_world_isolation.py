@@ -134,3 +134,44 @@ def test_offline_clients_accept_aws_own_endpoint() -> None:
     with labkit.offline() as world:
         logs = world.client("logs", endpoint_url="https://logs.us-east-1.amazonaws.com")
         assert logs.describe_log_groups()["logGroups"] == []
+
+
+_MANAGED_TEXT_CHECK = r"""
+import os, sys
+import labkit
+from labkit.world import moto_store  # noqa: F401  (drops moto's managed-policy text)
+import moto.iam.models as iam_models
+
+assert iam_models.aws_managed_policies_data == "", "text still held"
+assert "moto.iam.aws_managed_policies" not in sys.modules
+with labkit.offline() as world:  # the world's own vendored AdministratorAccess
+    iam = world.client("iam")
+    arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["PolicyName"] == "AdministratorAccess"
+# moto asked for every AWS managed policy afterwards (a moto server in this process) gets them
+os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+import boto3
+from moto import mock_aws
+with mock_aws():
+    client = boto3.client("iam", region_name="us-east-1")
+    listed = client.list_policies(Scope="AWS", MaxItems=1000)
+    assert len(listed["Policies"]) == 1000 and listed["IsTruncated"]  # 1,500+ of them
+    got = client.get_policy(PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")["Policy"]
+    assert got["PolicyName"] == "ReadOnlyAccess"
+print("ok")
+"""
+
+
+def test_moto_managed_policy_text_is_dropped_and_loaded_again_when_moto_wants_it() -> None:
+    """5 MB no offline world reads is let go (labkit.world.moto_trim), without breaking moto."""
+    import subprocess
+    import sys
+
+    env = {
+        k: v for k, v in __import__("os").environ.items() if k != "MOTO_IAM_LOAD_MANAGED_POLICIES"
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _MANAGED_TEXT_CHECK], capture_output=True, text=True, env=env,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

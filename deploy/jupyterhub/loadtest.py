@@ -65,6 +65,8 @@ NODES = ((4, 16), (16, 64))
 #: Memory a node keeps for the OS, kubelet and the hub's own pods, MiB [INFER: a
 #: typical reservation; check `kubectl describe node` for the real allocatable memory].
 NODE_RESERVED_MB = 1536
+#: Share of a node's cores the capacity estimate lets learners keep busy on average.
+CPU_UTILISATION = 0.7
 
 
 # --- results -------------------------------------------------------------------------
@@ -92,6 +94,8 @@ class Learner:
     peak_kernel_mb: float = 0.0
     peak_pss_mb: float = 0.0
     cpu_s: dict[int, float] = field(default_factory=dict)
+    #: seconds from clicking the link to the end of the last lesson
+    room_s: float = math.nan
     completed: bool = False
     error: str = ""
 
@@ -121,25 +125,27 @@ SUMMARY_RE = re.compile(
 
 def implied_capacity(
     *,
-    learners: int,
-    p95_cell_s: float,
+    learner_cpu_s: float,
+    learner_wall_s: float,
     peak_rss_mb: float,
-    cores_here: int,
     node_cores: int,
     node_mem_gb: int,
     reserved_mb: int = NODE_RESERVED_MB,
 ) -> dict[str, int]:
     """Learners one node can hold, by memory and by CPU, from one measured run.
 
-    * memory: (node memory - ``reserved_mb``) / the peak RSS of one learner;
-    * CPU: the learners this run held per core, times the node's cores, scaled down by
-      ``TARGET_P95_CELL_S / p95`` when the run missed the latency target [INFER: latency
-      grows about linearly with CPU demand once the cores are saturated]. It holds for
-      the pace of this run (``--think`` seconds between cells); slower rooms fit more.
+    * memory: (node memory - ``reserved_mb``) / the peak RSS of one learner, the
+      guarantee each learner's pod should get (RSS, not PSS: a pod's memory cgroup may
+      be the one charged for the shared library pages it touches first);
+    * CPU: a learner's average demand is its CPU seconds over its time in the room;
+      the node's cores, kept at most ``CPU_UTILISATION`` busy so cells do not queue
+      [INFER: a common rule of thumb for interactive load], divided by that demand. It
+      holds for the pace of this run (``--think`` seconds between cells); a real room,
+      which reads longer between cells, fits more.
     """
     mem = int((node_mem_gb * 1024 - reserved_mb) // peak_rss_mb) if peak_rss_mb > 0 else 0
-    scale = 1.0 if not p95_cell_s > TARGET_P95_CELL_S else TARGET_P95_CELL_S / p95_cell_s
-    cpu = int(learners * node_cores / max(cores_here, 1) * scale)
+    demand = learner_cpu_s / learner_wall_s if learner_wall_s > 0 else math.inf
+    cpu = int(node_cores * CPU_UTILISATION / demand) if demand > 0 else 0
     return {"memory": mem, "cpu": cpu, "learners": min(mem, cpu)}
 
 
@@ -278,6 +284,7 @@ async def _run_lesson(
 
 async def run_learner(room: Room, learner: Learner, delay_s: float) -> None:
     await asyncio.sleep(delay_s)
+    arrived = time.monotonic()
     limits = httpx.Limits(max_connections=8)
     async with httpx.AsyncClient(follow_redirects=True, timeout=120, limits=limits) as client:
         try:
@@ -307,15 +314,29 @@ async def run_learner(room: Room, learner: Learner, delay_s: float) -> None:
                 run = learner.lessons[-1]
                 learner.error += f" (in {run.lesson}, after {len(run.cell_s)} cells)"
             room.bar.write(f"learner {learner.name} failed: {learner.error}", file=sys.stderr)
+        finally:
+            learner.room_s = time.monotonic() - arrived
 
 
 # --- memory and CPU ------------------------------------------------------------------
-def sample_learners(learners: list[Learner]) -> float:
-    """Update each learner's peak RSS, PSS and CPU time; return the room's PSS in MiB.
+def _tree(root: int, children: dict[int, list[int]]) -> list[int]:
+    pids, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        pids.append(pid)
+        stack.extend(children.get(pid, []))
+    return pids
+
+
+def sample_learners(learners: list[Learner], *, with_pss: bool = True) -> float:
+    """Update each learner's peak RSS (and PSS) and CPU time; return the room's PSS in MiB.
 
     RSS counts shared pages (Python, libraries) in full for every process; PSS divides
     them among the processes sharing them, so the room's PSS sum is what the learners
-    really occupy together.
+    really occupy together. RSS comes from ``/proc/<pid>/statm``, which costs next to
+    nothing; PSS needs ``smaps_rollup``, which walks each process's page tables (about a
+    millisecond per 100 MB), so the sampler asks for it less often: the load generator
+    shares the cores with the learners it measures.
     """
     children: dict[int, list[int]] = {}
     for p in psutil.process_iter(["ppid"]):
@@ -324,17 +345,12 @@ def sample_learners(learners: list[Learner]) -> float:
     for learner in learners:
         if not learner.server_pid:
             continue
-        pids, stack = [], [learner.server_pid]
-        while stack:
-            pid = stack.pop()
-            pids.append(pid)
-            stack.extend(children.get(pid, []))
         rss = pss = 0
-        for pid in pids:
+        for pid in _tree(learner.server_pid, children):
             try:
                 proc = psutil.Process(pid)
                 with proc.oneshot():
-                    info = proc.memory_full_info()  # smaps_rollup: rss, uss, pss
+                    info = proc.memory_full_info() if with_pss else proc.memory_info()
                     t = proc.cpu_times()
             except psutil.Error:
                 continue
@@ -346,17 +362,51 @@ def sample_learners(learners: list[Learner]) -> float:
                 learner.peak_server_mb = max(learner.peak_server_mb, one / 2**20)
             else:
                 learner.peak_kernel_mb = max(learner.peak_kernel_mb, one / 2**20)
-        mb = rss / 2**20
-        learner.peak_rss_mb = max(learner.peak_rss_mb, mb)
-        learner.peak_pss_mb = max(learner.peak_pss_mb, pss / 2**20)
-        room_mb += pss / 2**20
+        learner.peak_rss_mb = max(learner.peak_rss_mb, rss / 2**20)
+        if with_pss:
+            learner.peak_pss_mb = max(learner.peak_pss_mb, pss / 2**20)
+            room_mb += pss / 2**20
     return room_mb
 
 
+def infrastructure_cpu_s(hub_pid: int | None, learners: list[Learner]) -> dict[str, float]:
+    """CPU seconds used so far by the hub with its proxy, and by this load generator.
+
+    Neither is a learner's cost: in a workshop the hub and proxy run once for the room
+    and the "learners" are browsers on other machines. Here both share the two cores
+    with the learners, so the report names them.
+    """
+    own = psutil.Process()
+    generator = sum(own.cpu_times()[:2])
+    hub = 0.0
+    servers = {lr.server_pid for lr in learners if lr.server_pid}
+    if hub_pid:
+        children: dict[int, list[int]] = {}
+        for p in psutil.process_iter(["ppid"]):
+            children.setdefault(p.info["ppid"], []).append(p.pid)
+        stack = [hub_pid]
+        while stack:  # the hub and the proxy it started, not the learners' servers
+            pid = stack.pop()
+            if pid in servers:
+                continue
+            with contextlib.suppress(psutil.Error):
+                hub += sum(psutil.Process(pid).cpu_times()[:2])
+            stack.extend(children.get(pid, []))
+    return {"hub": hub, "generator": generator}
+
+
+#: The sampler reads RSS every second and PSS every ``PSS_EVERY`` samples.
+PSS_EVERY = 5
+
+
 async def sampler(learners: list[Learner], peaks: dict[str, float], stop: asyncio.Event) -> None:
+    tick = 0
     while not stop.is_set():
-        room_mb = await asyncio.to_thread(sample_learners, learners)
-        peaks["room_mb"] = max(peaks.get("room_mb", 0.0), room_mb)
+        with_pss = tick % PSS_EVERY == 0
+        room_mb = await asyncio.to_thread(sample_learners, learners, with_pss=with_pss)
+        if with_pss:
+            peaks["room_mb"] = max(peaks.get("room_mb", 0.0), room_mb)
+        tick += 1
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
 
@@ -404,6 +454,7 @@ async def run_room(
             bar.write(f"the room did not finish within {args.timeout:.0f} s", file=sys.stderr)
         finally:
             peaks["wall_s"] = time.monotonic() - t0
+            peaks.update(infrastructure_cpu_s(hub.process.pid if hub.process else None, learners))
             stop.set()
             await watcher
     return learners, peaks
@@ -457,6 +508,10 @@ def report(
         f"{peaks.get('room_mb', 0):.0f} MB, {peaks.get('room_mb', 0) / max(len(learners), 1):.0f} MB a learner | "
         f"wall {peaks.get('wall_s', 0):.0f} s"
     )
+    lines.append(
+        f"  not learners' cost, on the same cores: hub and proxy CPU {peaks.get('hub', 0):.0f} s, "
+        f"this load generator {peaks.get('generator', 0):.0f} s"
+    )
     reconnects = sum(r.reconnects for lr in learners for r in lr.lessons)
     if reconnects:
         lines.append(f"  kernel websockets reopened after a drop: {reconnects}")
@@ -470,10 +525,9 @@ def report(
     )
     for node_cores, node_gb in NODES:
         cap = implied_capacity(
-            learners=completed,
-            p95_cell_s=p95,
+            learner_cpu_s=percentile(cpu, 50),
+            learner_wall_s=percentile([lr.room_s for lr in learners if lr.completed], 50),
             peak_rss_mb=peak,
-            cores_here=os.cpu_count() or 1,
             node_cores=node_cores,
             node_mem_gb=node_gb,
         )

@@ -36,6 +36,8 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.model_instances import model_data
 from moto.moto_api._internal import mock_random
 
+from labkit.world.moto_trim import forget_managed_policy_text
+
 #: Services whose state lives in moto; everything else is labkit's own.
 SERVICES = ("iam", "sts", "logs")
 
@@ -48,6 +50,7 @@ _GLOBAL_BACKENDS: dict[str, BackendDict[Any]] = {
     for service in SERVICES
 }
 _TIME_MODULES = (_logs_models, _iam_models)
+forget_managed_policy_text()  # 5 MB no offline world reads (labkit.world.moto_trim)
 
 
 def _tracked_models() -> list[type]:
