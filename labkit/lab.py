@@ -260,8 +260,12 @@ class PolicyLab(LabWorld):
             layout=widgets.Layout(**_RADIO_LAYOUT),
         )
         self.button = widgets.Button(description=TEXT["run"], button_style="primary", icon="play")
-        self.notice = widgets.HTML(value="")  # why a chosen variant cannot take effect here
-        self.resource_policy.observe(lambda _change: self._show_notice(), names="value")
+        # Why a chosen variant cannot take effect here: only a world in real-AWS mode can hold
+        # the lab's group in a shared policy (offline, the panel stays as it always was).
+        real = getattr(self.world, "mode", "offline") == "aws"
+        self.notice = widgets.HTML(value="") if real else None
+        if self.notice is not None:
+            self.resource_policy.observe(lambda _change: self._show_notice(), names="value")
         self.verdict = widgets.HTML(value=f"<i>{html.escape(TEXT['start'])}</i>")
         self.figure = widgets.Output()
         self.legend = widgets.HTML(value="")
@@ -270,7 +274,7 @@ class PolicyLab(LabWorld):
         self.panel = widgets.VBox(
             [
                 widgets.HBox([widgets.VBox([self.resource_policy, self.role]), widgets.VBox([self.level, self.include_execution_data])]),
-                self.notice,
+                *([self.notice] if self.notice is not None else []),
                 self.apply,
                 widgets.Accordion(children=[widgets.VBox([self.resource_policy_json, self.role_json])], titles=(TEXT["custom-editors"],)),
                 self.predict,
@@ -412,6 +416,8 @@ class PolicyLab(LabWorld):
 
     def _show_notice(self) -> None:
         """Say, before the Run, when the chosen resource-policy variant cannot take effect."""
+        if self.notice is None:
+            return
         chosen = self.resource_policy.value
         if self.applies(chosen):
             self.notice.value = ""
