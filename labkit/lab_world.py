@@ -290,6 +290,8 @@ class LabWorld:
             return  # the shared policy is left as it is; the panel says why (see applies)
         if key == "custom":
             document: str | None = choice.resource_policy_json
+        elif key == "auto-created" and self.shared_policy and self._set_up_entry is not None:
+            document = self._set_up_entry  # back into AWS's own statement, as AWS wrote it
         else:
             doc = variants.resource_policy(key, **self._context())
             document = None if doc is None else json.dumps(doc)

@@ -242,5 +242,8 @@ def test_shared_policy_with_another_team_shows_only_the_lab_entry(tmp_path):
         assert live() == shared  # nothing of the other team's, nor the lab's, was rewritten
         assert lab.set(resource_policy="none").run().world.resource_policy == "none"
         assert live()["Statement"][0]["Resource"] == [f"{other}:log-stream:*"]
+        back = lab.set(resource_policy="auto-created").run()
+        assert back.world.resource_policy == "auto-created" and back.delivered == 20
+        assert live() == shared  # the lab's entry is back in AWS's statement, nothing added
     finally:
         world.close()
