@@ -162,6 +162,14 @@ def test_current_era_applies_the_variant_and_says_nothing_extra(current, key, ca
     assert "Not tested" not in result.verdict.text()
 
 
+def test_real_mode_judges_a_missing_create_log_stream_when_put_is_allowed(current):
+    # real AWS gives no reason; PutLogEvents is allowed, so the drop is the new stream's
+    # CreateLogStream (the offline world's own decision says the same)
+    result = current.set(resource_policy="put-only").run()
+    assert result.delivered == 0 and result.verdict.cause == "wrong-action"
+    assert "the policy does not allow logs:CreateLogStream" in result.verdict.headline
+
+
 def test_current_era_after_none_puts_the_group_policy_back_at_the_group_level(current):
     assert current.set(resource_policy="none").run().delivered == 0
     result = current.set(resource_policy="vendedlogs-wildcard").run()
