@@ -16,6 +16,12 @@ AWS facts the lab lets a learner test (each shown by the world, not asserted her
 * An update with logging re-runs log-delivery set-up, which may put the resource policy
   back [DOC that set-up creates it; INFER that an update does so again]: the panel names such
   changes AWS made by itself.
+* A log group covered by the shared account-level policy ``AWSLogDeliveryWrite20150319``
+  (the classic era) shares one statement with other log groups; a log group with its own
+  log-group-level policy (the 2026 era) does not [DOC] CloudWatch Logs User Guide. On a real
+  account the lab edits only its own entry of a shared policy, so a variant that changes the
+  statement itself is not applied there: the panel says so before the Run, the verdict says
+  the Run did not test it, and a prediction is not judged (:meth:`LabWorld.applies`).
 
 Every change goes through plain boto3 on ``world.client(...)``, so the lab runs unchanged
 on the offline world and on a real account. A change AWS rejects is undone (the previous
@@ -92,6 +98,25 @@ TEXT = Messages(
             "resource policies it read (an inference)."
         ),
         "panel-error": N_("The lab could not finish this Run: {error}"),
+        "not-applicable": N_(
+            "“{variant}” cannot take effect here: this log group is covered by the shared "
+            "account-level resource policy {policy} (the classic era), which belongs to the "
+            "whole account, so the lab edits only its own entry in it and cannot change the "
+            "statement's principal, actions, resources or conditions; to try this variant, run "
+            "it offline, or use a log group with its own log-group-level policy (the 2026 era) "
+            "in an account and Region where AWS supports them."
+        ),
+        "not-applied": N_(
+            "Not tested: “{variant}” was not applied and the resource policy was left as it "
+            "is, because this log group is covered by the shared account-level resource policy "
+            "{policy} (the classic era), which belongs to the whole account, and the lab edits "
+            "only its own entry in it; to try this variant, run it offline, or use a log group "
+            "with its own log-group-level policy (the 2026 era) in an account and Region where "
+            "AWS supports them."
+        ),
+        "not-judged": N_(
+            "Your prediction “{choice}” is not judged: the variant you chose was not applied."
+        ),
         "resource-policy": N_("Resource policy"),
         "role-policies": N_("Role policies"),
         "log-level": N_("Log level"),
@@ -123,8 +148,10 @@ class LabResult:
     execution_arn: str | None = None
     status: str | None = None  # the execution's status (DescribeExecution)
     prediction: str | None = None
-    prediction_correct: bool | None = None
+    prediction_correct: bool | None = None  # None: no prediction, or nothing tested
     aws_changes: tuple[str, ...] = ()  # changes AWS made by itself during this Run
+    #: the resource-policy variant chosen but not applied (a shared account-level policy)
+    not_applied: str | None = None
     world: WorldState | None = field(default=None, repr=False)
 
     @property
@@ -233,6 +260,12 @@ class PolicyLab(LabWorld):
             layout=widgets.Layout(**_RADIO_LAYOUT),
         )
         self.button = widgets.Button(description=TEXT["run"], button_style="primary", icon="play")
+        # Why a chosen variant cannot take effect here: only a world in real-AWS mode can hold
+        # the lab's group in a shared policy (offline, the panel stays as it always was).
+        real = getattr(self.world, "mode", "offline") == "aws"
+        self.notice = widgets.HTML(value="") if real else None
+        if self.notice is not None:
+            self.resource_policy.observe(lambda _change: self._show_notice(), names="value")
         self.verdict = widgets.HTML(value=f"<i>{html.escape(TEXT['start'])}</i>")
         self.figure = widgets.Output()
         self.legend = widgets.HTML(value="")
@@ -241,6 +274,7 @@ class PolicyLab(LabWorld):
         self.panel = widgets.VBox(
             [
                 widgets.HBox([widgets.VBox([self.resource_policy, self.role]), widgets.VBox([self.level, self.include_execution_data])]),
+                *([self.notice] if self.notice is not None else []),
                 self.apply,
                 widgets.Accordion(children=[widgets.VBox([self.resource_policy_json, self.role_json])], titles=(TEXT["custom-editors"],)),
                 self.predict,
@@ -297,7 +331,9 @@ class PolicyLab(LabWorld):
     def run(self) -> LabResult:
         """Apply the chosen settings, run one execution, and show what was delivered."""
         prediction = self.predict.value
-        notes: list[str] = []
+        chosen = self.resource_policy.value
+        not_applied = None if self.applies(chosen) else chosen
+        notes = [self._not_applied_text("not-applied", chosen)] if not_applied else []
         rejected_document = self._custom_text()
         try:
             aws_changes = self._apply(self._choice(), notes)
@@ -311,17 +347,16 @@ class PolicyLab(LabWorld):
             )
             verdict = Verdict(
                 status=None, error_code=code, error_message=message, teaching_point=point,
-                details=details,
+                details=details, notes=tuple(notes),
             )  # fmt: skip
             result = LabResult(verdict=verdict, error=f"{code}: {message}")
         else:
             result = self._run_once(notes, aws_changes)
         state = result.world or self.world_state()
-        result = replace(result, world=state)
+        result = replace(result, world=state, not_applied=not_applied)
         if prediction is not None:
-            result = replace(
-                result, prediction=prediction, prediction_correct=result.outcome == prediction
-            )
+            judged = None if not_applied else result.outcome == prediction
+            result = replace(result, prediction=prediction, prediction_correct=judged)
         self._sync(state)
         self._show(result)
         self.results.append(result)
@@ -373,6 +408,25 @@ class PolicyLab(LabWorld):
         else:
             documented = variants.role_policies("log-delivery").inline
             self.role_json.value = _pretty(documented[variants.INLINE_POLICY_NAME])
+        self._show_notice()
+
+    def _not_applied_text(self, key: str, resource_policy: str) -> str:
+        label = variants.variant("resource", resource_policy).label
+        return TEXT[key].format(variant=label, policy=variants.DELIVERY_POLICY_NAME)
+
+    def _show_notice(self) -> None:
+        """Say, before the Run, when the chosen resource-policy variant cannot take effect."""
+        if self.notice is None:
+            return
+        chosen = self.resource_policy.value
+        if self.applies(chosen):
+            self.notice.value = ""
+            return
+        text = self._not_applied_text("not-applicable", chosen)
+        self.notice.value = (
+            f'<div class="labkit-not-applicable" style="color:var(--jp-warn-color1, #b45309);'
+            f'white-space:normal">⚠ {html.escape(text)}</div>'
+        )
 
     # ------------------------------------------------------------------ applying changes
 
@@ -441,7 +495,10 @@ class PolicyLab(LabWorld):
         parts = [result.verdict._repr_html_()]
         if result.prediction is not None:
             labels = {key: _(label) for label, key in PREDICTIONS}
-            key = "predicted-right" if result.prediction_correct else "predicted-wrong"
+            if result.prediction_correct is None:
+                key = "not-judged"
+            else:
+                key = "predicted-right" if result.prediction_correct else "predicted-wrong"
             line = TEXT[key].format(choice=labels[result.prediction], actual=labels[result.outcome])
         else:
             line = TEXT["no-prediction"]

@@ -12,6 +12,15 @@ world and on a real account. AWS facts (sources in :mod:`labkit.lab`):
 * A change AWS rejects is undone: the previous policies are put back (:meth:`LabWorld._restore`).
 * Real AWS records no reason for a dropped delivery; :meth:`LabWorld._local_decision` judges
   it from the policies read back [INFER].
+* Two eras of the resource policy that authorises delivery [DOC] CloudWatch Logs User Guide,
+  "Logging that requires additional permissions": the classic one shared account-level policy
+  ``AWSLogDeliveryWrite20150319`` with one ``Resource`` entry per log group, and (since about
+  March 2026) one log-group-level policy per log group, unless an account-level wildcard
+  already covers the group. In real-AWS mode the guard edits only the lab's own entry of a
+  shared account-level policy (:mod:`labkit.world.policy_entries`), so there the lab can only
+  put its entry there or take it away: a variant that changes the statement around it
+  (principal, action, effect, resource, condition) is not applied, and the lab says so
+  (:meth:`LabWorld.applies`). A log group with its own policy takes every variant.
 
 User-facing words are in :data:`TEXT` (one place to translate).
 """
@@ -28,8 +37,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from labkit import variants
 from labkit.i18n import N_, Messages, _
+from labkit.world import policy_entries
 
-__all__ = ["LabWorld", "WorldState", "Choice", "TEXT"]
+__all__ = ["LabWorld", "WorldState", "Choice", "TEXT", "SHARED_POLICY_VARIANTS"]
+
+#: The resource-policy variants the lab can apply in a shared account-level policy, where the
+#: real-AWS guard edits only the lab's own entry: the entry there, or the entry gone.
+SHARED_POLICY_VARIANTS = frozenset({"auto-created", "none"})
 
 #: The words of the world's state and of the changes AWS makes by itself (translate here).
 TEXT = Messages(
@@ -136,6 +150,25 @@ class LabWorld:
         self.region, self.account = parts[3], parts[4]
         self.log_group = self.log_group_arn.split(":log-group:", 1)[1]
         self._managed_documents: dict[str, dict] = {}
+        # The name of the lab group's own log-group-level policy (2026 era), once seen: the
+        # lab puts a deleted one back at the log-group level, never into a shared policy.
+        self._group_policy_name: str | None = None
+        # The lab's entry as AWS wrote it into a shared account-level policy at set-up (read
+        # on the first look at the world).
+        self._set_up_entry: str | None = None
+        self._looked = False
+
+    @property
+    def shared_policy(self) -> bool:
+        """Whether the lab's log group is authorised by a shared account-level policy in which
+        the world lets the lab edit only its own entry (real-AWS mode, classic era)."""
+        return getattr(self.world, "mode", "offline") == "aws" and self._group_policy_name is None
+
+    def applies(self, resource_policy: str) -> bool:
+        """Whether the world can apply resource-policy variant ``resource_policy`` here: always
+        offline and on a log group with its own policy; in a shared account-level policy only
+        the variants that put the lab's entry there or take it away."""
+        return not self.shared_policy or resource_policy in SHARED_POLICY_VARIANTS
 
     def _context(self) -> dict[str, str]:
         return {
@@ -152,7 +185,7 @@ class LabWorld:
         logging = machine.get("loggingConfiguration") or {}
         document = self._lab_document(snap)
         return WorldState(
-            resource_policy=variants.classify_resource_policy(document, **self._context()),
+            resource_policy=self._classify(document),
             resource_document=document,
             role=variants.classify_role(snap["managed"], snap["inline"]),
             managed_arns=tuple(snap["managed"]),
@@ -161,12 +194,28 @@ class LabWorld:
             include_execution_data=bool(logging.get("includeExecutionData")),
         )
 
-    @staticmethod
-    def _lab_document(snap: Mapping[str, Any]) -> str | None:
-        """The policy the lab manages: the group's own policy, else the account-level one."""
+    def _lab_document(self, snap: Mapping[str, Any]) -> str | None:
+        """The policy the lab manages: the group's own policy, else the account-level one (in
+        real-AWS mode only the lab's entries of it: the rest belongs to the account)."""
         if snap["group"] is not None:
             return snap["group"]["policyDocument"]
-        return snap["resource"].get(variants.DELIVERY_POLICY_NAME)
+        document = snap["resource"].get(variants.DELIVERY_POLICY_NAME)
+        if document is None or not self.shared_policy:
+            return document
+        return policy_entries.only(document, [self.log_group])
+
+    def _classify(self, document: str | None) -> str:
+        """The variant key of the lab's policy; in a shared account-level policy, the lab's
+        entry as AWS wrote it at set-up counts as "auto-created" (real accounts have their
+        own Sid and no Condition there [ISSUE] serverless-step-functions#334)."""
+        key = variants.classify_resource_policy(document, **self._context())
+        first, self._looked = not self._looked, True
+        if self.shared_policy and key == "custom" and document is not None:
+            if first:
+                self._set_up_entry = document
+            if self._set_up_entry is not None and policy_entries.same(document, self._set_up_entry):
+                return "auto-created"
+        return key
 
     def _snapshot(self) -> dict[str, Any]:
         """The policies the lab may change, to put back if AWS rejects a change."""
@@ -195,6 +244,8 @@ class LabWorld:
             policyScope="RESOURCE", resourceArn=self.log_group_arn
         )
         policies = found.get("resourcePolicies", [])
+        if policies:
+            self._group_policy_name = policies[0]["policyName"]
         return policies[0] if policies else None
 
     def _apply(self, choice: Choice, notes: list[str]) -> tuple[str, ...]:
@@ -235,8 +286,12 @@ class LabWorld:
 
     def _apply_resource_policy(self, choice: Choice, before: Mapping[str, Any]) -> None:
         key = choice.resource_policy
+        if not self.applies(key):
+            return  # the shared policy is left as it is; the panel says why (see applies)
         if key == "custom":
             document: str | None = choice.resource_policy_json
+        elif key == "auto-created" and self.shared_policy and self._set_up_entry is not None:
+            document = self._set_up_entry  # back into AWS's own statement, as AWS wrote it
         else:
             doc = variants.resource_policy(key, **self._context())
             document = None if doc is None else json.dumps(doc)
@@ -253,6 +308,12 @@ class LabWorld:
                 return
             self.logs.put_resource_policy(
                 policyName=group["policyName"],
+                policyDocument=document,
+                resourceArn=self.log_group_arn,
+            )
+        elif self._group_policy_name is not None:  # 2026 era, after "none": the group's own again
+            self.logs.put_resource_policy(
+                policyName=self._group_policy_name,
                 policyDocument=document,
                 resourceArn=self.log_group_arn,
             )
@@ -326,7 +387,8 @@ class LabWorld:
 
     def _local_decision(self) -> Any:
         """labkit's own judgement of delivery under the policies read back (real AWS says
-        nothing): the delivery service's PutLogEvents on a stream of this group [INFER]."""
+        nothing): the delivery service's PutLogEvents on a stream of this group, or, when that
+        is allowed yet events were dropped, its CreateLogStream (a new stream needs it) [INFER]."""
         from labkit.world import authorize
 
         snap = self._snapshot()
@@ -338,9 +400,14 @@ class LabWorld:
             f"{self.log_group_arn}:log-stream:states/{self.state_machine_arn.rsplit(':', 1)[-1]}"
         )
         context = authorize.delivery_context(self.region, self.account, self.log_group)
-        return authorize.delivery_decision(
-            policies, action="logs:PutLogEvents", resource=resource, context=context
-        )
+        decision = None
+        for action in ("logs:PutLogEvents", "logs:CreateLogStream"):
+            decision = authorize.delivery_decision(
+                policies, action=action, resource=resource, context=context
+            )
+            if not decision.allowed:
+                break
+        return decision
 
     def _role_could_write(self, state: WorldState, resource: str) -> bool:
         """Whether the role's own policies allow logs:PutLogEvents on ``resource`` (they are not
