@@ -7,6 +7,11 @@ after ``import labkit``, after the lesson's first cell (its imports) and at the 
 Unique set size (USS: what the kernel alone holds; shared libraries count once per
 machine) is printed beside RSS. Goal (issue 16): RSS after lesson 01 <= 150 MB.
 
+A second part measures the *floor*: a fresh kernel imports, one after another, only the
+libraries a lesson-01 kernel needs (no labkit, no data), and the resident memory each
+adds is printed. Their sum is what any kernel running these lessons holds before it has
+done anything.
+
     .venv/bin/python benchmarks/bench_learner_memory.py
 """
 
@@ -71,6 +76,39 @@ def _kernel_env() -> dict[str, str]:
     return env
 
 
+#: What a lesson-01 kernel imports, in the order the lesson first needs it.
+FLOOR_IMPORTS = (
+    ("numpy + pandas", "import numpy, pandas"),
+    ("boto3 + botocore", "import boto3, botocore.session"),
+    (
+        "moto (IAM, STS, CloudWatch Logs) + what it imports",
+        "import moto.core.responses, moto.core.botocore_stubber, moto.iam.models, "
+        "moto.logs.models, moto.sts.models",
+    ),
+    (
+        "matplotlib + Agg canvas",
+        "import matplotlib; from matplotlib.figure import Figure; "
+        "from matplotlib.backends.backend_agg import FigureCanvasAgg",
+    ),
+)
+
+
+def measure_floor() -> list[tuple[str, float]]:
+    km, kc = start_new_kernel(kernel_name="python3", env=_kernel_env(), startup_timeout=120)
+    try:
+        proc = psutil.Process(km.provisioner.process.pid)
+        out = [("fresh kernel (ipykernel, IPython, debugpy)", proc.memory_info().rss / 2**20)]
+        for label, code in FLOOR_IMPORTS:
+            reply = kc.execute_interactive(code, timeout=120, output_hook=lambda _msg: None)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"{code}: {reply['content']}")
+            out.append((label, proc.memory_info().rss / 2**20))
+        return out
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def run() -> list[dict]:
     runs = [measure_once() for _ in range(REPEATS)]
     rows = []
@@ -88,6 +126,18 @@ def run() -> list[dict]:
     return rows
 
 
+def run_floor() -> list[dict]:
+    runs = [measure_floor() for _ in range(REPEATS)]
+    rows, before = [], 0.0
+    for i, (label, _) in enumerate(runs[0]):
+        total = statistics.median(r[i][1] for r in runs)
+        rows.append({"name": f"floor: {label}", "adds": round(total - before, 1), "total": total})
+        before = total
+    return rows
+
+
 if __name__ == "__main__":
     for row in run():
         print(f"{row['name']:<48} {row['median']:>7.1f} {row['unit']}  {row['goal']}")
+    for row in run_floor():
+        print(f"{row['name']:<64} +{row['adds']:>5.1f} MB  = {row['total']:6.1f} MB")

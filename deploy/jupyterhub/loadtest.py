@@ -80,6 +80,7 @@ class LessonRun:
     ok: bool = False
     error: str = ""
     reconnects: int = 0
+    peak_kernel_mb: float = 0.0
 
 
 @dataclass
@@ -362,6 +363,9 @@ def sample_learners(learners: list[Learner], *, with_pss: bool = True) -> float:
                 learner.peak_server_mb = max(learner.peak_server_mb, one / 2**20)
             else:
                 learner.peak_kernel_mb = max(learner.peak_kernel_mb, one / 2**20)
+                running = learner.lessons[-1] if learner.lessons else None
+                if running is not None and math.isnan(running.wall_s):
+                    running.peak_kernel_mb = max(running.peak_kernel_mb, one / 2**20)
         learner.peak_rss_mb = max(learner.peak_rss_mb, rss / 2**20)
         if with_pss:
             learner.peak_pss_mb = max(learner.peak_pss_mb, pss / 2**20)
@@ -482,7 +486,8 @@ def report(
             f"p95 {percentile([r.kernel_start_s for r in runs], 95):.2f} s | "
             f"cell p50 {percentile(cells, 50):.2f} s p95 {percentile(cells, 95):.2f} s "
             f"max {max(cells, default=math.nan):.2f} s | "
-            f"lesson p50 {percentile([r.wall_s for r in runs], 50):.1f} s"
+            f"lesson p50 {percentile([r.wall_s for r in runs], 50):.1f} s | "
+            f"kernel peak {max((r.peak_kernel_mb for r in runs), default=0):.0f} MB"
         )
     spawn = [lr.spawn_s for lr in learners]
     pull = [lr.pull_s for lr in learners]
