@@ -33,6 +33,7 @@ PACKAGES: dict[str, tuple[str, str | None]] = {
     "jsonata-python": ("0.7", None),
     "tqdm": ("4.66", None),
     "regex": ("2024.4", None),
+    "greenlet": ("3.0", None),
 }
 
 FIX = N_("run `python -m pip install -r requirements.txt` in the lab's environment")
