@@ -294,6 +294,77 @@ def test_readme_names_the_load_test_that_ci_runs():
     assert "configurable-http-proxy@" in ci and "LABKIT_REQUIRE_HUB=1" in ci
 
 
+# --- what each learner's server runs with ---------------------------------------------
+def _hub_config(tmp_path, monkeypatch):
+    """The ``c`` that jupyterhub_config.py fills in, read as JupyterHub reads it."""
+    from traitlets.config import Config
+
+    monkeypatch.setenv("LABKIT_HUB_DIR", str(tmp_path))
+    config = HUB_DIR / "jupyterhub_config.py"
+    c = Config()
+    exec(compile(config.read_text(encoding="utf-8"), str(config), "exec"), {"c": c})
+    return c
+
+
+def _disabled_extensions(args: list[str]) -> set[str]:
+    prefix = "--ServerApp.jpserver_extensions="
+    pairs = [a[len(prefix) :].split("=", 1) for a in args if a.startswith(prefix)]
+    return {name for name, enabled in pairs if enabled == "False"}
+
+
+def test_a_real_workshop_gets_the_local_hubs_server_settings(tmp_path, monkeypatch):
+    """Memory settings of the learners' servers: the local hub, Zero to JupyterHub and the
+    image's entrypoint (binder/start, which Binder and the z2jh image both run) agree."""
+    yaml = pytest.importorskip("yaml")
+    c = _hub_config(tmp_path, monkeypatch)
+    env = c.Spawner.environment
+    values = yaml.safe_load((HUB_DIR / "z2jh-values.yaml").read_text(encoding="utf-8"))
+    singleuser = values["singleuser"]
+    started = subprocess.run(
+        ["bash", str(REPO / "binder" / "start"), "env"],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
+    for name in ("MALLOC_TRIM_THRESHOLD_", "NBFORMAT_VALIDATOR"):
+        assert str(singleuser["extraEnv"][name]) == env[name], name
+        assert f"{name}={env[name]}" in started, name
+    assert env["NBFORMAT_VALIDATOR"] == "jsonschema"
+    assert int(env["MALLOC_TRIM_THRESHOLD_"]) == 128 * 1024
+
+    off_here = _disabled_extensions(c.Spawner.args)
+    files = singleuser["extraFiles"].values()
+    server = next(f["data"]["ServerApp"] for f in files if "ServerApp" in f.get("data", {}))
+    off_there = {name for name, on in server["jpserver_extensions"].items() if on is False}
+    assert off_here == off_there == {"jupyter_lsp", "jupyterlab_jupytext"}
+    # what the workshop needs stays on: the link, the notebooks' UI, a terminal
+    assert not off_here & {"nbgitpuller", "jupyterlab", "jupyter_server_terminals"}
+
+
+def test_learners_server_builds_no_rfc3987_grammar():
+    """jsonschema 4.25+ imports rfc3987-syntax (a lark grammar built at import) when
+    jupyter_server starts; binder/requirements.txt pins the last release without it.
+    Fails in an environment installed before that pin: reinstall requirements.txt."""
+    pins = dict(
+        line.split("==", 1)
+        for line in (REPO / "binder" / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    assert "rfc3987-syntax" not in pins and "lark" not in pins
+    major, minor = (int(part) for part in pins["jsonschema"].split(".")[:2])
+    assert (major, minor) < (4, 25), pins["jsonschema"]
+    code = (
+        "import sys, jupyter_server.serverapp, jupyter_events.logger; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'rfc3987_syntax', 'lark'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 class _FakeSocket:
     """A kernel websocket that answers each request, or drops after ``drop_after`` reads."""
 

@@ -95,6 +95,21 @@ c.Spawner.environment = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    # Memory of each learner's processes. Measured with loadtest.py, one learner (server
+    # peak RSS; the kernel inherits this environment too):
+    # - glibc malloc raises its mmap threshold each time a large block is freed, so later
+    #   large buffers come from the heap and stay resident after they are freed. Setting
+    #   M_TRIM_THRESHOLD turns that adjustment off (mallopt(3)): blocks of 128 KiB or more
+    #   are mmapped and given back when freed, and the heap is trimmed once 128 KiB at its
+    #   top are free. Kernel -35 to -42 MB (pandas/matplotlib buffers), server -1.5 MB;
+    #   CPU within noise. Only glibc reads the variable; other C libraries ignore it.
+    "MALLOC_TRIM_THRESHOLD_": "131072",
+    # - nbformat checks every notebook the server reads or saves against its schema with
+    #   fastjsonschema unless told otherwise, and the code that compiles to stays in
+    #   memory: server -9 MB with jsonschema, the validator nbformat builds beside it
+    #   anyway (same schema). The price: 23 ms instead of 1 ms per validation of the
+    #   largest executed lesson (370 KB), once per open and per save.
+    "NBFORMAT_VALIDATOR": "jsonschema",
 }
 for name in ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
     if name in os.environ:
@@ -105,6 +120,18 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_interval=120",
     "--MappingKernelManager.cull_connected=True",
     "--MappingKernelManager.cull_busy=False",
+    # Server extensions a learner does not use, off (server -4 MB together):
+    # - jupyter_lsp serves language servers, and the lessons' image installs none, so it
+    #   only scans for them; code completion comes from the kernel anyway. Without it,
+    #   JupyterLab asks /lsp/status three times, then logs "Missing jupyter_lsp server
+    #   extension, skipping." in the browser console.
+    # - jupyterlab_jupytext (jupytext, a test tool of this repository, not in the
+    #   learners' image) opens .md files as notebooks; learners open the .ipynb files.
+    # Left on: nbgitpuller (the workshop link), jupyter_server_terminals (a learner's
+    # terminal, costs < 1 MB until opened), notebook_shim (honours NotebookApp.* settings,
+    # which hubs and Binder still pass; costs ~1.5 MB).
+    "--ServerApp.jpserver_extensions=jupyter_lsp=False",
+    "--ServerApp.jpserver_extensions=jupyterlab_jupytext=False",
 ]
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     # Containers and CI machines run as root, where jupyter_server refuses to start.
