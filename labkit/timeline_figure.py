@@ -213,23 +213,32 @@ def _legend_handles():
 
 
 def new_figure(rows: int = 1):
-    import matplotlib.pyplot as plt
+    """A figure with its own Agg canvas, outside pyplot (so never shown twice, and pyplot
+    is not imported). The canvas keeps one renderer, which measuring the labels
+    (``get_window_extent``) reuses: a figure pyplot has closed has no canvas of its own,
+    and matplotlib then renders the whole figure once per measurement to get a renderer,
+    which cost a learner's kernel 36 MB at its peak for lesson 01's three-run figure
+    (``benchmarks/bench_learner_memory.py``) and most of the drawing time."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     if rows == 1:
-        fig, ax = plt.subplots(figsize=FIGSIZE)
+        fig = Figure(figsize=FIGSIZE)
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
         # fixed margins instead of constrained layout: the layout never changes (three lanes,
         # a legend under the axes, one short title) and rendering is several times faster
         fig.subplots_adjust(**_MARGINS)
         axes = [ax]
     else:
         height = 2.5 * rows + 1.2
-        fig, axes = plt.subplots(rows, 1, figsize=(FIGSIZE[0], height), sharex=True)
+        fig = Figure(figsize=(FIGSIZE[0], height))
+        FigureCanvasAgg(fig)
+        axes = list(fig.subplots(rows, 1, sharex=True))
         fig.subplots_adjust(
             left=_MARGINS["left"], right=_MARGINS["right"], top=1 - 0.45 / height,
             bottom=1.15 / height, hspace=0.45,
         )  # fmt: skip
-        axes = list(axes)
-    plt.close(fig)  # shown explicitly (display(tl) / Output.append_display_data(tl))
     return fig, axes
 
 

@@ -167,12 +167,17 @@ def test_timestamp_used_when_no_ingestion_time():
     assert tl.table["latency_ms"].tolist() == [0] * 6
 
 
-def test_figure_is_closed_sized_and_repr_stable():
+def test_figure_is_outside_pyplot_sized_and_repr_stable():
     import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    before = plt.get_fignums()
     tl = timeline(pass_history(), [])
     assert tuple(tl.figure.get_size_inches()) == (10.0, 3.8)
-    assert tl.figure.number not in plt.get_fignums()
+    assert plt.get_fignums() == before  # never shown twice by pyplot's inline display
+    # its own canvas: label measurements reuse one renderer instead of drawing the figure
+    assert type(tl.figure.canvas) is FigureCanvasAgg
+    assert tl.figure.canvas.get_renderer() is tl.figure.canvas.get_renderer()
     assert repr(tl) == "<Timeline: 0 of 6 events delivered (6 dropped)>"
     assert tl._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
     labels = [t.get_text() for t in tl.figure.axes[0].get_yticklabels()]
